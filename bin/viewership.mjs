@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point of the `viewership` CLI: loads the TypeScript sources through tsx (a runtime dependency).
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../cli/main.ts');

@@ -1,0 +1,42 @@
+/**
+ * Builds the long-lived clients of every external system once per process (Kafka, search engine,
+ * profiles store), so worker activities and the CLI share connections and close them together.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/index.js';
+import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
+import type { AppConfig } from './config.js';
+
+/** The process's clients; `close()` releases them all. */
+export interface Clients {
+  kafka: Kafka;
+  search: SearchSink;
+  profiles: ProfilesStore;
+  close(): Promise<void>;
+}
+
+/** Kafka client for the configured brokers, quiet unless something is wrong. */
+export function createKafka(cfg: AppConfig['kafka'], suffix = ''): Kafka {
+  return new Kafka({
+    clientId: `${cfg.clientId}${suffix}`,
+    brokers: cfg.brokers,
+    logLevel: logLevel.ERROR,
+    connectionTimeout: 3000,
+    retry: { retries: 5, initialRetryTime: 200 },
+  });
+}
+
+/** Create every client from validated config (no network I/O until first use). */
+export function createClients(cfg: AppConfig): Clients {
+  const kafka = createKafka(cfg.kafka);
+  const search = createSearchSink(cfg.search);
+  const profiles = createProfilesStore(cfg.profiles);
+  return {
+    kafka,
+    search,
+    profiles,
+    async close() {
+      await Promise.allSettled([search.close(), profiles.close()]);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The one configuration module: every setting comes from the environment (with defaults matching the
+ * local services that `npm run services -- up` starts), is validated once at start with zod, and carries
+ * a description. Secrets have no defaults: a missing one is an error naming the variable.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseEnvFile } from './env-file.js';
+import { ConfigError } from './errors.js';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const secret = (what: string) =>
+  z.string({ required_error: `required secret (${what}) is not set` }).min(1, `required secret (${what}) is empty`);
+
+/** Repository root, for defaults of local paths. */
+export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+/** Provisioner home (`.services/`): local service data, logs, and the generated local secrets file. */
+export const SERVICES_HOME = process.env.VIEWERSHIP_SERVICES_DIR ?? `${ROOT_DIR}/.services`;
+
+const base = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend gRPC host:port'),
+  TEMPORAL_NAMESPACE: z.string().default('default').describe('Temporal namespace the workflows run in'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').describe('Temporal Web UI base URL, for links printed to operators'),
+  TASK_QUEUE_BATCH: z.string().default('viewership-batch').describe('Task queue of the batch-layer worker'),
+  TASK_QUEUE_STREAM: z.string().default('viewership-stream').describe('Task queue of the speed-layer worker'),
+  KAFKA_BROKERS: list.default('127.0.0.1:9092').describe('Comma-separated Kafka bootstrap brokers'),
+  KAFKA_CLIENT_ID: z.string().default('viewership').describe('Kafka client id prefix'),
+  KAFKA_TOPIC_EVENTS: z.string().default('web-events').describe('Input topic of customer web events (JSON)'),
+  KAFKA_TOPIC_AGGREGATES: z.string().default('viewership-aggregates').describe('Output topic of windowed aggregates (update mode)'),
+  KAFKA_TOPIC_DLQ: z.string().default('web-events-dlq').describe('Dead-letter topic for rejected events'),
+  SEARCH_ENGINE: z.enum(['opensearch', 'elasticsearch']).default('opensearch').describe('Which search engine adapter the sinks use'),
+  SEARCH_URL: z.string().url().optional().describe('Search engine URL; default http://127.0.0.1:9200 (OpenSearch) or :9201 (Elasticsearch)'),
+  SEARCH_USERNAME: z.string().optional().describe('Search engine basic-auth user (SEARCH_PASSWORD then required)'),
+  SEARCH_PASSWORD: z.string().optional().describe('Search engine basic-auth password (secret)'),
+  SEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('viewership').describe('Prefix of every index and template the project creates'),
+  PROFILES_STORE: z.enum(['postgres', 'oracle']).default('postgres').describe('Backend of the customer-profile dimension'),
+  PROFILES_PG_HOST: z.string().default('127.0.0.1').describe('PostgreSQL host of the profiles store'),
+  PROFILES_PG_PORT: port.default(5433).describe('PostgreSQL port (the project-owned local cluster listens on 5433)'),
+  PROFILES_PG_DATABASE: z.string().default('viewership').describe('PostgreSQL database of the profiles store'),
+  PROFILES_PG_USER: z.string().default('viewership').describe('PostgreSQL role of the profiles store'),
+  PROFILES_PG_PASSWORD: z.string().optional().describe('PostgreSQL password (secret; generated into .services/secrets.env locally)'),
+  ORACLE_CONNECT_STRING: z.string().optional().describe('Oracle Easy Connect string, e.g. host:1521/FREEPDB1'),
+  ORACLE_USER: z.string().optional().describe('Oracle user of the profiles store'),
+  ORACLE_PASSWORD: z.string().optional().describe('Oracle password (secret)'),
+  LANDING_DIR: z.string().default(`${ROOT_DIR}/.data/landing`).describe('Directory where daily web-log files land (<dir>/<YYYY-MM-DD>/)'),
+  LAKE_DIR: z.string().default(`${ROOT_DIR}/.data/lake`).describe('Data-lake root (Hive-partitioned Parquet)'),
+  QUARANTINE_DIR: z.string().default(`${ROOT_DIR}/.data/quarantine`).describe('Where rejected rows are written with file, line and reason'),
+});
+
+/** Raw (flat) validated settings, as read from the environment. */
+export type RawConfig = z.infer<typeof base>;
+
+/** The application configuration, grouped by system. */
+export interface AppConfig {
+  temporal: { address: string; namespace: string; uiUrl: string; taskQueues: { batch: string; stream: string } };
+  kafka: { brokers: string[]; clientId: string; topics: { events: string; aggregates: string; dlq: string } };
+  search: { engine: 'opensearch' | 'elasticsearch'; url: string; auth?: { username: string; password: string }; indexPrefix: string };
+  profiles:
+    | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
+    | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
+  paths: { landingDir: string; lakeDir: string; quarantineDir: string };
+}
+
+/** Environment overlaid on the local generated secrets file (the environment wins). */
+export function effectiveEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const file = `${env.VIEWERSHIP_SERVICES_DIR ?? SERVICES_HOME}/secrets.env`;
+  const local = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8'), file) : {};
+  return { ...local, ...env };
+}
+
+function need(value: string | undefined, name: string, what: string): string {
+  const r = secret(what).safeParse(value);
+  if (!r.success) throw new ConfigError(`${name}: ${r.error.issues[0]?.message}`, { variable: name });
+  return r.data;
+}
+
+/**
+ * Validate the environment once and build the config. Throws `ConfigError` listing every invalid
+ * variable (name and problem) — callers print it and exit non-zero.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
+  const parsed = base.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`, {});
+  }
+  const c = parsed.data;
+  const searchUrl = c.SEARCH_URL ?? (c.SEARCH_ENGINE === 'opensearch' ? 'http://127.0.0.1:9200' : 'http://127.0.0.1:9201');
+  const auth = c.SEARCH_USERNAME
+    ? { username: c.SEARCH_USERNAME, password: need(c.SEARCH_PASSWORD, 'SEARCH_PASSWORD', 'search engine password') }
+    : undefined;
+  const profiles: AppConfig['profiles'] =
+    c.PROFILES_STORE === 'postgres'
+      ? {
+          store: 'postgres',
+          postgres: {
+            host: c.PROFILES_PG_HOST,
+            port: c.PROFILES_PG_PORT,
+            database: c.PROFILES_PG_DATABASE,
+            user: c.PROFILES_PG_USER,
+            password: need(c.PROFILES_PG_PASSWORD, 'PROFILES_PG_PASSWORD', 'PostgreSQL password; `npm run services -- up` generates one locally'),
+          },
+        }
+      : {
+          store: 'oracle',
+          oracle: {
+            connectString: need(c.ORACLE_CONNECT_STRING, 'ORACLE_CONNECT_STRING', 'Oracle connect string'),
+            user: need(c.ORACLE_USER, 'ORACLE_USER', 'Oracle user'),
+            password: need(c.ORACLE_PASSWORD, 'ORACLE_PASSWORD', 'Oracle password'),
+          },
+        };
+  return {
+    temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, uiUrl: c.TEMPORAL_UI_URL, taskQueues: { batch: c.TASK_QUEUE_BATCH, stream: c.TASK_QUEUE_STREAM } },
+    kafka: { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID, topics: { events: c.KAFKA_TOPIC_EVENTS, aggregates: c.KAFKA_TOPIC_AGGREGATES, dlq: c.KAFKA_TOPIC_DLQ } },
+    search: { engine: c.SEARCH_ENGINE, url: searchUrl, auth, indexPrefix: c.SEARCH_INDEX_PREFIX },
+    profiles,
+    paths: { landingDir: c.LANDING_DIR, lakeDir: c.LAKE_DIR, quarantineDir: c.QUARANTINE_DIR },
+  };
+}
+
+/** Every variable with its description and default, for `viewership config --help`-style docs. */
+export function describeConfig(): { name: string; description: string; default?: unknown }[] {
+  return Object.entries(base.shape).map(([name, schema]) => {
+    const def = (schema as z.ZodTypeAny)._def;
+    const dflt = def.typeName === 'ZodDefault' ? def.defaultValue() : undefined;
+    return { name, description: (schema as z.ZodTypeAny).description ?? '', default: dflt };
+  });
+}

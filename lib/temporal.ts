@@ -1,0 +1,20 @@
+/** Temporal client connection from config, and links into the Temporal Web UI for operators. */
+import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from './config.js';
+import { ServiceUnavailableError } from './errors.js';
+
+/** Connect a Temporal client; a clear error names the address when the server does not answer. */
+export async function connectTemporal(cfg: AppConfig['temporal']): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address: cfg.address, connectTimeout: '5s' });
+    return new Client({ connection, namespace: cfg.namespace });
+  } catch (err) {
+    throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.address} (is it up? try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
+  }
+}
+
+/** Web UI link to one workflow execution. */
+export function workflowUrl(cfg: AppConfig['temporal'], workflowId: string, runId?: string): string {
+  const base = `${cfg.uiUrl}/namespaces/${encodeURIComponent(cfg.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}` : base;
+}

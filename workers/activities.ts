@@ -1,0 +1,15 @@
+/** Assembles the activity implementations of every external system from the process's clients. */
+import { createKafkaActivities } from '../activities/kafka.js';
+import { createProfilesActivities } from '../activities/profiles.js';
+import { createSearchActivities } from '../activities/search.js';
+import type { Clients } from '../lib/clients.js';
+import type { AppConfig } from '../lib/config.js';
+
+/** All activities a worker registers, keyed by activity name. */
+export function buildActivities(cfg: AppConfig, clients: Clients) {
+  return {
+    ...createKafkaActivities({ kafka: clients.kafka, topics: Object.values(cfg.kafka.topics) }),
+    ...createSearchActivities({ search: clients.search }),
+    ...createProfilesActivities({ profiles: clients.profiles }),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs the workers of the selected task queues (batch, stream; all by default) in this process until
+ * SIGINT/SIGTERM, then drains in-flight activities, shuts down and closes every client.
+ */
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { createClients } from '../lib/clients.js';
+import type { AppConfig } from '../lib/config.js';
+import { ServiceUnavailableError } from '../lib/errors.js';
+import { buildActivities } from './activities.js';
+
+/** Task queue roles a worker process can serve. */
+export const QUEUE_ROLES = ['batch', 'stream'] as const;
+/** One of the worker roles. */
+export type QueueRole = (typeof QUEUE_ROLES)[number];
+
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Options of a worker process. */
+export interface RunWorkersOptions {
+  roles: readonly QueueRole[];
+  /** Called once every worker is polling (e.g. to print a ready line). */
+  onReady?: (queues: string[]) => void;
+  /** Resolves to stop the workers (besides the default SIGINT/SIGTERM handling). */
+  stopSignal?: Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Install the SDK runtime once per process with a quieter log level (WARN unless $TEMPORAL_LOG_LEVEL). */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+/** Run workers for the given roles until shut down; resolves after a clean shutdown. */
+export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promise<void> {
+  installRuntime();
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: cfg.temporal.address });
+  } catch (err) {
+    throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.temporal.address} (try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
+  }
+  const clients = createClients(cfg);
+  try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+    const activities = buildActivities(cfg, clients);
+    const workers = await Promise.all(
+      opts.roles.map((role) =>
+        Worker.create({
+          connection,
+          namespace: cfg.temporal.namespace,
+          taskQueue: cfg.temporal.taskQueues[role],
+          workflowBundle,
+          activities,
+        }),
+      ),
+    );
+    opts.onReady?.(opts.roles.map((r) => cfg.temporal.taskQueues[r]));
+    opts.stopSignal?.then(() => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()));
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await clients.close();
+    await connection.close();
+  }
+}
+
+/** Bundler logger that keeps webpack's chatter out of operator output (warnings and errors still show). */
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+  log: () => undefined,
+};
