@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { describeConfig, loadConfig } from '../lib/config.js';
 import { PipelineError } from '../lib/errors.js';
+import { batchBackfill, batchRun, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
+import { generateProfiles, generateWeblogs } from './generate.js';
+import { applySchedules, listSchedules } from './schedule.js';
 import { runWorkerCommand } from './worker.js';
 
 const program = new Command('viewership')
@@ -24,6 +27,91 @@ program
   .option('--timeout-ms <ms>', 'give up waiting for a worker after this long', '30000')
   .addHelpText('after', '\nExample:\n  viewership doctor --json')
   .action((opts: { json?: boolean; timeoutMs: string }) => doctor(loadConfig(), { json: !!opts.json, timeoutMs: Number(opts.timeoutMs) }));
+
+const int = (v: string) => Number(v);
+const batch = program.command('batch').description('Operate the daily batch DAG (land → validate → partition → aggregate → index)');
+batch
+  .command('run')
+  .description('Run the batch DAG for one date (workflow id batch-YYYY-MM-DD)')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date (UTC)')
+  .option('--landing <dir>', 'landing directory (default: LANDING_DIR)')
+  .option('--format <csv|combined>', 'force the file format instead of detecting it')
+  .option('--wait', 'wait for the end, showing progress')
+  .addHelpText('after', '\nExample:\n  viewership batch run --date 2024-09-13 --wait')
+  .action((o: { date: string; landing?: string; format?: 'csv' | 'combined'; wait?: boolean }) => batchRun(loadConfig(), { ...o, wait: !!o.wait }));
+batch
+  .command('backfill')
+  .description('Run the batch DAG for every date of a range, N at a time (one child run per date)')
+  .requiredOption('--from <YYYY-MM-DD>', 'first date')
+  .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
+  .option('--parallel <n>', 'dates processed at once', int, 2)
+  .option('--landing <dir>', 'landing directory (default: LANDING_DIR)')
+  .option('--no-wait', 'return after starting')
+  .addHelpText('after', '\nExample:\n  viewership batch backfill --from 2024-09-01 --to 2024-09-07 --parallel 3')
+  .action(async (o: { from: string; to: string; parallel: number; landing?: string; wait: boolean }) => {
+    await batchBackfill(loadConfig(), o);
+  });
+batch
+  .command('status')
+  .description('State of a date’s run, with totals read back from the batch-view index')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership batch status --date 2024-09-13 --json')
+  .action(async (o: { date: string; json?: boolean }) => {
+    const s = await batchStatus(loadConfig(), o.date);
+    if (o.json) console.log(JSON.stringify(s));
+    else {
+      console.log(`${s.date}: ${s.state} — ${s.landed.files} files, ${s.landed.rows} rows, ${s.valid} valid, ${s.rejected.total} rejected ${JSON.stringify(s.rejected.byReason)}`);
+      console.log(`  requests ${s.totals.requests}, bytes ${s.totals.bytes}, customers ${s.totals.uniqueCustomers}, IPs ${s.totals.uniqueIps}, unknown-customer requests ${s.totals.unknownCustomerRequests}, by status ${JSON.stringify(s.totals.byStatusCategory)}`);
+    }
+  });
+
+const generate = program.command('generate').description('Generate realistic sample data');
+generate
+  .command('profiles')
+  .description('Upsert customer profiles C000001… into the profiles store')
+  .requiredOption('--count <n>', 'how many profiles', int)
+  .option('--seed <n>', 'random seed', int, 1)
+  .addHelpText('after', '\nExample:\n  viewership generate profiles --count 10000')
+  .action((o: { count: number; seed: number }) => generateProfiles(loadConfig(), o));
+generate
+  .command('weblogs')
+  .description('Write one day of web logs into <landing>/<date>/')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date')
+  .requiredOption('--rows <n>', 'rows to write', int)
+  .option('--format <csv|combined>', 'file format', 'csv')
+  .option('--bad-rate <r>', 'share of bad rows (0-1), covering every reject reason', Number, 0)
+  .option('--gzip', 'gzip the file')
+  .option('--seed <n>', 'random seed (also names the file)', int, 1)
+  .option('--customers <n>', 'known customer ids are C000001…C<n> (match generate profiles --count)', int, 10000)
+  .option('--landing <dir>', 'landing directory (default: LANDING_DIR)')
+  .option('--file <name>', 'file name (default: weblogs-<format>-seed<seed>.<ext>)')
+  .addHelpText('after', '\nExample:\n  viewership generate weblogs --date 2024-09-13 --rows 100000 --format combined --bad-rate 0.01 --gzip')
+  .action(async (o: { date: string; rows: number; format: 'csv' | 'combined'; badRate: number; gzip?: boolean; seed: number; customers: number; landing?: string; file?: string }) => {
+    await generateWeblogs(loadConfig(), { ...o, gzip: !!o.gzip });
+  });
+
+const schedule = program.command('schedule').description('Temporal Schedules of the pipeline');
+schedule
+  .command('apply')
+  .description('Create or update the Schedules (daily batch at BATCH_SCHEDULE_CRON in BATCH_SCHEDULE_TIMEZONE)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  BATCH_SCHEDULE_CRON="0 3 * * *" viewership schedule apply')
+  .action(async (o: { json?: boolean }) => {
+    const r = await applySchedules(loadConfig());
+    if (o.json) console.log(JSON.stringify(r, null, 2));
+    else for (const s of r) console.log(`${s.id}: ${s.action}; next runs ${s.nextRuns.join(', ')}`);
+  });
+schedule
+  .command('list')
+  .description('Show the Schedules, their next and recent runs')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership schedule list --json')
+  .action(async (o: { json?: boolean }) => {
+    const r = await listSchedules(loadConfig());
+    if (o.json) console.log(JSON.stringify(r, null, 2));
+    else for (const s of r) console.log(s.exists ? `${s.id}: ${s.paused ? 'paused' : 'active'}; next ${s.nextRuns?.join(', ')}` : `${s.id}: missing (run: viewership schedule apply)`);
+  });
 
 program
   .command('config')

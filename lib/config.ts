@@ -47,6 +47,13 @@ const base = z.object({
   LANDING_DIR: z.string().default(`${ROOT_DIR}/.data/landing`).describe('Directory where daily web-log files land (<dir>/<YYYY-MM-DD>/)'),
   LAKE_DIR: z.string().default(`${ROOT_DIR}/.data/lake`).describe('Data-lake root (Hive-partitioned Parquet)'),
   QUARANTINE_DIR: z.string().default(`${ROOT_DIR}/.data/quarantine`).describe('Where rejected rows are written with file, line and reason'),
+  WORK_DIR: z.string().default(`${ROOT_DIR}/.data/work`).describe('Batch staging and intermediate files (must be shared by all batch workers)'),
+  STATUS_REFERENCE_PATH: z.string().optional().describe('HTTP status reference XML (IANA registry or custom format); default: the shipped reference/http-status-codes.xml'),
+  BATCH_REJECT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05).describe('Fail a batch run when the rejected share of rows exceeds this (0-1)'),
+  BATCH_SCHEDULE_CRON: z.string().default('30 2 * * *').describe('Cron of the daily batch Schedule (runs the previous day)'),
+  BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
+  DUCKDB_MEMORY_LIMIT: z.string().default('1GB').describe('DuckDB memory limit for batch partition/aggregate steps'),
+  DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
 });
 
 /** Raw (flat) validated settings, as read from the environment. */
@@ -60,7 +67,8 @@ export interface AppConfig {
   profiles:
     | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
     | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
-  paths: { landingDir: string; lakeDir: string; quarantineDir: string };
+  paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
+  batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; duckdbMemoryLimit: string; duckdbThreads: number };
 }
 
 /** Environment overlaid on the local generated secrets file (the environment wins). */
@@ -116,7 +124,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
     kafka: { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID, topics: { events: c.KAFKA_TOPIC_EVENTS, aggregates: c.KAFKA_TOPIC_AGGREGATES, dlq: c.KAFKA_TOPIC_DLQ } },
     search: { engine: c.SEARCH_ENGINE, url: searchUrl, auth, indexPrefix: c.SEARCH_INDEX_PREFIX },
     profiles,
-    paths: { landingDir: c.LANDING_DIR, lakeDir: c.LAKE_DIR, quarantineDir: c.QUARANTINE_DIR },
+    paths: {
+      landingDir: c.LANDING_DIR,
+      lakeDir: c.LAKE_DIR,
+      quarantineDir: c.QUARANTINE_DIR,
+      workDir: c.WORK_DIR,
+      statusReference: c.STATUS_REFERENCE_PATH ?? `${ROOT_DIR}/reference/http-status-codes.xml`,
+    },
+    batch: {
+      rejectThreshold: c.BATCH_REJECT_THRESHOLD,
+      scheduleCron: c.BATCH_SCHEDULE_CRON,
+      scheduleTimezone: c.BATCH_SCHEDULE_TIMEZONE,
+      duckdbMemoryLimit: c.DUCKDB_MEMORY_LIMIT,
+      duckdbThreads: c.DUCKDB_THREADS,
+    },
   };
 }
 

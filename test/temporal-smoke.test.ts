@@ -7,28 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../lib/temporal.js';
 import type { SystemHealthReport } from '../workflows/health.js';
-import { runWorkers } from '../workers/run.js';
-import { testConfig, uniqueName } from './helpers.js';
+import { startTestWorkers, testConfig, uniqueName } from './helpers.js';
 
 const cfg = testConfig();
 
 describe('temporal round trip', () => {
   let client: Client;
-  let stop!: () => void;
-  let workers: Promise<void>;
+  let workers: { stop: () => Promise<void> };
 
   beforeAll(async () => {
     client = await connectTemporal(cfg.temporal);
-    const stopSignal = new Promise<void>((r) => (stop = r));
-    let ready!: () => void;
-    const isReady = new Promise<void>((r) => (ready = r));
-    workers = runWorkers(cfg, { roles: ['batch', 'stream'], stopSignal, onReady: () => ready() });
-    await Promise.race([isReady, workers]);
+    workers = await startTestWorkers(cfg, ['batch', 'stream']);
   });
 
   afterAll(async () => {
-    stop();
-    await workers;
+    await workers.stop();
     await client.connection.close();
   });
 

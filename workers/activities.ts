@@ -1,5 +1,7 @@
 /** Assembles the activity implementations of every external system from the process's clients. */
 import { createKafkaActivities } from '../activities/kafka.js';
+import { createLakeActivities } from '../activities/lake.js';
+import { createLandingActivities } from '../activities/landing.js';
 import { createProfilesActivities } from '../activities/profiles.js';
 import { createSearchActivities } from '../activities/search.js';
 import type { Clients } from '../lib/clients.js';
@@ -9,7 +11,14 @@ import type { AppConfig } from '../lib/config.js';
 export function buildActivities(cfg: AppConfig, clients: Clients) {
   return {
     ...createKafkaActivities({ kafka: clients.kafka, topics: Object.values(cfg.kafka.topics) }),
-    ...createSearchActivities({ search: clients.search }),
+    ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
     ...createProfilesActivities({ profiles: clients.profiles }),
+    ...createLandingActivities(cfg.paths),
+    ...createLakeActivities({
+      ...cfg.paths,
+      profiles: clients.profiles,
+      statusReferencePath: cfg.paths.statusReference,
+      duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
+    }),
   };
 }

@@ -7,6 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import { createClients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 import { ServiceUnavailableError } from '../lib/errors.js';
+import { loadStatusReference } from '../lib/status-reference.js';
 import { buildActivities } from './activities.js';
 
 /** Task queue roles a worker process can serve. */
@@ -38,6 +39,8 @@ function installRuntime(): void {
 /** Run workers for the given roles until shut down; resolves after a clean shutdown. */
 export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promise<void> {
   installRuntime();
+  // Reference data is checked at start: a broken file stops the worker with a message naming it.
+  loadStatusReference(cfg.paths.statusReference);
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address: cfg.temporal.address });

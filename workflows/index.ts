@@ -1,2 +1,3 @@
 /** Every workflow type the workers register (the worker bundles this file). */
 export { systemHealth } from './health.js';
+export { batchBackfill, batchDay, scheduledBatch, validateFiles } from './batch.js';

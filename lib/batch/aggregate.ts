@@ -1,0 +1,115 @@
+/**
+ * aggregate step: the day's lake partition joined with the profile snapshot (SCD1, as of run time) and the
+ * HTTP status reference, reduced to the batch view's documents: a day total and breakdowns by
+ * dimensions (country × plan × device × status category), hour, status code, top paths and top content.
+ */
+import type { ValidationReport } from '../../common/batch.js';
+import type { StatusReference } from '../../common/status.js';
+import type { ProfilesStore } from '../../adapters/profiles/types.js';
+import { sqlLiteral } from '../fsutil.js';
+import type { DuckSession } from './duckdb.js';
+
+/** One batch-view document with its deterministic id. */
+export interface BatchDoc {
+  id: string;
+  doc: Record<string, unknown>;
+}
+
+/** How many paths and content ids the top lists keep. */
+export const TOP_N = 100;
+const PAGE = 50_000;
+
+/** Copy the profile dimension into DuckDB table `profiles` (customer_id, country, plan). Returns rows loaded. */
+export async function loadProfileSnapshot(db: DuckSession, store: ProfilesStore): Promise<number> {
+  await db.run('CREATE OR REPLACE TABLE profiles (customer_id VARCHAR, country VARCHAR, plan VARCHAR)');
+  const appender = await db.conn.createAppender('profiles');
+  let after = null;
+  let n = 0;
+  for (;;) {
+    const page = await store.changedSince(after, PAGE);
+    for (const p of page.rows) {
+      appender.appendVarchar(p.customerId);
+      appender.appendVarchar(p.country);
+      appender.appendVarchar(p.plan);
+      appender.endRow();
+    }
+    n += page.rows.length;
+    if (page.rows.length < PAGE || !page.next) break;
+    after = page.next;
+  }
+  appender.closeSync();
+  return n;
+}
+
+/** Load the status reference into table `status_ref` (http_status, status_description, status_known). */
+export async function loadStatusTable(db: DuckSession, ref: StatusReference): Promise<void> {
+  await db.run('CREATE OR REPLACE TABLE status_ref (http_status SMALLINT, status_description VARCHAR, status_known BOOLEAN)');
+  const appender = await db.conn.createAppender('status_ref');
+  for (let code = 100; code <= 599; code++) {
+    const info = ref.lookup(code);
+    appender.appendSmallInt(code);
+    appender.appendVarchar(info.description);
+    appender.appendBoolean(info.known);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+const METRICS = `count(*)::INTEGER AS requests, sum(bytes_sent)::DOUBLE AS bytes,
+  count(DISTINCT nullif(customer_id, ''))::INTEGER AS unique_customers,
+  count(*) FILTER (WHERE unknown_customer)::INTEGER AS unknown_customer_requests,
+  count(*) FILTER (WHERE content_id <> '')::INTEGER AS content_views`;
+
+/** Compute every batch-view document of `date` from the lake partition at `partitionDir`. */
+export async function computeAggregates(
+  db: DuckSession,
+  o: { date: string; partitionDir: string; fingerprint: string; report: ValidationReport; landedFiles: number },
+): Promise<BatchDoc[]> {
+  const base = { date: o.date, input_fingerprint: o.fingerprint };
+  await db.run(`CREATE OR REPLACE TEMP TABLE day AS
+    SELECT l.* EXCLUDE (date, hour), l.hour AS hour_utc, coalesce(p.country, 'unknown') AS country, coalesce(p.plan, 'unknown') AS plan,
+           (l.customer_id = '' OR p.customer_id IS NULL) AS unknown_customer
+    FROM read_parquet(${sqlLiteral(`${o.partitionDir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'hour': INTEGER}) l
+    LEFT JOIN profiles p ON p.customer_id = l.customer_id`);
+  const docs: BatchDoc[] = [];
+  const [total] = await db.rows<Record<string, number>>(`SELECT ${METRICS}, count(DISTINCT ip)::INTEGER AS unique_ips,
+     count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`);
+  const byCat = await db.rows<{ status_category: string; requests: number }>(
+    `SELECT status_category, count(*)::INTEGER AS requests FROM day GROUP BY ALL ORDER BY ALL`,
+  );
+  docs.push({
+    id: `${o.date}:total`,
+    doc: {
+      ...base,
+      kind: 'total',
+      ...total,
+      by_status_category: Object.fromEntries(byCat.map((r) => [r.status_category, r.requests])),
+      landed_files: o.landedFiles,
+      landed_rows: o.report.rows,
+      valid_rows: o.report.valid,
+      rejected_rows: o.report.rejected,
+      rejected_by_reason: o.report.byReason,
+    },
+  });
+  for (const r of await db.rows<Record<string, string | number>>(`SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`)) {
+    docs.push({ id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`, doc: { ...base, kind: 'dimension', ...r } });
+  }
+  for (const r of await db.rows<Record<string, number>>(`SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`)) {
+    docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
+  }
+  for (const r of await db.rows<Record<string, string | number | boolean>>(
+    `SELECT d.http_status, d.status_category, coalesce(s.status_description, 'Unknown') AS status_description, coalesce(s.status_known, false) AS status_known,
+            count(*)::INTEGER AS requests, sum(bytes_sent)::DOUBLE AS bytes
+     FROM day d LEFT JOIN status_ref s USING (http_status) GROUP BY ALL ORDER BY ALL`,
+  )) {
+    docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
+  }
+  const rank = (col: string) => `ORDER BY requests DESC, ${col} LIMIT ${TOP_N}`;
+  for (const r of await db.rows<Record<string, string | number>>(`SELECT path, ${METRICS} FROM day GROUP BY ALL ${rank('path')}`)) {
+    docs.push({ id: `${o.date}:path:${encodeURIComponent(String(r.path)).slice(0, 200)}`, doc: { ...base, kind: 'path', ...r } });
+  }
+  for (const r of await db.rows<Record<string, string | number>>(`SELECT content_id, ${METRICS} FROM day WHERE content_id <> '' GROUP BY ALL ${rank('content_id')}`)) {
+    docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
+  }
+  return docs;
+}

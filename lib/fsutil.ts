@@ -1,0 +1,40 @@
+/** File helpers for atomic outputs (write aside, then rename) and hashing. */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** sha256 (hex) and size of a file, streamed. */
+export async function hashFile(path: string, onProgress?: (bytes: number) => void): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    onProgress?.(size);
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+/** Write a file atomically: content goes to `<path>.tmp-<pid>` first, then is renamed over `path`. */
+export function writeFileAtomic(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/**
+ * Replace directory `target` with the fully written directory `staged`: the old one is renamed aside, the
+ * new one renamed in, the old one removed. Readers see either the old or the new content, never a mix.
+ */
+export function swapDirectory(staged: string, target: string): void {
+  const trash = `${target}.old-${process.pid}-${Date.now()}`;
+  if (existsSync(target)) renameSync(target, trash);
+  renameSync(staged, target);
+  rmSync(trash, { recursive: true, force: true });
+}
+
+/** Quote a path or text for a DuckDB string literal (file paths cannot be bind variables in COPY). */
+export function sqlLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}

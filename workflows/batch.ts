@@ -1,0 +1,145 @@
+/**
+ * The daily batch DAG as Temporal workflows: `batchDay` (land → validate → partition → aggregate → index,
+ * one run per date with id `batch-YYYY-MM-DD`), `validateFiles` (fan-out child for days with many files),
+ * `scheduledBatch` (what the daily Schedule starts: the previous day) and `batchBackfill` (a date range).
+ */
+import {
+  ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { createLakeActivities } from '../activities/lake.js';
+import type { createLandingActivities } from '../activities/landing.js';
+import type { createSearchActivities } from '../activities/search.js';
+import {
+  batchWorkflowId, combineValidation, type BatchDayInput, type BatchDayResult, type BatchProgress, type LandedFile, type ValidateResult,
+} from '../common/batch.js';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
+import { dateRange } from '../common/weblog.js';
+
+const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+
+const landing = proxyActivities<ReturnType<typeof createLandingActivities>>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry });
+const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({ startToCloseTimeout: '2 hours', retry });
+const search = proxyActivities<ReturnType<typeof createSearchActivities>>({ startToCloseTimeout: '30 minutes', retry });
+
+/** Files validated per child workflow when a day has many files (keeps each history small). */
+export const FILES_PER_CHILD = 25;
+/** Default rejected-share threshold when the starter passes none. */
+export const DEFAULT_REJECT_THRESHOLD = 0.05;
+
+/** Query: where a batch run is (step and counts), for `batch run --wait` progress. */
+export const progressQuery = defineQuery<BatchProgress>('progress');
+
+/** Validate a slice of a day's files in parallel (child workflow of `batchDay`). */
+export async function validateFiles(input: { date: string; files: LandedFile[]; format?: 'csv' | 'combined' }): Promise<ValidateResult[]> {
+  return Promise.all(input.files.map((file) => landing.validateLandedFile({ date: input.date, file, format: input.format })));
+}
+
+/** One date through the whole DAG; idempotent (a re-run replaces the lake partition and the index docs). */
+export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
+  const timingsMs: Record<string, number> = {};
+  const progress: BatchProgress = { step: 'land', filesTotal: 0, filesValidated: 0, rows: 0 };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [input.date] });
+  const timed = async <T>(step: BatchProgress['step'], f: () => Promise<T>): Promise<T> => {
+    progress.step = step;
+    const t0 = Date.now();
+    const r = await f();
+    timingsMs[step] = Date.now() - t0;
+    return r;
+  };
+
+  const land = await timed('land', () => landing.landDayFiles({ date: input.date, landingDir: input.landingDir }));
+  progress.filesTotal = land.files.length;
+  upsertMemo({ files: land.files.length, fingerprint: land.fingerprint });
+
+  const results = await timed('validate', async () => {
+    if (land.files.length <= FILES_PER_CHILD) {
+      return Promise.all(
+        land.files.map(async (file) => {
+          const r = await landing.validateLandedFile({ date: input.date, file, format: input.format });
+          progress.filesValidated++;
+          progress.rows += r.rows;
+          return r;
+        }),
+      );
+    }
+    const slices: LandedFile[][] = [];
+    for (let i = 0; i < land.files.length; i += FILES_PER_CHILD) slices.push(land.files.slice(i, i + FILES_PER_CHILD));
+    const parts = await Promise.all(
+      slices.map(async (files, i) => {
+        const r = await executeChild(validateFiles, { workflowId: `${workflowInfo().workflowId}-validate-${i + 1}`, args: [{ date: input.date, files, format: input.format }] });
+        progress.filesValidated += r.length;
+        progress.rows += r.reduce((s, x) => s + x.rows, 0);
+        return r;
+      }),
+    );
+    return parts.flat();
+  });
+  const report = combineValidation(results);
+  upsertSearchAttributes({ RowsLanded: [report.rows], RowsRejected: [report.rejected] });
+  upsertMemo({ rows: report.rows, valid: report.valid, rejected: report.rejected, rejectedByReason: report.byReason });
+
+  const threshold = input.rejectThreshold ?? DEFAULT_REJECT_THRESHOLD;
+  const share = report.rows === 0 ? 0 : report.rejected / report.rows;
+  if (share > threshold) {
+    throw ApplicationFailure.create({
+      type: FailureType.RejectThreshold,
+      nonRetryable: true,
+      message: `${input.date}: ${report.rejected} of ${report.rows} rows rejected (${(share * 100).toFixed(2)} % > ${(threshold * 100).toFixed(2)} %); by reason: ${JSON.stringify(report.byReason)}`,
+      details: [report],
+    });
+  }
+
+  const part = await timed('partition', () => lake.writeLakePartition({ date: input.date }));
+  const agg = await timed('aggregate', () =>
+    lake.computeDailyAggregates({ date: input.date, fingerprint: land.fingerprint, report, landedFiles: land.files.length }),
+  );
+  const idx = await timed('index', () => search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }));
+  progress.step = 'done';
+  const result: BatchDayResult = { date: input.date, fingerprint: land.fingerprint, report, lakeFiles: part.files, documents: idx.indexed, timingsMs };
+  upsertMemo({ lakeFiles: part.files, documents: idx.indexed, staleRemoved: idx.removed, timingsMs });
+  return result;
+}
+
+/** Day before `t` in time zone `tz`, as YYYY-MM-DD. */
+export function previousDay(t: Date, tz: string): string {
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+  const d = new Date(`${local}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Started by the daily Schedule: runs `batchDay` for the previous day (in the schedule's time zone) as a child. */
+export async function scheduledBatch(input: { timezone: string; rejectThreshold?: number }): Promise<BatchDayResult> {
+  const date = previousDay(workflowInfo().startTime, input.timezone);
+  upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [date] });
+  return executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: input.rejectThreshold }] });
+}
+
+/** Outcome of one date in a backfill. */
+export interface BackfillItem {
+  date: string;
+  state: 'completed' | 'failed';
+  error?: string;
+}
+
+/** Run `batchDay` for every date from `from` to `to`, at most `parallel` at a time; failures are reported, not fatal. */
+export async function batchBackfill(input: { from: string; to: string; parallel: number; landingDir?: string; rejectThreshold?: number }): Promise<BackfillItem[]> {
+  upsertSearchAttributes({ Pipeline: ['batch'] });
+  const dates = dateRange(input.from, input.to);
+  const out: BackfillItem[] = [];
+  const queue = [...dates];
+  const worker = async () => {
+    for (let date = queue.shift(); date; date = queue.shift()) {
+      try {
+        await executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, landingDir: input.landingDir, rejectThreshold: input.rejectThreshold }] });
+        out.push({ date, state: 'completed' });
+      } catch (err) {
+        out.push({ date, state: 'failed', error: String((err as Error).cause ?? err) });
+      }
+      upsertMemo({ done: out.length, total: dates.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.parallel, dates.length)) }, worker));
+  return out.sort((a, b) => a.date.localeCompare(b.date));
+}
