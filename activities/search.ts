@@ -25,6 +25,16 @@ export function createSearchActivities({ search, indexPrefix }: SearchActivityDe
       }
     },
 
+    /** Input fingerprint of the date's batch view in the index (undefined when the date was never indexed). */
+    async indexedFingerprint(input: { date: string }): Promise<string | undefined> {
+      try {
+        const doc = await search.get<{ input_fingerprint?: string }>(batchIndex(indexPrefix), `${input.date}:total`);
+        return doc?.input_fingerprint;
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
     /**
      * Index the date's batch-view documents (deterministic ids) and remove the date's documents that the new
      * run did not produce, so a re-run leaves exactly the new run's documents.

@@ -17,9 +17,9 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
         workflowType: 'scheduledBatch',
         taskQueue: cfg.temporal.taskQueues.batch,
         workflowId: 'scheduled-batch',
-        args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold }],
+        args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold, lookbackDays: cfg.batch.lookbackDays }],
       },
-      memo: { description: 'Runs the batch DAG for the previous day' },
+      memo: { description: 'Runs the batch DAG for the previous day and reprocesses recent days whose files changed' },
     },
   ];
 }

@@ -52,6 +52,7 @@ const base = z.object({
   BATCH_REJECT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05).describe('Fail a batch run when the rejected share of rows exceeds this (0-1)'),
   BATCH_SCHEDULE_CRON: z.string().default('30 2 * * *').describe('Cron of the daily batch Schedule (runs the previous day)'),
   BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
+  BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
   DUCKDB_MEMORY_LIMIT: z.string().default('1GB').describe('DuckDB memory limit for batch partition/aggregate steps'),
   DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
 });
@@ -68,7 +69,7 @@ export interface AppConfig {
     | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
     | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
   paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
-  batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; duckdbMemoryLimit: string; duckdbThreads: number };
+  batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
 }
 
 /** Environment overlaid on the local generated secrets file (the environment wins). */
@@ -135,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       rejectThreshold: c.BATCH_REJECT_THRESHOLD,
       scheduleCron: c.BATCH_SCHEDULE_CRON,
       scheduleTimezone: c.BATCH_SCHEDULE_TIMEZONE,
+      lookbackDays: c.BATCH_LOOKBACK_DAYS,
       duckdbMemoryLimit: c.DUCKDB_MEMORY_LIMIT,
       duckdbThreads: c.DUCKDB_THREADS,
     },

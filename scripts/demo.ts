@@ -1,8 +1,15 @@
 /**
- * `npm run demo`: the main job end to end on local defaults. Today (foundation): installs and starts every
- * service, starts the workers in this process, proves each task queue with a real health workflow, prints
- * the Temporal UI address, and runs until Ctrl-C — then stops the workers and the services it started.
+ * `npm run demo`: the main job end to end on local defaults. Installs and starts every service, starts the
+ * workers in this process, proves each task queue with a real health workflow, generates profiles and the
+ * last three days of web logs, runs the batch DAG for those days (a backfill), applies the Schedules,
+ * prints each day's batch view and the Temporal UI address, and runs until Ctrl-C — then stops the workers
+ * and the services it started.
  */
+import { existsSync } from 'node:fs';
+import { createProfilesStore } from '../adapters/profiles/index.js';
+import { batchBackfill, batchStatus } from '../cli/batch.js';
+import { generateProfiles, generateWeblogs } from '../cli/generate.js';
+import { applySchedules } from '../cli/schedule.js';
 import { loadConfig, effectiveEnv } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import { runWorkers } from '../workers/run.js';
@@ -36,6 +43,26 @@ async function main(): Promise<void> {
     log(`${taskQueue}: Kafka ${JSON.stringify(r.kafka.topics)}, ${r.search.engine} ${r.search.version}, ${r.profiles.store} (${r.profiles.profiles} profiles) — ${workflowUrl(cfg.temporal, workflowId)}`);
   }
   await client.connection.close();
+
+  // Sample data: profiles and the last three days of logs (CSV and gzip combined format, 1 % bad rows).
+  const CUSTOMERS = 5000;
+  const store = createProfilesStore(cfg.profiles);
+  const existing = await store.count();
+  await store.close();
+  if (existing < CUSTOMERS) await generateProfiles(cfg, { count: CUSTOMERS, seed: 1 });
+  const days = [3, 2, 1].map((n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10));
+  for (const [i, date] of days.entries()) {
+    if (existsSync(`${cfg.paths.landingDir}/${date}`)) continue;
+    await generateWeblogs(cfg, { date, rows: 100_000, format: 'csv', badRate: 0.01, gzip: false, seed: 10 + i, customers: CUSTOMERS });
+    await generateWeblogs(cfg, { date, rows: 30_000, format: 'combined', badRate: 0.01, gzip: true, seed: 20 + i, customers: CUSTOMERS });
+  }
+  log(`batch backfill ${days[0]} … ${days[2]}`);
+  await batchBackfill(cfg, { from: days[0]!, to: days[2]!, parallel: 2, wait: true });
+  for (const date of days) {
+    const s = await batchStatus(cfg, date);
+    log(`${date}: ${s.state}, ${s.totals.requests} requests, ${s.totals.uniqueCustomers} customers, ${s.rejected.total} rejected, by status ${JSON.stringify(s.totals.byStatusCategory)}`);
+  }
+  for (const s of await applySchedules(cfg)) log(`schedule ${s.id} ${s.action}; next run ${s.nextRuns[0]}`);
 
   console.log(`\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
   let stopping = false;

@@ -27,6 +27,8 @@ const root = mkdtempSync(`${tmpdir()}/viewership-batch-`);
 const queue = uniqueName('batch-test');
 const env = {
   LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`, TASK_QUEUE_BATCH: queue,
+  // Own indices, so the demo's batch view on the same engine is never touched by tests.
+  SEARCH_INDEX_PREFIX: 'viewership-test',
 };
 const cfg = testConfig(env);
 const DATE = '2031-03-04';
@@ -213,6 +215,21 @@ describe('batch layer: daily DAG on Temporal', () => {
       expect(desc.searchAttributes.BatchDate).toEqual([d]);
       expect((await batchStatus(cfg, d)).totals.requests).toBe(500);
     }
+  });
+
+  it('the scheduled run processes the previous day and reprocesses an earlier day whose files changed', async () => {
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const [yesterday, before] = [day(1), day(2)];
+    land(before, 'early.csv', 'csv', 300, 0, 31);
+    await runDay(client, before);
+    land(before, 'late.csv', 'csv', 200, 0, 32); // arrives after the date was processed
+    land(yesterday, 'day.csv', 'csv', 400, 0, 33);
+    const r = await client.workflow.execute('scheduledBatch', {
+      taskQueue: queue, workflowId: uniqueName('scheduled-batch'), args: [{ timezone: 'UTC', rejectThreshold: 0.05, lookbackDays: 1 }],
+    });
+    expect(r).toMatchObject({ date: yesterday, reprocessed: [before] });
+    expect((await batchStatus(cfg, yesterday)).totals.requests).toBe(400);
+    expect((await batchStatus(cfg, before)).landed).toEqual({ files: 2, rows: 500 });
   });
 
   it('schedule apply creates the daily Schedule (and updates it in place)', async () => {

@@ -109,11 +109,39 @@ export function previousDay(t: Date, tz: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Started by the daily Schedule: runs `batchDay` for the previous day (in the schedule's time zone) as a child. */
-export async function scheduledBatch(input: { timezone: string; rejectThreshold?: number }): Promise<BatchDayResult> {
+/** What a scheduled run did: the previous day, and earlier days reprocessed because their files changed. */
+export interface ScheduledBatchResult {
+  date: string;
+  result: BatchDayResult;
+  reprocessed: string[];
+}
+
+/**
+ * Started by the daily Schedule: runs `batchDay` for the previous day (in the schedule's time zone) as a
+ * child, then re-runs any of the `lookbackDays` days before it whose landing files changed since they were
+ * indexed (a late or replaced file makes its date reprocess).
+ */
+export async function scheduledBatch(input: { timezone: string; rejectThreshold?: number; lookbackDays?: number }): Promise<ScheduledBatchResult> {
   const date = previousDay(workflowInfo().startTime, input.timezone);
   upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [date] });
-  return executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: input.rejectThreshold }] });
+  const result = await executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: input.rejectThreshold }] });
+  const reprocessed: string[] = [];
+  const back = dateRange(shiftDate(date, -(input.lookbackDays ?? 3)), shiftDate(date, -1));
+  for (const d of back) {
+    const [landed, indexed] = await Promise.all([landing.landingFingerprint({ date: d }), search.indexedFingerprint({ date: d })]);
+    if (landed && landed !== indexed) {
+      await executeChild(batchDay, { workflowId: batchWorkflowId(d), args: [{ date: d, rejectThreshold: input.rejectThreshold }] });
+      reprocessed.push(d);
+    }
+  }
+  upsertMemo({ reprocessed });
+  return { date, result, reprocessed };
+}
+
+function shiftDate(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 /** Outcome of one date in a backfill. */

@@ -66,8 +66,10 @@ export async function computeAggregates(
   o: { date: string; partitionDir: string; fingerprint: string; report: ValidationReport; landedFiles: number },
 ): Promise<BatchDoc[]> {
   const base = { date: o.date, input_fingerprint: o.fingerprint };
+  // Only the columns the aggregates use are materialised (user agents and referrers stay in the lake).
   await db.run(`CREATE OR REPLACE TEMP TABLE day AS
-    SELECT l.* EXCLUDE (date, hour), l.hour AS hour_utc, coalesce(p.country, 'unknown') AS country, coalesce(p.plan, 'unknown') AS plan,
+    SELECT l.customer_id, l.ip, l.http_status, l.bytes_sent, l.device, l.status_category, l.path, l.content_id, l.hour AS hour_utc,
+           coalesce(p.country, 'unknown') AS country, coalesce(p.plan, 'unknown') AS plan,
            (l.customer_id = '' OR p.customer_id IS NULL) AS unknown_customer
     FROM read_parquet(${sqlLiteral(`${o.partitionDir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'hour': INTEGER}) l
     LEFT JOIN profiles p ON p.customer_id = l.customer_id`);

@@ -6,7 +6,7 @@ export interface BatchPaths {
   staging: string;
   /** Intermediates of the current run (deleted and rebuilt by every run). */
   run: string;
-  /** Validated rows as CSV, one directory per hour (`hour=HH/<sha256>.csv`). */
+  /** Validated rows as CSV, one directory per hour (`hour=HH/<sha256>.csv`, plus `<sha256>.pNN.csv` parts for large files). */
   clean: string;
   /** Daily aggregates as JSON, produced by the aggregate step for the index step. */
   aggregates: string;

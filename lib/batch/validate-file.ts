@@ -1,16 +1,22 @@
 /**
- * Streams one staged web-log file (plain or gzip) line by line through the validator: valid rows are
- * appended to hourly clean CSV files (for DuckDB to turn into Parquet), rejected rows to the quarantine
- * with file name, physical line number, reason code, detail and the raw line.
+ * Validates one staged web-log file (plain or gzip): valid rows go to hourly clean CSV files (for DuckDB
+ * to turn into Parquet), rejected rows to the quarantine with file name, physical line number, reason
+ * code, detail and the raw line.
+ *
+ * Lines are cut and (for CSV) checked on bytes, clean rows copied through — see validate/csv-fast.ts; the
+ * string validators of lib/weblog-validate.ts remain the reference for every line the fast path declines.
+ * Uncompressed files of at least `parallelMinBytes` are split over worker threads (validate/parallel.ts);
+ * gzip and smaller files are streamed on the calling thread, yielding between chunks.
  */
-import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { StringDecoder } from 'node:string_decoder';
+import { createReadStream, mkdirSync, openSync, closeSync, readSync, renameSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import type { LandedFile, ValidateResult } from '../../common/batch.js';
-import { statusCategory } from '../../common/status.js';
-import { contentFromPath, dayBoundsMs, deviceFromUserAgent, type RejectReason, type WebLogRow } from '../../common/weblog.js';
-import { detectFormat, validateCombinedLine, validateCsvLine, type LineResult } from '../weblog-validate.js';
+import { dayBoundsMs } from '../../common/weblog.js';
+import { detectFormat } from '../weblog-validate.js';
+import { csvQuote, HourlyOutput, RejectOutput } from './validate/outputs.js';
+import { validateInParallel } from './validate/parallel.js';
+import { LineSplitter, RowScanner, type ScanCounts } from './validate/row-scanner.js';
 
 /** Columns of the clean CSV files, in order (no header row). */
 export const CLEAN_COLUMNS = [
@@ -18,40 +24,10 @@ export const CLEAN_COLUMNS = [
   'user_agent', 'referrer', 'device', 'content_id', 'status_category', 'source_file',
 ] as const;
 
-const FLUSH_CHARS = 1 << 20;
-const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
-/** Buffered appender to one output file, written to `<path>.tmp` and renamed on close. */
-class Sink {
-  private parts: string[] = [];
-  private size = 0;
-  private readonly out: WriteStream;
-  constructor(private readonly path: string, header?: string) {
-    this.out = createWriteStream(`${path}.tmp`);
-    if (header) this.push(header + '\n');
-  }
-  /** Buffer text; call `flushIfFull` between input chunks so the hot loop stays synchronous. */
-  push(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-  }
-  flushIfFull(): Promise<void> | undefined {
-    return this.size >= FLUSH_CHARS ? this.flush() : undefined;
-  }
-  async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
-    const ok = this.out.write(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-    if (!ok) await once(this.out, 'drain');
-  }
-  async close(): Promise<void> {
-    await this.flush();
-    this.out.end();
-    await once(this.out, 'finish');
-    renameSync(`${this.path}.tmp`, this.path);
-  }
-}
+const QUARANTINE_HEADER = 'file,line,reason,detail,raw';
+/** Default size from which an uncompressed file is validated by worker threads. */
+export const PARALLEL_MIN_BYTES = 64 << 20;
+const MAX_WORKERS = 4;
 
 /** Options of one file's validation. */
 export interface ValidateFileOptions {
@@ -60,90 +36,85 @@ export interface ValidateFileOptions {
   format?: 'csv' | 'combined';
   cleanDir: string;
   quarantineDir: string;
+  /** Called about once a second with the (uncompressed) bytes processed so far. */
   onProgress?: (bytesRead: number) => void;
+  /** Uncompressed files of at least this size are split over worker threads (default {@link PARALLEL_MIN_BYTES}). */
+  parallelMinBytes?: number;
 }
 
 /** Validate one file; returns its counts. Outputs are complete only when this resolves (atomic renames). */
 export async function validateFileToHourlyCsv(o: ValidateFileOptions): Promise<ValidateResult> {
-  const [dayStart] = dayBoundsMs(o.date);
-  const hours = new Map<number, Sink>();
+  const [dayStartMs] = dayBoundsMs(o.date);
   mkdirSync(o.quarantineDir, { recursive: true });
   const quarantinePath = `${o.quarantineDir}/${o.file.name}.rejects.csv`;
-  const rejects = new Sink(quarantinePath, 'file,line,reason,detail,raw');
-  const byReason: Partial<Record<RejectReason, number>> = {};
-  const deviceCache = new Map<string, string>();
-  const source = q(o.file.name);
-  let format = o.format;
-  let rows = 0;
-  let valid = 0;
-  let lineNo = 0;
-  let validate: (line: string, day: number) => LineResult = validateCsvLine;
-
-  const sinkFor = (hour: number): Sink => {
-    let s = hours.get(hour);
-    if (!s) {
-      const dir = `${o.cleanDir}/hour=${String(hour).padStart(2, '0')}`;
-      mkdirSync(dir, { recursive: true });
-      s = new Sink(`${dir}/${o.file.sha256}.csv`);
-      hours.set(hour, s);
-    }
-    return s;
-  };
-
-  const handle = (raw: string): void => {
-    lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (lineNo === 1) {
-      format ??= detectFormat(line);
-      validate = format === 'csv' ? validateCsvLine : validateCombinedLine;
-      if (format === 'csv' && line.replace(/^\uFEFF/, '').startsWith('event_time,')) return; // header
-    }
-    if (line === '') return; // blank lines carry no request
-    rows++;
-    const r = validate(line, dayStart);
-    if (!r.ok) {
-      byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
-      rejects.push(`${source},${lineNo},${r.reason},${q(r.detail)},${q(line)}\n`);
-      return;
-    }
-    valid++;
-    const w: WebLogRow = r.row;
-    let device = deviceCache.get(w.userAgent);
-    if (device === undefined) {
-      device = deviceFromUserAgent(w.userAgent);
-      if (deviceCache.size < 10_000) deviceCache.set(w.userAgent, device);
-    }
-    const hour = Math.floor((w.eventTimeMs - dayStart) / 3_600_000);
-    sinkFor(hour).push(
-      `${w.eventTimeMs},${q(w.customerId)},${q(w.sessionId)},${w.ip},${q(w.method)},${q(w.path)},${w.httpStatus},${w.bytesSent},${w.responseMs},` +
-        `${q(w.userAgent)},${q(w.referrer)},${device},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)},${source}\n`,
-    );
-  };
-
-  const input = createReadStream(o.file.stagedPath, { highWaterMark: 1 << 20 });
-  const stream = o.file.gzip ? input.pipe(createGunzip()) : input;
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let bytes = 0;
+  const source = csvQuote(o.file.name);
   let lastBeat = 0;
-  for await (const chunk of stream) {
-    bytes += (chunk as Buffer).length;
-    const text = carry + decoder.write(chunk as Buffer);
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      handle(text.slice(start, nl));
-      start = nl + 1;
-    }
-    carry = text.slice(start);
-    await Promise.all([rejects, ...hours.values()].map((k) => k.flushIfFull()));
+  const beat = (bytes: number) => {
     if (o.onProgress && Date.now() - lastBeat > 1000) {
       lastBeat = Date.now();
       o.onProgress(bytes);
     }
+  };
+
+  const size = statSync(o.file.stagedPath).size;
+  const workers = Math.min(availableParallelism(), MAX_WORKERS);
+  const parallel = !o.file.gzip && workers > 1 && size >= (o.parallelMinBytes ?? PARALLEL_MIN_BYTES);
+  const format = parallel ? (o.format ?? firstLineFormat(o.file.stagedPath)) : undefined;
+  let counts: ScanCounts;
+  if (format) {
+    counts = await validateInParallel({
+      path: o.file.stagedPath, size, parts: workers, sha256: o.file.sha256, format, dayStartMs, source, cleanDir: o.cleanDir,
+      rejectsPath: `${quarantinePath}.tmp`, rejectsHeader: QUARANTINE_HEADER, onBytes: beat,
+    });
+  } else {
+    counts = await validateStream(o, dayStartMs, source, `${quarantinePath}.tmp`, beat);
   }
-  carry += decoder.end();
-  if (carry !== '') handle(carry);
-  await Promise.all([...hours.values()].map((s) => s.close()));
-  await rejects.close();
-  return { file: o.file.name, format: format ?? 'csv', rows, valid, rejected: rows - valid, byReason, quarantinePath };
+  renameSync(`${quarantinePath}.tmp`, quarantinePath);
+  const { rows, valid, byReason } = counts;
+  return { file: o.file.name, format: counts.format, rows, valid, rejected: rows - valid, byReason, quarantinePath };
+}
+
+/** Format from a plain file's first line; undefined when it has no `\n` in its first 64 KiB (left to the stream path). */
+function firstLineFormat(path: string): 'csv' | 'combined' | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.allocUnsafe(1 << 16);
+    const head = b.subarray(0, readSync(fd, b, 0, b.length, 0));
+    const nl = head.indexOf(10);
+    if (nl < 0) return undefined;
+    return detectFormat(head.toString('utf8', 0, nl > 0 && head[nl - 1] === 13 ? nl - 1 : nl));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Validate on this thread from a (possibly gunzipped) stream; the thread yields between chunks. */
+async function validateStream(o: ValidateFileOptions, dayStartMs: number, source: string, rejectsPath: string, beat: (bytes: number) => void): Promise<ScanCounts> {
+  const out = new HourlyOutput(o.cleanDir, `${o.file.sha256}.csv`);
+  const rejects = new RejectOutput(rejectsPath, QUARANTINE_HEADER);
+  const scanner = new RowScanner({ dayStartMs, format: o.format, firstLine: true, source, out, rejects, rejectPrefix: `${source},` });
+  const lines = new LineSplitter(scanner, out.input);
+  const input = createReadStream(o.file.stagedPath, { highWaterMark: 1 << 20 });
+  let stream: NodeJS.ReadableStream = input;
+  if (o.file.gzip) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    input.on('error', (err) => gunzip.destroy(err));
+    stream = input.pipe(gunzip);
+  }
+  let bytes = 0;
+  try {
+    for await (const chunk of stream) {
+      lines.append(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      beat(bytes);
+    }
+    lines.end();
+  } catch (err) {
+    out.discard();
+    rejects.discard();
+    throw err;
+  }
+  out.close();
+  rejects.close();
+  return scanner.counts();
 }

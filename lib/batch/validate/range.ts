@@ -1,0 +1,57 @@
+/**
+ * One byte range of an uncompressed file, validated synchronously (inside a worker thread): lines are
+ * read straight into the line buffer, clean rows go to this range's own hourly files and rejects to
+ * this range's own quarantine file.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { HourlyOutput, RejectOutput } from './outputs.js';
+import { LineSplitter, READ_CHUNK, RowScanner, type ScanCounts } from './row-scanner.js';
+
+/** What a worker validates: `[start, end)` of `path`, beginning and ending at line boundaries. */
+export interface RangeTask {
+  path: string;
+  start: number;
+  end: number;
+  dayStartMs: number;
+  format: 'csv' | 'combined';
+  /** True for the range holding the file's first line (CSV header). */
+  firstLine: boolean;
+  /** CSV-quoted file name for the clean rows' `source_file`. */
+  source: string;
+  cleanDir: string;
+  /** File name inside each `hour=HH` directory. */
+  cleanFileName: string;
+  rejectsPath: string;
+  rejectsHeader?: string;
+  /** See {@link RowScannerOptions.rejectPrefix}. */
+  rejectPrefix: string;
+}
+
+/** Validate one range; `onBytes` gets the bytes done so far after every read. */
+export function scanRange(t: RangeTask, onBytes: (bytes: number) => void): ScanCounts {
+  const out = new HourlyOutput(t.cleanDir, t.cleanFileName);
+  const rejects = new RejectOutput(t.rejectsPath, t.rejectsHeader);
+  const scanner = new RowScanner({
+    dayStartMs: t.dayStartMs, format: t.format, firstLine: t.firstLine, source: t.source, out, rejects, rejectPrefix: t.rejectPrefix,
+  });
+  const lines = new LineSplitter(scanner, out.input);
+  const fd = openSync(t.path, 'r');
+  try {
+    for (let pos = t.start; pos < t.end; ) {
+      const n = lines.read(fd, pos, Math.min(READ_CHUNK, t.end - pos));
+      if (n === 0) throw new Error(`${t.path} ended at byte ${pos}, before ${t.end}: was it changed while being validated?`);
+      pos += n;
+      onBytes(pos - t.start);
+    }
+    lines.end();
+  } catch (err) {
+    out.discard();
+    rejects.discard();
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  out.close();
+  rejects.close();
+  return scanner.counts();
+}

@@ -1,0 +1,169 @@
+/**
+ * Per-line logic of file validation, shared by the single-threaded path and the worker threads: physical
+ * line numbering, format detection and the CSV header on the file's first line, blank lines, the byte
+ * fast path for CSV and the string validators (the reference) for every other line, counts per reason.
+ */
+import { isAscii } from 'node:buffer';
+import { readSync } from 'node:fs';
+import type { RejectReason } from '../../../common/weblog.js';
+import { contentFromPath, deviceFromUserAgent } from '../../../common/weblog.js';
+import { statusCategory } from '../../../common/status.js';
+import { detectFormat, validateCombinedLine, validateCsvLine } from '../../weblog-validate.js';
+import { CsvFastPath } from './csv-fast.js';
+import { csvQuote as q, type HourlyOutput, type RejectOutput } from './outputs.js';
+
+/** Counts of one scanned file or byte range. */
+export interface ScanCounts {
+  /** Physical lines seen (including the header and blank lines). */
+  lines: number;
+  /** Data lines (not header, not blank). */
+  rows: number;
+  valid: number;
+  byReason: Partial<Record<RejectReason, number>>;
+  /** Format used (detected on the first line unless given). */
+  format: 'csv' | 'combined';
+}
+
+/** Options of a {@link RowScanner}. */
+export interface RowScannerOptions {
+  /** Start of the run date (UTC epoch ms). */
+  dayStartMs: number;
+  /** Known format; detected from the first line when absent (only where `firstLine` is set). */
+  format?: 'csv' | 'combined';
+  /** True when the scanner starts at the file's first line (format detection, CSV header). */
+  firstLine: boolean;
+  /** The clean rows' `source_file` value (the file name, CSV-quoted). */
+  source: string;
+  out: HourlyOutput;
+  rejects: RejectOutput;
+  /** Written before each quarantine record's line number: `<file>,` for final records, '' for records fixed up later. */
+  rejectPrefix: string;
+}
+
+/** Validates lines handed to it in order, writing clean rows and quarantine records. */
+export class RowScanner {
+  private lineNo = 0;
+  private rows = 0;
+  private valid = 0;
+  private readonly byReason: Partial<Record<RejectReason, number>> = {};
+  private format: 'csv' | 'combined' | undefined;
+  private firstLine: boolean;
+  private readonly fast: CsvFastPath;
+  private readonly deviceCache = new Map<string, string>();
+
+  constructor(private readonly o: RowScannerOptions) {
+    this.format = o.format;
+    this.firstLine = o.firstLine;
+    this.fast = new CsvFastPath(o.dayStartMs, o.out, o.source);
+  }
+
+  /** Declare facts about the buffer region the next lines come from (see {@link CsvFastPath.setChunk}). */
+  setChunk(ascii: boolean, crFree: boolean): void {
+    this.fast.setChunk(ascii, crFree);
+  }
+
+  /** Handle the physical line `buf[ls, le)` (without its `\n`). */
+  line(buf: Buffer, ls: number, le: number): void {
+    this.lineNo++;
+    if (le > ls && buf[le - 1] === 13) le--;
+    if (this.firstLine) {
+      this.firstLine = false;
+      const text = buf.toString('utf8', ls, le);
+      this.format ??= detectFormat(text);
+      if (this.format === 'csv' && text.replace(/^\uFEFF/, '').startsWith('event_time,')) return; // header
+    }
+    if (le === ls) return; // blank lines carry no request
+    this.rows++;
+    if (this.format === 'csv' && this.fast.accept(buf, ls, le)) this.valid++;
+    else this.slow(buf.toString('utf8', ls, le));
+  }
+
+  /** The string path: the reference validators, and the row serialized from the parsed fields. */
+  private slow(line: string): void {
+    const r = this.format === 'csv' ? validateCsvLine(line, this.o.dayStartMs) : validateCombinedLine(line, this.o.dayStartMs);
+    if (!r.ok) {
+      this.byReason[r.reason] = (this.byReason[r.reason] ?? 0) + 1;
+      this.o.rejects.push(`${this.o.rejectPrefix}${this.lineNo},${r.reason},${q(r.detail)},${q(line)}\n`);
+      return;
+    }
+    this.valid++;
+    const w = r.row;
+    let device = this.deviceCache.get(w.userAgent);
+    if (device === undefined) {
+      device = deviceFromUserAgent(w.userAgent);
+      if (this.deviceCache.size < 10_000) this.deviceCache.set(w.userAgent, device);
+    }
+    const hour = Math.floor((w.eventTimeMs - this.o.dayStartMs) / 3_600_000);
+    this.o.out.writeString(
+      hour,
+      `${w.eventTimeMs},${q(w.customerId)},${q(w.sessionId)},${w.ip},${q(w.method)},${q(w.path)},${w.httpStatus},${w.bytesSent},${w.responseMs},` +
+        `${q(w.userAgent)},${q(w.referrer)},${device},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)},${this.o.source}\n`,
+    );
+  }
+
+  /** Counts so far (final once the input ended). */
+  counts(): ScanCounts {
+    return { lines: this.lineNo, rows: this.rows, valid: this.valid, byReason: this.byReason, format: this.format ?? 'csv' };
+  }
+}
+
+/** Most bytes read at once. */
+export const READ_CHUNK = 4 << 20;
+const MIN_READ = 1 << 16;
+
+/**
+ * Cuts a byte stream into lines for a {@link RowScanner} without decoding: complete lines are handed over
+ * in place, a partial last line is carried to the front of the buffer for the next input.
+ */
+export class LineSplitter {
+  private have = 0;
+
+  /** @param buf initial buffer (replaced by a bigger one when a line does not fit). */
+  constructor(private readonly scanner: RowScanner, private buf: Buffer) {}
+
+  /** Append a chunk (from a stream) and scan the lines it completes. */
+  append(chunk: Buffer): void {
+    this.room(chunk.length);
+    chunk.copy(this.buf, this.have);
+    this.have += chunk.length;
+    this.scan();
+  }
+
+  /** Read up to `maxLength` bytes of `fd` at `position` straight into the buffer and scan them; returns bytes read. */
+  read(fd: number, position: number, maxLength: number): number {
+    if (this.buf.length - this.have < MIN_READ) this.room(this.buf.length);
+    const n = readSync(fd, this.buf, this.have, Math.min(maxLength, this.buf.length - this.have), position);
+    this.have += n;
+    this.scan();
+    return n;
+  }
+
+  /** Input ended: a last line without `\n` is still a line. */
+  end(): void {
+    if (this.have === 0) return;
+    const rest = this.buf.subarray(0, this.have);
+    this.scanner.setChunk(isAscii(rest), rest.indexOf(13) < 0);
+    this.scanner.line(this.buf, 0, this.have);
+    this.have = 0;
+  }
+
+  private room(n: number): void {
+    if (this.have + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.have + n));
+    this.buf.copy(bigger, 0, 0, this.have);
+    this.buf = bigger;
+  }
+
+  private scan(): void {
+    const { buf, have, scanner } = this;
+    const filled = buf.subarray(0, have);
+    scanner.setChunk(isAscii(filled), filled.indexOf(13) < 0);
+    let ls = 0;
+    for (let nl = filled.indexOf(10, 0); nl >= 0; nl = filled.indexOf(10, ls)) {
+      scanner.line(buf, ls, nl);
+      ls = nl + 1;
+    }
+    if (ls > 0) buf.copyWithin(0, ls, have);
+    this.have = have - ls;
+  }
+}
