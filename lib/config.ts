@@ -53,7 +53,7 @@ const base = z.object({
   BATCH_SCHEDULE_CRON: z.string().default('30 2 * * *').describe('Cron of the daily batch Schedule (runs the previous day)'),
   BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
   BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
-  DUCKDB_MEMORY_LIMIT: z.string().default('1GB').describe('DuckDB memory limit for batch partition/aggregate steps'),
+  DUCKDB_MEMORY_LIMIT: z.string().default('600MB').describe('DuckDB memory limit for batch partition/aggregate steps'),
   DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
 });
 

@@ -66,8 +66,9 @@ export async function computeAggregates(
   o: { date: string; partitionDir: string; fingerprint: string; report: ValidationReport; landedFiles: number },
 ): Promise<BatchDoc[]> {
   const base = { date: o.date, input_fingerprint: o.fingerprint };
-  // Only the columns the aggregates use are materialised (user agents and referrers stay in the lake).
-  await db.run(`CREATE OR REPLACE TEMP TABLE day AS
+  // A view, not a table: each query reads only its columns from the Parquet (measured faster than
+  // materialising the joined day once; user agents and referrers are never read).
+  await db.run(`CREATE OR REPLACE TEMP VIEW day AS
     SELECT l.customer_id, l.ip, l.http_status, l.bytes_sent, l.device, l.status_category, l.path, l.content_id, l.hour AS hour_utc,
            coalesce(p.country, 'unknown') AS country, coalesce(p.plan, 'unknown') AS plan,
            (l.customer_id = '' OR p.customer_id IS NULL) AS unknown_customer

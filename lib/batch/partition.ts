@@ -37,7 +37,7 @@ export async function writePartition(db: DuckSession, cleanDir: string, partitio
     mkdirSync(`${staged}/${hour}`, { recursive: true });
     const out = `${staged}/${hour}/part-0.parquet`;
     // Inputs in a fixed order and DuckDB's preserve_insertion_order: the same input yields the same file.
-    await db.run(`COPY (SELECT ${PROJECTION} FROM ${cleanCsvReader(inputs)}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION zstd)`);
+    await db.run(`COPY (SELECT ${PROJECTION} FROM ${cleanCsvReader(inputs)}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION snappy)`);
     const [r] = await db.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlLiteral(out)})`);
     rows += r!.n;
     files++;

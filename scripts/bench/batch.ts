@@ -5,7 +5,7 @@
  * scan-and-group of the same file as the baseline. BENCH_ROWS overrides the size.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, createWriteStream, renameSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, totalmem } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -30,9 +30,16 @@ const env = {
 const log = (m: string) => console.error(`[bench:batch] ${m}`);
 
 async function ensureInput(): Promise<string> {
-  const file = `${env.LANDING_DIR}/${DATE}/weblogs-${ROWS}.csv`;
+  const dir = `${env.LANDING_DIR}/${DATE}`;
+  const file = `${dir}/weblogs-${ROWS}.csv`;
+  mkdirSync(dir, { recursive: true });
+  // Only this size's file may sit in the bench date (inputs of other BENCH_ROWS sizes are parked aside).
+  for (const other of readdirSync(dir).filter((n) => n !== `weblogs-${ROWS}.csv`)) {
+    mkdirSync(`${cache}/parked`, { recursive: true });
+    renameSync(`${dir}/${other}`, `${cache}/parked/${other}`);
+  }
+  if (existsSync(`${cache}/parked/weblogs-${ROWS}.csv`)) renameSync(`${cache}/parked/weblogs-${ROWS}.csv`, file);
   if (existsSync(file)) return file;
-  mkdirSync(`${env.LANDING_DIR}/${DATE}`, { recursive: true });
   log(`generating ${ROWS} rows once into ${file}`);
   const out = createWriteStream(`${file}.part`);
   let buf: string[] = [];
