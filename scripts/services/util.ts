@@ -1,6 +1,6 @@
 /** Small process and file helpers shared by the service modules (no project imports). */
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Java 17 binary used for the JVM services ($JAVA_HOME wins, then Debian's OpenJDK 17, then `java`). */
@@ -142,6 +142,5 @@ export async function mavenCopyDeps(opts: {
     `-DoutputDirectory=${opts.libDir}`,
     '-DincludeScope=runtime',
   ]);
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(marker, stamp);
 }
