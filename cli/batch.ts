@@ -9,7 +9,7 @@ import { BadInputError } from '../lib/errors.js';
 import { batchIndex } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import type { BackfillItem } from '../workflows/batch.js';
-import { count, progress } from './progress.js';
+import { count, progress, whilePending } from './progress.js';
 
 function checkDate(flag: string, d: string): void {
   if (!isIsoDate(d)) throw new BadInputError(`${flag} must be a date YYYY-MM-DD (got "${d}")`);
@@ -42,16 +42,11 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
     console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
     if (!o.wait) return;
     const p = progress(`[batch ${o.date}]`, 2000);
-    const result = handle.result() as Promise<BatchDayResult>;
-    let finished = false;
-    void result.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
-      const pr = await handle.query<BatchProgress>('progress').catch(() => undefined);
-      if (pr) p.update(`${pr.step}: files ${pr.filesValidated}/${pr.filesTotal}, rows ${count(pr.rows)}`);
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    }
     try {
-      const r = await result;
+      const r = await whilePending(handle.result() as Promise<BatchDayResult>, async () => {
+        const pr = await handle.query<BatchProgress>('progress');
+        p.update(`${pr.step}: files ${pr.filesValidated}/${pr.filesTotal}, rows ${count(pr.rows)}`);
+      });
       p.done(`completed: ${r.report.rows} rows, ${r.report.valid} valid, ${r.report.rejected} rejected, ${r.lakeFiles} lake files, ${r.documents} index docs`);
     } catch (err) {
       p.done('failed');
@@ -77,15 +72,10 @@ export async function batchBackfill(cfg: AppConfig, o: { from: string; to: strin
     console.error(`started ${workflowId} (${days} days, ${o.parallel} at a time): ${workflowUrl(cfg.temporal, workflowId)}`);
     if (!o.wait) return undefined;
     const p = progress(`[backfill]`, 2000);
-    const result = handle.result() as Promise<BackfillItem[]>;
-    let finished = false;
-    void result.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
-      const memo = (await handle.describe().catch(() => undefined))?.memo as { done?: number } | undefined;
+    const items = await whilePending(handle.result() as Promise<BackfillItem[]>, async () => {
+      const memo = (await handle.describe()).memo as { done?: number } | undefined;
       p.update(`${memo?.done ?? 0}/${days} days`);
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    }
-    const items = await result;
+    });
     p.done(`${items.filter((i) => i.state === 'completed').length}/${days} days completed`);
     for (const i of items) console.log(`${i.date}  ${i.state}${i.error ? `  ${i.error}` : ''}`);
     if (items.some((i) => i.state === 'failed')) process.exitCode = 1;

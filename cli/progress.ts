@@ -31,3 +31,17 @@ export function progress(label: string, minIntervalMs = 3000): Progress {
 export function count(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 }
+
+/** Await `result`, calling `tick` about every `intervalMs` until it settles (for progress displays). */
+export async function whilePending<T>(result: Promise<T>, tick: () => Promise<void>, intervalMs = 1000): Promise<T> {
+  let settled = false;
+  const quiet = result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await tick().catch(() => undefined);
+    await Promise.race([quiet, new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  return result;
+}

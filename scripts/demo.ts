@@ -12,7 +12,7 @@ import { generateProfiles, generateWeblogs } from '../cli/generate.js';
 import { applySchedules } from '../cli/schedule.js';
 import { loadConfig, effectiveEnv } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
-import { runWorkers } from '../workers/run.js';
+import { startWorkers } from '../workers/run.js';
 import type { SystemHealthReport } from '../workflows/health.js';
 import { contexts } from './services/cli.js';
 import { down, ServiceStartError, up } from './services/manager.js';
@@ -28,12 +28,7 @@ async function main(): Promise<void> {
   log(`services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const cfg = loadConfig(effectiveEnv());
 
-  let stop!: () => void;
-  const stopSignal = new Promise<void>((r) => (stop = r));
-  let ready!: () => void;
-  const workersReady = new Promise<void>((r) => (ready = r));
-  const workers = runWorkers(cfg, { roles: ['batch', 'stream'], stopSignal, onReady: () => ready() });
-  await Promise.race([workersReady, workers]);
+  const workers = await startWorkers(cfg, ['batch', 'stream']);
   log('workers polling: viewership-batch, viewership-stream');
 
   const client = await connectTemporal(cfg.temporal);
@@ -70,11 +65,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    stop();
+    void workers.stop();
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  await workers;
+  await workers.done;
   if (started.length) await down(services.filter((s) => started.includes(s.name)), mk);
   log('stopped');
 }

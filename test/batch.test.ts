@@ -21,7 +21,8 @@ import { batchIndex } from '../lib/search-templates.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { batchBackfill, batchStatus } from '../cli/batch.js';
 import { applySchedules, BATCH_SCHEDULE_ID } from '../cli/schedule.js';
-import { startTestWorkers, testConfig, uniqueName } from './helpers.js';
+import { startWorkers } from '../workers/run.js';
+import { testConfig, uniqueName } from './helpers.js';
 
 const root = mkdtempSync(`${tmpdir()}/viewership-batch-`);
 const queue = uniqueName('batch-test');
@@ -126,7 +127,7 @@ describe('batch layer: daily DAG on Temporal', () => {
     land(DATE, 'a.csv', 'csv', 6000, 0.03, 11);
     land(DATE, 'b.log.gz', 'combined', 3000, 0.03, 12, true);
     client = await connectTemporal(cfg.temporal);
-    workers = await startTestWorkers(cfg, ['batch']);
+    workers = await startWorkers(cfg, ['batch']);
   });
 
   afterAll(async () => {

@@ -19,21 +19,3 @@ export async function serviceStatus(): Promise<Record<string, { up: boolean; add
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
-
-import { runWorkers, type QueueRole } from '../workers/run.js';
-
-/** Run in-process workers for `roles` with `cfg` until `stop()` (which resolves after a clean shutdown). */
-export async function startTestWorkers(cfg: AppConfig, roles: QueueRole[]): Promise<{ stop: () => Promise<void> }> {
-  let signal!: () => void;
-  const stopSignal = new Promise<void>((r) => (signal = r));
-  let ready!: () => void;
-  const isReady = new Promise<void>((r) => (ready = r));
-  const running = runWorkers(cfg, { roles, stopSignal, onReady: () => ready() });
-  await Promise.race([isReady, running]);
-  return {
-    stop: async () => {
-      signal();
-      await running;
-    },
-  };
-}

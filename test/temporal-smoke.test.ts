@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../lib/temporal.js';
 import type { SystemHealthReport } from '../workflows/health.js';
-import { startTestWorkers, testConfig, uniqueName } from './helpers.js';
+import { startWorkers } from '../workers/run.js';
+import { testConfig, uniqueName } from './helpers.js';
 
 const cfg = testConfig();
 
@@ -17,7 +18,7 @@ describe('temporal round trip', () => {
 
   beforeAll(async () => {
     client = await connectTemporal(cfg.temporal);
-    workers = await startTestWorkers(cfg, ['batch', 'stream']);
+    workers = await startWorkers(cfg, ['batch', 'stream']);
   });
 
   afterAll(async () => {

@@ -80,3 +80,23 @@ const quietBundlerLogger = {
   error: (m: string) => console.error(m),
   log: () => undefined,
 };
+
+/**
+ * Start workers in this process and resolve once they poll; `stop()` shuts them down and resolves after the
+ * clean shutdown. `done` settles when the workers stop for any reason (used by the demo to wait for Ctrl-C).
+ */
+export async function startWorkers(cfg: AppConfig, roles: readonly QueueRole[]): Promise<{ stop: () => Promise<void>; done: Promise<void> }> {
+  let signal!: () => void;
+  const stopSignal = new Promise<void>((r) => (signal = r));
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const done = runWorkers(cfg, { roles, stopSignal, onReady: () => ready() });
+  await Promise.race([isReady, done]);
+  return {
+    done,
+    stop: async () => {
+      signal();
+      await done;
+    },
+  };
+}
