@@ -77,16 +77,21 @@ export async function computeAggregates(
   const docs: BatchDoc[] = [];
   const [total] = await db.rows<Record<string, number>>(`SELECT ${METRICS}, count(DISTINCT ip)::INTEGER AS unique_ips,
      count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`);
-  const byCat = await db.rows<{ status_category: string; requests: number }>(
-    `SELECT status_category, count(*)::INTEGER AS requests FROM day GROUP BY ALL ORDER BY ALL`,
+  const statusRows = await db.rows<Record<string, string | number | boolean>>(
+    `SELECT d.http_status, d.status_category, coalesce(s.status_description, 'Unknown') AS status_description, coalesce(s.status_known, false) AS status_known,
+            count(*)::INTEGER AS requests, sum(bytes_sent)::DOUBLE AS bytes
+     FROM day d LEFT JOIN status_ref s USING (http_status) GROUP BY ALL ORDER BY ALL`,
   );
+  // Requests per status category, summed from the per-code rows (saves a scan).
+  const byCat: Record<string, number> = {};
+  for (const r of statusRows) byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
   docs.push({
     id: `${o.date}:total`,
     doc: {
       ...base,
       kind: 'total',
       ...total,
-      by_status_category: Object.fromEntries(byCat.map((r) => [r.status_category, r.requests])),
+      by_status_category: byCat,
       landed_files: o.landedFiles,
       landed_rows: o.report.rows,
       valid_rows: o.report.valid,
@@ -100,18 +105,17 @@ export async function computeAggregates(
   for (const r of await db.rows<Record<string, number>>(`SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`)) {
     docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
   }
-  for (const r of await db.rows<Record<string, string | number | boolean>>(
-    `SELECT d.http_status, d.status_category, coalesce(s.status_description, 'Unknown') AS status_description, coalesce(s.status_known, false) AS status_known,
-            count(*)::INTEGER AS requests, sum(bytes_sent)::DOUBLE AS bytes
-     FROM day d LEFT JOIN status_ref s USING (http_status) GROUP BY ALL ORDER BY ALL`,
-  )) {
+  for (const r of statusRows) {
     docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
   }
-  const rank = (col: string) => `ORDER BY requests DESC, ${col} LIMIT ${TOP_N}`;
-  for (const r of await db.rows<Record<string, string | number>>(`SELECT path, ${METRICS} FROM day GROUP BY ALL ${rank('path')}`)) {
+  // Top N by requests first (cheap), then the distinct counts for those N groups only.
+  const top = (col: string, where: string) =>
+    `WITH top AS (SELECT ${col} FROM day ${where} GROUP BY ${col} ORDER BY count(*) DESC, ${col} LIMIT ${TOP_N})
+     SELECT ${col}, ${METRICS} FROM day WHERE ${col} IN (SELECT ${col} FROM top) GROUP BY ALL ORDER BY requests DESC, ${col}`;
+  for (const r of await db.rows<Record<string, string | number>>(top('path', ''))) {
     docs.push({ id: `${o.date}:path:${encodeURIComponent(String(r.path)).slice(0, 200)}`, doc: { ...base, kind: 'path', ...r } });
   }
-  for (const r of await db.rows<Record<string, string | number>>(`SELECT content_id, ${METRICS} FROM day WHERE content_id <> '' GROUP BY ALL ${rank('content_id')}`)) {
+  for (const r of await db.rows<Record<string, string | number>>(top('content_id', `WHERE content_id <> ''`))) {
     docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
   }
   return docs;
