@@ -1,10 +1,12 @@
 /** `viewership schedule apply|list`: the Temporal Schedules the pipeline runs on. */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
 
 /** Id of the daily batch Schedule. */
 export const BATCH_SCHEDULE_ID = 'batch-daily';
+/** Id of the every-minute profile-cache refresh Schedule. */
+export const PROFILE_CACHE_SCHEDULE_ID = 'profile-cache-refresh';
 
 /** The schedules this project owns, built from config. */
 export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
@@ -20,6 +22,19 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
         args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold, lookbackDays: cfg.batch.lookbackDays }],
       },
       memo: { description: 'Runs the batch DAG for the previous day and reprocesses recent days whose files changed' },
+    },
+    {
+      scheduleId: PROFILE_CACHE_SCHEDULE_ID,
+      spec: { intervals: [{ every: '1 minute' }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'refreshProfileCaches',
+        taskQueue: cfg.temporal.taskQueues.stream,
+        workflowId: 'profile-cache-refresh',
+        args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
+      },
+      memo: { description: 'Refreshes the in-memory profile cache of every stream worker' },
     },
   ];
 }

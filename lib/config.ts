@@ -53,6 +53,7 @@ const base = z.object({
   BATCH_SCHEDULE_CRON: z.string().default('30 2 * * *').describe('Cron of the daily batch Schedule (runs the previous day)'),
   BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
   BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
+  PROFILE_CACHE_FULL_RELOAD_MINUTES: z.coerce.number().min(0).default(15).describe('Stream workers reload the whole profile cache this often (catches deletes); refreshes in between read only changes'),
   DUCKDB_MEMORY_LIMIT: z.string().default('600MB').describe('DuckDB memory limit for batch partition/aggregate steps'),
   DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
 });
@@ -69,6 +70,7 @@ export interface AppConfig {
     | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
     | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
   paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
+  stream: { profileFullReloadMs: number };
   batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
 }
 
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       workDir: c.WORK_DIR,
       statusReference: c.STATUS_REFERENCE_PATH ?? `${ROOT_DIR}/reference/http-status-codes.xml`,
     },
+    stream: { profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000 },
     batch: {
       rejectThreshold: c.BATCH_REJECT_THRESHOLD,
       scheduleCron: c.BATCH_SCHEDULE_CRON,

@@ -2,6 +2,7 @@
 import { createKafkaActivities } from '../activities/kafka.js';
 import { createLakeActivities } from '../activities/lake.js';
 import { createLandingActivities } from '../activities/landing.js';
+import { createTemporalActivities } from '../activities/profile-cache.js';
 import { createProfilesActivities } from '../activities/profiles.js';
 import { createSearchActivities } from '../activities/search.js';
 import type { Clients } from '../lib/clients.js';
@@ -14,6 +15,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients) {
     ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
+    ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,
       profiles: clients.profiles,

@@ -8,6 +8,10 @@ import { createClients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 import { ServiceUnavailableError } from '../lib/errors.js';
 import { loadStatusReference } from '../lib/status-reference.js';
+import { hostname } from 'node:os';
+import { createProfileCacheActivities } from '../activities/profile-cache.js';
+import { cacheTaskQueue } from '../common/profile-cache.js';
+import { ProfileCache } from '../lib/profile-cache.js';
 import { buildActivities } from './activities.js';
 
 /** Task queue roles a worker process can serve. */
@@ -24,6 +28,13 @@ export interface RunWorkersOptions {
   onReady?: (queues: string[]) => void;
   /** Resolves to stop the workers (besides the default SIGINT/SIGTERM handling). */
   stopSignal?: Promise<void>;
+  /** Profile cache of the stream role (created when omitted; tests pass one to inspect it). */
+  profileCache?: ProfileCache;
+}
+
+/** This process's worker identity: host and pid, safe inside a task queue name. */
+export function workerIdentity(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 let runtimeInstalled = false;
@@ -51,17 +62,33 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
   try {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
     const activities = buildActivities(cfg, clients);
+    const identity = workerIdentity();
     const workers = await Promise.all(
       opts.roles.map((role) =>
         Worker.create({
           connection,
           namespace: cfg.temporal.namespace,
           taskQueue: cfg.temporal.taskQueues[role],
+          identity,
           workflowBundle,
           activities,
         }),
       ),
     );
+    if (opts.roles.includes('stream')) {
+      // Stream workers keep the profiles in memory, loaded now and refreshed through their own task queue.
+      const cache = opts.profileCache ?? new ProfileCache();
+      await cache.refresh(clients.profiles, cfg.stream.profileFullReloadMs).catch((err) => console.warn(`[worker] initial profile cache load failed (the refresh schedule retries): ${(err as Error).message}`));
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: cfg.temporal.namespace,
+          taskQueue: cacheTaskQueue(cfg.temporal.taskQueues.stream, identity),
+          identity,
+          activities: createProfileCacheActivities({ cache, profiles: clients.profiles, identity }),
+        }),
+      );
+    }
     opts.onReady?.(opts.roles.map((r) => cfg.temporal.taskQueues[r]));
     opts.stopSignal?.then(() => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()));
     await Promise.all(workers.map((w) => w.run()));
@@ -85,15 +112,20 @@ const quietBundlerLogger = {
  * Start workers in this process and resolve once they poll; `stop()` shuts them down and resolves after the
  * clean shutdown. `done` settles when the workers stop for any reason (used by the demo to wait for Ctrl-C).
  */
-export async function startWorkers(cfg: AppConfig, roles: readonly QueueRole[]): Promise<{ stop: () => Promise<void>; done: Promise<void> }> {
+export async function startWorkers(
+  cfg: AppConfig,
+  roles: readonly QueueRole[],
+): Promise<{ stop: () => Promise<void>; done: Promise<void>; profileCache: ProfileCache }> {
   let signal!: () => void;
   const stopSignal = new Promise<void>((r) => (signal = r));
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const done = runWorkers(cfg, { roles, stopSignal, onReady: () => ready() });
+  const profileCache = new ProfileCache();
+  const done = runWorkers(cfg, { roles, stopSignal, profileCache, onReady: () => ready() });
   await Promise.race([isReady, done]);
   return {
     done,
+    profileCache,
     stop: async () => {
       signal();
       await done;

@@ -1,3 +1,4 @@
 /** Every workflow type the workers register (the worker bundles this file). */
 export { systemHealth } from './health.js';
 export { batchBackfill, batchDay, scheduledBatch, validateFiles } from './batch.js';
+export { refreshProfileCaches } from './profile-cache.js';

@@ -1,0 +1,83 @@
+/**
+ * In-memory customer-profile cache of a stream worker: customer id → (country, plan), refreshed from the
+ * profiles store incrementally by `updated_at` watermark, with a periodic full reload to catch deletes.
+ * Country and plan strings are interned, so an entry costs one Map slot, its key and a small integer.
+ */
+import type { ProfilesStore, ProfileWatermark } from '../adapters/profiles/types.js';
+
+/** What enrichment reads for one customer. */
+export interface CachedProfile {
+  country: string;
+  plan: string;
+}
+
+const PAGE = 20_000;
+/**
+ * Re-read window before the watermark on incremental refreshes: a row committed late by a slow transaction can
+ * carry an `updated_at` slightly older than rows already read; re-reading a few seconds is idempotent.
+ */
+export const OVERLAP_MS = 5_000;
+
+/** The cache; one instance per worker process. */
+export class ProfileCache {
+  private entries = new Map<string, number>();
+  private readonly values: CachedProfile[] = [];
+  private readonly valueIndex = new Map<string, number>();
+  private watermark: ProfileWatermark | null = null;
+  private lastFullReloadMs = 0;
+
+  /** Cached profile of a customer, or undefined when unknown. */
+  get(customerId: string): CachedProfile | undefined {
+    const v = this.entries.get(customerId);
+    return v === undefined ? undefined : this.values[v];
+  }
+
+  /** Number of cached profiles. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private intern(country: string, plan: string): number {
+    const key = `${country}\u0000${plan}`;
+    let i = this.valueIndex.get(key);
+    if (i === undefined) {
+      i = this.values.push({ country, plan }) - 1;
+      this.valueIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /**
+   * Refresh from the store: a full reload when none happened within `fullReloadEveryMs` (or never), otherwise
+   * only rows changed since the watermark (minus a small overlap). Returns the counts.
+   */
+  async refresh(store: ProfilesStore, fullReloadEveryMs: number, nowMs = Date.now()): Promise<{ mode: 'incremental' | 'full'; changed: number; removed: number }> {
+    const full = this.watermark === null || nowMs - this.lastFullReloadMs >= fullReloadEveryMs;
+    const target = full ? new Map<string, number>() : this.entries;
+    let after: ProfileWatermark | null = full ? null : { updatedAt: new Date(this.watermark!.updatedAt.getTime() - OVERLAP_MS), customerId: '' };
+    let changed = 0;
+    let newest = this.watermark;
+    for (;;) {
+      const page = await store.changedSince(after, PAGE);
+      for (const p of page.rows) {
+        const v = this.intern(p.country, p.plan);
+        if (this.entries.get(p.customerId) !== v) changed++; // new or different from what was cached
+        target.set(p.customerId, v);
+      }
+      if (page.next && (!newest || page.next.updatedAt > newest.updatedAt)) newest = page.next;
+      if (page.rows.length < PAGE || !page.next) break;
+      after = page.next;
+    }
+    if (full) {
+      // Profiles cached before but absent from the store now were deleted there.
+      let gone = 0;
+      for (const id of this.entries.keys()) if (!target.has(id)) gone++;
+      this.entries = target;
+      this.lastFullReloadMs = nowMs;
+      this.watermark = newest;
+      return { mode: 'full', changed, removed: gone };
+    }
+    this.watermark = newest;
+    return { mode: 'incremental', changed, removed: 0 };
+  }
+}
