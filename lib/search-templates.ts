@@ -45,3 +45,40 @@ export const BATCH_TEMPLATE: IndexDefinition = {
     },
   },
 };
+
+/** Index of the speed view: one document per (window cell, partition, micro-batch start offset). */
+export const speedIndex = (prefix: string): string => `${prefix}-speed-windows`;
+/** Index of per-minute reject counters (late, dead-lettered, duplicates) per partition batch. */
+export const speedCountersIndex = (prefix: string): string => `${prefix}-speed-counters`;
+/** Index of claimed event ids (durable dedupe within the lateness horizon). */
+export const speedSeenIndex = (prefix: string): string => `${prefix}-speed-seen`;
+
+/** Template of the speed-view indices (`<prefix>-speed-*`). */
+export const SPEED_TEMPLATE: IndexDefinition = {
+  settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' },
+  mappings: {
+    properties: {
+      cell: kw,
+      window_start: { type: 'date' },
+      minute: { type: 'date' },
+      event_type: kw,
+      country: kw,
+      plan: kw,
+      device: kw,
+      status_category: kw,
+      content_id: kw,
+      partition: { type: 'integer' },
+      start_offset: long,
+      events: long,
+      watch_ms: long,
+      unknown_customer_events: long,
+      customers: kw,
+      late: long,
+      dead_lettered: long,
+      duplicates: long,
+      event_id: kw,
+      offset: long,
+      event_time: { type: 'date' },
+    },
+  },
+};

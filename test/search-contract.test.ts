@@ -77,6 +77,16 @@ for (const engine of ENGINES) {
       expect(r.failed[0]!.reason).toMatch(/parse/i);
     });
 
+    it('creates only new ids (conflicts reported, originals kept) and fetches many by id', async () => {
+      const r1 = await sink.bulkCreate(index, [{ id: 'n1', doc: { k: 'first', n: 10 } }, { id: 'n2', doc: { k: 'first', n: 11 } }], { refresh: true });
+      expect(r1).toEqual({ created: ['n1', 'n2'], conflicts: [], failed: [] });
+      const r2 = await sink.bulkCreate(index, [{ id: 'n2', doc: { k: 'second', n: 12 } }, { id: 'n3', doc: { k: 'second', n: 13 } }], { refresh: true });
+      expect(r2).toEqual({ created: ['n3'], conflicts: ['n2'], failed: [] });
+      const got = await sink.mget<{ k: string }>(index, ['n1', 'n2', 'n3', 'absent']);
+      expect([...got.entries()].map(([id, d]) => `${id}:${d.k}`).sort()).toEqual(['n1:first', 'n2:first', 'n3:second']);
+      await sink.deleteByQuery(index, { terms: { k: ['first', 'second'] } }, { refresh: true });
+    });
+
     it('deletes by query and tolerates missing indices', async () => {
       expect(await sink.deleteByQuery(index, { term: { k: 'x' } }, { refresh: true })).toBe(2);
       const r = await sink.search(index, { size: 10 });

@@ -61,7 +61,8 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
   const clients = createClients(cfg);
   try {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-    const activities = buildActivities(cfg, clients);
+    const cache = opts.profileCache ?? new ProfileCache();
+    const activities = buildActivities(cfg, clients, cache);
     const identity = workerIdentity();
     const workers = await Promise.all(
       opts.roles.map((role) =>
@@ -77,7 +78,6 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
     );
     if (opts.roles.includes('stream')) {
       // Stream workers keep the profiles in memory, loaded now and refreshed through their own task queue.
-      const cache = opts.profileCache ?? new ProfileCache();
       await cache.refresh(clients.profiles, cfg.stream.profileFullReloadMs).catch((err) => console.warn(`[worker] initial profile cache load failed (the refresh schedule retries): ${(err as Error).message}`));
       workers.push(
         await Worker.create({

@@ -2,3 +2,4 @@
 export { systemHealth } from './health.js';
 export { batchBackfill, batchDay, scheduledBatch, validateFiles } from './batch.js';
 export { refreshProfileCaches } from './profile-cache.js';
+export { streamViewership } from './stream.js';

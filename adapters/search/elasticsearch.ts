@@ -1,6 +1,6 @@
 /** Elasticsearch 8 implementation of the search sink (`@elastic/elasticsearch`). */
 import { Client } from '@elastic/elasticsearch';
-import { bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
+import { bulkCreateOperations, bulkCreateResult, bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
 import type { Json, SearchRequest, SearchSink } from './types.js';
 
 /** Connection settings for Elasticsearch. */
@@ -42,6 +42,18 @@ export function createElasticsearchSink(opts: ElasticsearchOptions): SearchSink 
       if (docs.length === 0) return { written: 0, failed: [] };
       const body = await c.bulk({ operations: bulkOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
       return bulkResult(body);
+    },
+    async bulkCreate(index, docs, o) {
+      if (docs.length === 0) return { created: [], conflicts: [], failed: [] };
+      const body = await c.bulk({ operations: bulkCreateOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
+      return bulkCreateResult(body);
+    },
+    async mget<T = Json>(index: string, ids: string[]) {
+      const out = new Map<string, T>();
+      if (ids.length === 0) return out;
+      const r = await c.mget({ index, ids });
+      for (const d of r.docs as { _id: string; found?: boolean; _source?: T }[]) if (d.found) out.set(d._id, d._source as T);
+      return out;
     },
     async get<T = Json>(index: string, id: string) {
       try {

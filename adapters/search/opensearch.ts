@@ -1,6 +1,6 @@
 /** OpenSearch implementation of the search sink (`@opensearch-project/opensearch`). */
 import { Client } from '@opensearch-project/opensearch';
-import { bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
+import { bulkCreateOperations, bulkCreateResult, bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
 import type { Json, SearchSink } from './types.js';
 
 /** Connection settings for OpenSearch. */
@@ -42,6 +42,18 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
       if (docs.length === 0) return { written: 0, failed: [] };
       const { body } = await c.bulk({ body: bulkOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
       return bulkResult(body);
+    },
+    async bulkCreate(index, docs, o) {
+      if (docs.length === 0) return { created: [], conflicts: [], failed: [] };
+      const { body } = await c.bulk({ body: bulkCreateOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
+      return bulkCreateResult(body);
+    },
+    async mget<T = Json>(index: string, ids: string[]) {
+      const out = new Map<string, T>();
+      if (ids.length === 0) return out;
+      const { body } = await c.mget({ index, body: { ids } });
+      for (const d of body.docs as { _id: string; found?: boolean; _source?: T }[]) if (d.found) out.set(d._id, d._source as T);
+      return out;
     },
     async get<T = Json>(index: string, id: string) {
       try {

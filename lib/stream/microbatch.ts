@@ -32,7 +32,7 @@ export interface DeadLetter {
   reason: DlqReason;
 }
 
-/** Per-minute counters of what was not accepted (by event time, or message time when unparsable). */
+/** Per-minute counters of what was not accepted: late and duplicates by event time, dead letters by Kafka message time. */
 export interface RejectCounters {
   late: number;
   deadLettered: number;

@@ -1,0 +1,197 @@
+/**
+ * The speed layer's micro-batch activity: read Kafka from the offsets the workflow holds, fold each partition
+ * (dead letters, late, duplicates, enrichment, windows), and write idempotently — contribution documents whose
+ * ids derive from (window cell, partition, batch start offset), so a retried batch overwrites what a failed
+ * attempt wrote — then publish the touched cells' current totals to the output topic. Returns a small summary.
+ */
+import type { Kafka, Producer } from 'kafkajs';
+import type { SearchSink } from '../adapters/search/types.js';
+import { parseEvent, type WebEvent } from '../common/events.js';
+import { toTemporalFailure, ServiceUnavailableError } from '../lib/errors.js';
+import type { ProfileCache } from '../lib/profile-cache.js';
+import { OffsetReader, type Offsets, type ReadMessage } from '../lib/stream/kafka-reader.js';
+import { foldPartition, type PartitionOutcome } from '../lib/stream/microbatch.js';
+import { SPEED_TEMPLATE, speedCountersIndex, speedIndex, speedSeenIndex } from '../lib/search-templates.js';
+
+/** Dependencies of the stream activities. */
+export interface StreamActivityDeps {
+  kafka: Kafka;
+  search: SearchSink;
+  cache: ProfileCache;
+  indexPrefix: string;
+  topics: { events: string; aggregates: string; dlq: string };
+}
+
+/** Input of one micro-batch (decided by the workflow). */
+export interface MicroBatchInput {
+  start: Offsets;
+  watermarkMs: number;
+  windowMs: number;
+  maxMessages: number;
+}
+
+/** What a micro-batch returns (small: offsets, counts, timings). */
+export interface MicroBatchSummary {
+  next: Offsets;
+  /** Per partition: max event time seen in this batch (epoch ms), for the workflow's watermark. */
+  maxEventTimeMs: Record<number, number>;
+  read: number;
+  accepted: number;
+  deadLettered: number;
+  late: number;
+  duplicates: number;
+  /** Messages still behind the end offsets seen at the start (0 when caught up). */
+  lag: number;
+  tookMs: number;
+}
+
+/** Create the stream activities (one reader and producer per worker process). */
+export function createStreamActivities(deps: StreamActivityDeps) {
+  const reader = new OffsetReader(deps.kafka);
+  let producer: Promise<Producer> | undefined;
+  const getProducer = () =>
+    (producer ??= (async () => {
+      const p = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      return p;
+    })().catch((err) => {
+      producer = undefined;
+      throw err;
+    }));
+  let templateReady = false;
+
+  /** Claim event ids: returns the set of `partition:offset` of messages that are duplicates of an earlier claim. */
+  async function claimEventIds(items: { e: WebEvent; msg: ReadMessage }[]): Promise<Set<string>> {
+    const index = speedSeenIndex(deps.indexPrefix);
+    const own = (m: ReadMessage) => `${m.partition}:${m.offset}`;
+    const r = await deps.search.bulkCreate(index, items.map(({ e, msg }) => ({ id: e.eventId, doc: { event_id: e.eventId, partition: msg.partition, offset: msg.offset, event_time: e.eventTimeMs } })));
+    if (r.failed.length) throw new ServiceUnavailableError(`dedupe claims failed: ${r.failed[0]!.reason}`, { service: deps.search.engine });
+    const owners = await deps.search.mget<{ partition: number; offset: number }>(index, [...new Set(r.conflicts)]);
+    const dups = new Set<string>();
+    const firstInBatch = new Map<string, string>();
+    for (const { e, msg } of items) {
+      const owner = owners.get(e.eventId);
+      const ownerKey = owner ? `${owner.partition}:${owner.offset}` : (firstInBatch.get(e.eventId) ?? own(msg));
+      if (!owner && !firstInBatch.has(e.eventId)) firstInBatch.set(e.eventId, own(msg));
+      if (ownerKey !== own(msg)) dups.add(own(msg));
+    }
+    return dups;
+  }
+
+  return {
+    /** Run one micro-batch from `input.start`; see the module doc for the exactly-once argument. */
+    async runMicroBatch(input: MicroBatchInput): Promise<MicroBatchSummary> {
+      const t0 = Date.now();
+      try {
+        if (!templateReady) {
+          await deps.search.putIndexTemplate(`${deps.indexPrefix}-speed`, [`${deps.indexPrefix}-speed-*`], SPEED_TEMPLATE);
+          templateReady = true;
+        }
+        const byPartition = new Map<number, ReadMessage[]>();
+        const read = await reader.read({
+          topic: deps.topics.events,
+          start: input.start,
+          maxMessages: input.maxMessages,
+          onMessages: (partition, msgs) => void (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push(...msgs),
+        });
+        // Durable dedupe: claim the ids of parseable, on-time events (a retry finds its own claims).
+        const decoder = new TextDecoder();
+        const candidates: { e: WebEvent; msg: ReadMessage }[] = [];
+        for (const msgs of byPartition.values())
+          for (const msg of msgs) {
+            const r = parseEvent(msg.value, (b) => decoder.decode(b));
+            if (r.ok && r.event.eventTimeMs >= input.watermarkMs) candidates.push({ e: r.event, msg });
+          }
+        const dups = await claimEventIds(candidates);
+        const outcomes = new Map<number, PartitionOutcome>();
+        for (const [partition, messages] of byPartition) {
+          outcomes.set(partition, foldPartition({
+            messages, watermarkMs: input.watermarkMs, windowMs: input.windowMs,
+            lookup: (id) => deps.cache.get(id),
+            isDuplicate: (_e, msg) => dups.has(`${msg.partition}:${msg.offset}`),
+          }));
+        }
+        await writeOutcomes(deps, input.start, outcomes);
+        await publish(deps, await getProducer(), outcomes);
+        const sum = (f: (o: PartitionOutcome) => number) => [...outcomes.values()].reduce((n, o) => n + f(o), 0);
+        const counters = (k: 'late' | 'deadLettered' | 'duplicates') => sum((o) => [...o.counters.values()].reduce((n, c) => n + c[k], 0));
+        return {
+          next: read.next,
+          maxEventTimeMs: Object.fromEntries([...outcomes].filter(([, o]) => o.maxEventTimeMs !== undefined).map(([p, o]) => [p, o.maxEventTimeMs!])),
+          read: read.count,
+          accepted: sum((o) => o.accepted),
+          deadLettered: counters('deadLettered'),
+          late: counters('late'),
+          duplicates: counters('duplicates'),
+          lag: Object.keys(read.end).reduce((n, k) => n + Math.max(0, read.end[Number(k)]! - read.next[Number(k)]!), 0),
+          tookMs: Date.now() - t0,
+        };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+  };
+}
+
+/** Contribution and counter documents with ids fixed by (cell or minute, partition, batch start offset). */
+async function writeOutcomes(deps: StreamActivityDeps, start: Offsets, outcomes: Map<number, PartitionOutcome>): Promise<void> {
+  const cells = [];
+  const counters = [];
+  for (const [partition, o] of outcomes) {
+    const startOffset = start[partition] ?? 0;
+    for (const [cell, c] of o.contributions) {
+      cells.push({
+        id: `${cell}|p${partition}|o${startOffset}`,
+        doc: {
+          cell, window_start: c.windowStartMs, event_type: c.eventType, country: c.country, plan: c.plan, device: c.device,
+          status_category: c.statusCategory, content_id: c.contentId, partition, start_offset: startOffset,
+          events: c.events, watch_ms: c.watchMs, unknown_customer_events: c.unknownCustomerEvents, customers: [...c.customers],
+        },
+      });
+    }
+    for (const [minute, c] of o.counters) {
+      counters.push({ id: `${minute}|p${partition}|o${startOffset}`, doc: { minute, partition, start_offset: startOffset, late: c.late, dead_lettered: c.deadLettered, duplicates: c.duplicates } });
+    }
+  }
+  for (const [index, docs] of [[speedIndex(deps.indexPrefix), cells], [speedCountersIndex(deps.indexPrefix), counters]] as const) {
+    for (let i = 0; i < docs.length; i += 2000) {
+      const r = await deps.search.bulkIndex(index, docs.slice(i, i + 2000));
+      if (r.failed.length) throw new ServiceUnavailableError(`${r.failed.length} speed-view writes failed: ${r.failed[0]!.reason}`, { service: deps.search.engine });
+    }
+  }
+}
+
+/** Dead letters (original bytes + reason headers) and the touched cells' current totals (update mode). */
+async function publish(deps: StreamActivityDeps, producer: Producer, outcomes: Map<number, PartitionOutcome>): Promise<void> {
+  const dead = [...outcomes.values()].flatMap((o) => o.deadLetters);
+  for (let i = 0; i < dead.length; i += 500) {
+    await producer.send({
+      topic: deps.topics.dlq,
+      messages: dead.slice(i, i + 500).map(({ msg, reason }) => ({
+        key: `${msg.partition}:${msg.offset}`,
+        value: msg.value,
+        headers: { reason, source_topic: deps.topics.events, source_partition: String(msg.partition), source_offset: String(msg.offset) },
+      })),
+    });
+  }
+  const cells = [...new Set([...outcomes.values()].flatMap((o) => [...o.contributions.keys()]))];
+  if (cells.length === 0) return;
+  const index = speedIndex(deps.indexPrefix);
+  await deps.search.refresh(index);
+  for (let i = 0; i < cells.length; i += 500) {
+    const part = cells.slice(i, i + 500);
+    const r = await deps.search.search(index, {
+      size: 0,
+      query: { terms: { cell: part } },
+      aggs: { cell: { terms: { field: 'cell', size: part.length }, aggs: { events: { sum: { field: 'events' } }, watch_ms: { sum: { field: 'watch_ms' } }, unknown: { sum: { field: 'unknown_customer_events' } }, customers: { cardinality: { field: 'customers' } } } } },
+    });
+    const buckets = (r.aggregations?.cell as { buckets: { key: string; events: { value: number }; watch_ms: { value: number }; unknown: { value: number }; customers: { value: number } }[] }).buckets;
+    await producer.send({
+      topic: deps.topics.aggregates,
+      messages: buckets.map((b) => ({
+        key: b.key,
+        value: JSON.stringify({ cell: b.key, events: b.events.value, watchMs: b.watch_ms.value, unknownCustomerEvents: b.unknown.value, uniqueCustomers: b.customers.value }),
+      })),
+    });
+  }
+}

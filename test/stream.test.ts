@@ -1,0 +1,164 @@
+/**
+ * Speed layer on the real services: events with duplicates, late events, every dead-letter reason and unknown
+ * customers go through the streaming workflow; the totals read back from the index equal an independent count
+ * of what was produced; dead letters carry their reasons; commands are Updates (a bad one is rejected).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
+import { createSearchSink } from '../adapters/search/index.js';
+import { createKafka } from '../lib/clients.js';
+import { generateProfile } from '../lib/generate/profiles.js';
+import { customerId } from '../lib/generate/random.js';
+import { speedTotals } from '../lib/stream/totals.js';
+import { connectTemporal } from '../lib/temporal.js';
+import type { StreamState } from '../common/stream.js';
+import type { streamViewership } from '../workflows/stream.js';
+import { startWorkers } from '../workers/run.js';
+import { testConfig, uniqueName } from './helpers.js';
+
+const id = uniqueName('st').replace(/[^a-z0-9-]/g, '');
+const env = {
+  KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
+  SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
+};
+const cfg = testConfig(env);
+const kafka = createKafka(cfg.kafka, '-stream-test');
+const T0 = Date.parse('2031-06-01T10:00:00Z');
+
+interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id?: string; device?: string; http_status?: number; watch_ms?: number }
+const good: Ev[] = [];
+const TYPES = ['play', 'pause', 'view'];
+for (let i = 0; i < 1500; i++) {
+  good.push({
+    event_id: `${id}-e${i}`, customer_id: i % 10 === 0 ? `U${i % 37}` : customerId(1 + (i % 40)), event_time: new Date(T0 + i * 200).toISOString(),
+    event_type: TYPES[i % 3]!, content_id: `V${i % 7}`, device: i % 2 ? 'tv' : 'mobile', http_status: i % 25 === 0 ? 503 : 200, watch_ms: (i % 5) * 1000,
+  });
+}
+const BAD: [string, string][] = [
+  ['{not json', 'not_json'], ['[1]', 'not_object'], [JSON.stringify({ ...good[0], event_id: '' }), 'bad_event_id'],
+  [JSON.stringify({ ...good[0], customer_id: 5 }), 'bad_customer_id'], [JSON.stringify({ ...good[0], event_time: 'noon' }), 'bad_event_time'],
+  [JSON.stringify({ ...good[0], event_type: '' }), 'bad_event_type'], [JSON.stringify({ ...good[0], http_status: 42 }), 'bad_optional_field'],
+  [JSON.stringify({ ...good[0], pad: 'x'.repeat(70_000) }), 'too_large'],
+];
+
+function expected(events: Ev[], known: Set<string>) {
+  const byEventType: Record<string, number> = {};
+  const byStatusCategory: Record<string, number> = {};
+  for (const e of events) {
+    byEventType[e.event_type] = (byEventType[e.event_type] ?? 0) + 1;
+    const cat = `${String(e.http_status ?? 200)[0]}xx`;
+    byStatusCategory[cat] = (byStatusCategory[cat] ?? 0) + 1;
+  }
+  return {
+    events: events.length,
+    uniqueCustomers: new Set(events.map((e) => e.customer_id)).size,
+    unknownCustomerEvents: events.filter((e) => !known.has(e.customer_id)).length,
+    watchMs: events.reduce((n, e) => n + (e.watch_ms ?? 0), 0),
+    byEventType,
+    byStatusCategory,
+  };
+}
+
+describe('speed layer: streaming workflow', () => {
+  let client: Client;
+  let workers: Awaited<ReturnType<typeof startWorkers>>;
+  let handle: WorkflowHandleWithFirstExecutionRunId<typeof streamViewership>;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const admin = kafka.admin();
+  const send = (values: { key: string; value: string }[]) => producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: values });
+  const status = () => handle.query<StreamState & { watermarkMs: number }>('status');
+  const caughtUp = async (minEvents: number) => {
+    for (let i = 0; i < 240; i++) {
+      const s = await status();
+      if (s.lastBatch && s.lastBatch.lag === 0 && s.totals.events + s.totals.duplicates + s.totals.late >= minEvents) return s;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`not caught up: ${JSON.stringify(await status())}`);
+  };
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: env.KAFKA_TOPIC_EVENTS, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_DLQ, numPartitions: 1 }],
+      waitForLeaders: true,
+    });
+    const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+    await store.upsert(Array.from({ length: 40 }, (_, i) => generateProfile(i + 1, 1)));
+    await store.close();
+    await producer.connect();
+    client = await connectTemporal(cfg.temporal);
+    workers = await startWorkers(cfg, ['stream']);
+  });
+
+  afterAll(async () => {
+    await handle?.executeUpdate('stop').catch(() => undefined);
+    await handle?.result().catch(() => undefined);
+    await workers?.stop();
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: Object.values(env).filter((v) => v.endsWith('events') || v.endsWith('aggregates') || v.endsWith('dlq')) }).catch(() => undefined);
+    await admin.disconnect();
+    const sink = createSearchSink(cfg.search);
+    for (const suffix of ['windows', 'counters', 'seen']) await sink.deleteIndex(`${id}-speed-${suffix}`);
+    await sink.close();
+    await client?.connection.close();
+  });
+
+  it('counts every event exactly once: duplicates removed, late and bad events dead-lettered with reasons', async () => {
+    const first = good.slice(0, 1000);
+    await send(first.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })));
+    await send(first.slice(0, 60).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) }))); // re-sent: duplicates
+    await send(BAD.map(([value], i) => ({ key: `bad${i}`, value })));
+    handle = await client.workflow.start('streamViewership', {
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-test'), args: [{ settings: { intervalMs: 500 }, continueAsNewAfterBatches: 1 }],
+    });
+    await caughtUp(1060);
+    // Second wave: new on-time events plus events far behind the watermark (late).
+    const late = good.slice(0, 25).map((e) => ({ ...e, event_id: `${e.event_id}-late`, event_time: new Date(T0 - 600_000).toISOString() }));
+    const rest = good.slice(1000);
+    await send([...rest, ...late].map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })));
+    const s = await caughtUp(1060 + rest.length + late.length);
+    expect(s.totals).toMatchObject({ events: 1500, duplicates: 60, late: 25, deadLettered: BAD.length });
+    // Continue-as-new was forced after every batch: the chain moved on and carried its state and offsets.
+    expect((await client.workflow.getHandle(handle.workflowId).describe()).runId).not.toBe(handle.firstExecutionRunId);
+
+    const known = new Set(Array.from({ length: 40 }, (_, i) => customerId(i + 1)));
+    const sink = createSearchSink(cfg.search);
+    await sink.refresh(`${id}-speed-windows`);
+    await sink.refresh(`${id}-speed-counters`);
+    // Dead letters without a usable event time count at their Kafka timestamp (now), so the range spans both.
+    const from = new Date(Date.now() - 3_600_000);
+    const totals = await speedTotals(sink, id, from, new Date(T0 + 3_600_000));
+    await sink.close();
+    expect(totals).toEqual({
+      from: from.toISOString(), to: new Date(T0 + 3_600_000).toISOString(),
+      ...expected(good, known), late: 25, deadLettered: BAD.length, duplicates: 60,
+    });
+
+    // Dead letters: original bytes with the reason in a header.
+    const consumer = kafka.consumer({ groupId: uniqueName('dlq-check') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: env.KAFKA_TOPIC_DLQ, fromBeginning: true });
+    const reasons: string[] = [];
+    await new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => {
+      reasons.push(String(message.headers?.reason));
+      if (reasons.length === BAD.length + 25) resolve();
+    } }));
+    await consumer.disconnect();
+    expect(reasons.filter((r) => r === 'late')).toHaveLength(25);
+    expect(reasons.filter((r) => r !== 'late').sort()).toEqual(BAD.map(([, r]) => r).sort());
+  });
+
+  it('takes commands as Updates and rejects a bad one with an error', async () => {
+    await handle.executeUpdate('setInterval', { args: [2000] });
+    expect((await status()).settings.intervalMs).toBe(2000);
+    const err = await handle.executeUpdate('setInterval', { args: [5] }).then(() => undefined, (e) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    await handle.executeUpdate('pause');
+    expect((await status()).paused).toBe(true);
+    await handle.executeUpdate('resume');
+    expect((await status()).paused).toBe(false);
+    const d = await handle.describe();
+    expect(d.searchAttributes.Pipeline).toEqual(['stream']);
+  });
+});
