@@ -4,6 +4,7 @@
  * ids derive from (window cell, partition, batch start offset), so a retried batch overwrites what a failed
  * attempt wrote — then publish the touched cells' current totals to the output topic. Returns a small summary.
  */
+import { Context } from '@temporalio/activity';
 import type { Kafka, Producer } from 'kafkajs';
 import type { SearchSink } from '../adapters/search/types.js';
 import { parseEvent, type WebEvent } from '../common/events.js';
@@ -42,6 +43,8 @@ export interface MicroBatchSummary {
   duplicates: number;
   /** Messages still behind the end offsets seen at the start (0 when caught up). */
   lag: number;
+  /** Partitions that still have unread messages (a backlog is never "idle" for the watermark). */
+  behind: number[];
   tookMs: number;
 }
 
@@ -102,7 +105,10 @@ export function createStreamActivities(deps: StreamActivityDeps) {
             const r = parseEvent(msg.value, (b) => decoder.decode(b));
             if (r.ok && r.event.eventTimeMs >= input.watermarkMs) candidates.push({ e: r.event, msg });
           }
+        const beat = (stage: string) => Context.current().heartbeat({ stage, read: read.count });
+        beat('read');
         const dups = await claimEventIds(candidates);
+        beat('dedupe');
         const outcomes = new Map<number, PartitionOutcome>();
         for (const [partition, messages] of byPartition) {
           outcomes.set(partition, foldPartition({
@@ -112,6 +118,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           }));
         }
         await writeOutcomes(deps, input.start, outcomes);
+        beat('index');
         await publish(deps, await getProducer(), outcomes);
         const sum = (f: (o: PartitionOutcome) => number) => [...outcomes.values()].reduce((n, o) => n + f(o), 0);
         const counters = (k: 'late' | 'deadLettered' | 'duplicates') => sum((o) => [...o.counters.values()].reduce((n, c) => n + c[k], 0));
@@ -124,6 +131,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           late: counters('late'),
           duplicates: counters('duplicates'),
           lag: Object.keys(read.end).reduce((n, k) => n + Math.max(0, read.end[Number(k)]! - read.next[Number(k)]!), 0),
+          behind: Object.keys(read.end).map(Number).filter((p) => read.next[p]! < read.end[p]!),
           tookMs: Date.now() - t0,
         };
       } catch (err) {

@@ -8,6 +8,8 @@ import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { generateProfile } from '../lib/generate/profiles.js';
 import { generateWeblogLines } from '../lib/generate/weblogs.js';
+import { createEventGenerator, type EventKind } from '../lib/generate/events.js';
+import { createKafka } from '../lib/clients.js';
 import { count, progress } from './progress.js';
 
 /** Upsert `count` profiles C000001… into the configured store, in batches, with progress. */
@@ -73,4 +75,53 @@ export async function generateWeblogs(cfg: AppConfig, o: WeblogCliOptions): Prom
   renameSync(`${path}.part`, path);
   p.done(`${o.rows} rows → ${path}`);
   return path;
+}
+
+/** Options of `generate events`. */
+export interface EventsCliOptions {
+  rate: number;
+  durationS: number;
+  badRate: number;
+  lateRate: number;
+  duplicateRate: number;
+  unknownRate: number;
+  customers: number;
+  seed: number;
+}
+
+/** Produce events to the events topic at `rate` per second for `durationS` seconds, with progress. */
+export async function generateEvents(cfg: AppConfig, o: EventsCliOptions): Promise<Record<EventKind, number>> {
+  if (!(o.rate > 0)) throw new BadInputError(`--rate must be a positive number of events per second (got ${o.rate})`);
+  if (!(o.durationS > 0)) throw new BadInputError(`--duration must be a positive number of seconds (got ${o.durationS})`);
+  for (const [flag, v] of [['--bad-rate', o.badRate], ['--late-rate', o.lateRate], ['--duplicate-rate', o.duplicateRate], ['--unknown-rate', o.unknownRate]] as const) {
+    if (!(v >= 0 && v <= 1)) throw new BadInputError(`${flag} must be between 0 and 1 (got ${v})`);
+  }
+  const gen = createEventGenerator(o);
+  const producer = createKafka(cfg.kafka, '-generator').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const counts: Record<EventKind, number> = { good: 0, bad: 0, late: 0, duplicate: 0 };
+  const p = progress(`[generate events → ${cfg.kafka.topics.events}]`);
+  const t0 = Date.now();
+  const total = Math.round(o.rate * o.durationS);
+  let sent = 0;
+  try {
+    while (sent < total) {
+      // Send what is due by now (in chunks of at most 2000), then wait for the next 100 ms slice.
+      const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * o.rate) + 1);
+      while (sent < due) {
+        const k = Math.min(2000, due - sent);
+        const now = Date.now();
+        const msgs = Array.from({ length: k }, () => gen.next(now));
+        for (const m of msgs) counts[m.kind]++;
+        await producer.send({ topic: cfg.kafka.topics.events, messages: msgs.map(({ key, value }) => ({ key, value })) });
+        sent += k;
+      }
+      p.update(`${count(sent)} / ${count(total)} (${JSON.stringify(counts)})`);
+      if (sent < total) await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  p.done(`${sent} messages in ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(counts)}`);
+  return counts;
 }

@@ -4,8 +4,9 @@ import { describeConfig, loadConfig } from '../lib/config.js';
 import { PipelineError } from '../lib/errors.js';
 import { batchBackfill, batchRun, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
-import { generateProfiles, generateWeblogs } from './generate.js';
+import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
 import { applySchedules, listSchedules } from './schedule.js';
+import { streamCommand, streamStart, streamStatus, streamTotals } from './stream.js';
 import { runWorkerCommand } from './worker.js';
 
 const program = new Command('viewership')
@@ -66,6 +67,59 @@ batch
     }
   });
 
+const stream = program.command('stream').description('Operate the streaming workflow (speed layer); commands are Temporal Updates');
+stream
+  .command('start')
+  .description('Start the streaming workflow (id stream-viewership)')
+  .option('--interval-ms <ms>', 'micro-batch interval', int)
+  .option('--window-ms <ms>', 'tumbling window size', int)
+  .option('--lateness-ms <ms>', 'allowed lateness', int)
+  .addHelpText('after', '\nExample:\n  viewership stream start --interval-ms 5000')
+  .action(async (o: { intervalMs?: number; windowMs?: number; latenessMs?: number }) => {
+    const settings = Object.fromEntries(Object.entries({ intervalMs: o.intervalMs, windowMs: o.windowMs, allowedLatenessMs: o.latenessMs }).filter(([, v]) => v !== undefined));
+    console.log(`started: ${await streamStart(loadConfig(), settings)}`);
+  });
+for (const [name, desc] of [['pause', 'Pause after the current micro-batch'], ['resume', 'Resume'], ['stop', 'Stop after the current micro-batch']] as const) {
+  stream
+    .command(name)
+    .description(desc)
+    .addHelpText('after', `\nExample:\n  viewership stream ${name}`)
+    .action(async () => {
+      await streamCommand(loadConfig(), name);
+      console.log(`${name}: accepted`);
+    });
+}
+stream
+  .command('set-interval')
+  .description('Change the micro-batch interval at run time')
+  .requiredOption('--ms <n>', 'interval in milliseconds (100-3600000)', int)
+  .addHelpText('after', '\nExample:\n  viewership stream set-interval --ms 1000')
+  .action(async (o: { ms: number }) => {
+    await streamCommand(loadConfig(), 'setInterval', [o.ms]);
+    console.log(`interval: ${o.ms} ms`);
+  });
+stream
+  .command('status')
+  .description('Offsets, lag, watermark and counts of the running stream')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership stream status --json')
+  .action(async (o: { json?: boolean }) => {
+    const s = await streamStatus(loadConfig());
+    if (o.json) console.log(JSON.stringify(s));
+    else console.log(`${s.paused ? 'paused' : 'running'} — interval ${s.settings.intervalMs} ms, lag ${s.lastBatch?.lag ?? '?'}, watermark ${s.watermarkMs ? new Date(s.watermarkMs).toISOString() : 'none'}, events ${s.totals.events}, late ${s.totals.late}, dead-lettered ${s.totals.deadLettered}, duplicates ${s.totals.duplicates}  ${s.url}`);
+  });
+stream
+  .command('totals')
+  .description('Speed-view totals over an event-time range [from, to), read back from the index')
+  .requiredOption('--from <iso>', 'start (inclusive)')
+  .requiredOption('--to <iso>', 'end (exclusive)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership stream totals --from 2024-09-13T06:00:00Z --to 2024-09-13T07:00:00Z --json')
+  .action(async (o: { from: string; to: string; json?: boolean }) => {
+    const t = await streamTotals(loadConfig(), o.from, o.to);
+    console.log(o.json ? JSON.stringify(t) : `${t.events} events, ${t.uniqueCustomers} customers (${t.unknownCustomerEvents} unknown-customer events), watch ${t.watchMs} ms, late ${t.late}, dead-lettered ${t.deadLettered}, duplicates ${t.duplicates}`);
+  });
+
 const generate = program.command('generate').description('Generate realistic sample data');
 generate
   .command('profiles')
@@ -89,6 +143,22 @@ generate
   .addHelpText('after', '\nExample:\n  viewership generate weblogs --date 2024-09-13 --rows 100000 --format combined --bad-rate 0.01 --gzip')
   .action(async (o: { date: string; rows: number; format: 'csv' | 'combined'; badRate: number; gzip?: boolean; seed: number; customers: number; landing?: string; file?: string }) => {
     await generateWeblogs(loadConfig(), { ...o, gzip: !!o.gzip });
+  });
+
+generate
+  .command('events')
+  .description('Produce customer web events to the events topic at a steady rate')
+  .option('--rate <n>', 'events per second', Number, 1000)
+  .option('--duration <s>', 'seconds to run', Number, 60)
+  .option('--bad-rate <r>', 'share of malformed messages (every dead-letter reason)', Number, 0)
+  .option('--late-rate <r>', 'share of events 10 minutes late', Number, 0)
+  .option('--duplicate-rate <r>', 'share of re-sent earlier events', Number, 0)
+  .option('--unknown-rate <r>', 'share of customers not in the profiles', Number, 0.05)
+  .option('--customers <n>', 'known customer ids are C000001…C<n>', int, 10000)
+  .option('--seed <n>', 'random seed (event ids are unique per seed)', int, Date.now() % 1_000_000)
+  .addHelpText('after', '\nExample:\n  viewership generate events --rate 2000 --duration 120 --bad-rate 0.01 --late-rate 0.01 --duplicate-rate 0.01')
+  .action(async (o: { rate: number; duration: number; badRate: number; lateRate: number; duplicateRate: number; unknownRate: number; customers: number; seed: number }) => {
+    await generateEvents(loadConfig(), { ...o, durationS: o.duration });
   });
 
 const schedule = program.command('schedule').description('Temporal Schedules of the pipeline');

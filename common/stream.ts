@@ -28,7 +28,7 @@ export interface StreamState {
   offsets: Record<number, number>;
   /** Max event time seen per partition (epoch ms). */
   maxEventMs: Record<number, number>;
-  /** Workflow time of the last batch that brought events, per partition. */
+  /** Workflow time a partition last brought events or still had a backlog (idle = caught up and quiet). */
   lastActiveMs: Record<number, number>;
   paused: boolean;
   totals: { batches: number; events: number; deadLettered: number; late: number; duplicates: number };

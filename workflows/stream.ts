@@ -12,7 +12,9 @@ import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { DEFAULT_STREAM_SETTINGS, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 
 const acts = proxyActivities<ReturnType<typeof createStreamActivities>>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '10 minutes',
+  // A micro-batch heartbeats between its stages: a crashed worker's batch is retried after 10 s, not minutes.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });
 
@@ -78,6 +80,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       state.maxEventMs[Number(p)] = Math.max(state.maxEventMs[Number(p)] ?? 0, t);
       state.lastActiveMs[Number(p)] = Date.now();
     }
+    // A partition with unread messages is behind, not idle: it keeps holding the watermark back.
+    for (const p of s.behind) if (state.maxEventMs[p] !== undefined) state.lastActiveMs[p] = Date.now();
     state.totals.batches++;
     state.totals.events += s.accepted;
     state.totals.deadLettered += s.deadLettered;

@@ -1,0 +1,65 @@
+/** `viewership stream …`: operate the streaming workflow through Updates, and read the speed view back. */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { createSearchSink } from '../adapters/search/index.js';
+import { STREAM_WORKFLOW_ID, type StreamSettings, type StreamState } from '../common/stream.js';
+import type { AppConfig } from '../lib/config.js';
+import { BadInputError } from '../lib/errors.js';
+import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
+import { connectTemporal, workflowUrl } from '../lib/temporal.js';
+
+async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
+  const client = await connectTemporal(cfg.temporal);
+  try {
+    return await f(client);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new BadInputError(`the stream is not running (start it: viewership stream start)`);
+    if (err instanceof WorkflowUpdateFailedError) throw new BadInputError(`command rejected: ${String(err.cause?.message ?? err.message)}`);
+    throw err;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Start the streaming workflow (fixed id); an already running stream is an error naming it. */
+export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>): Promise<string> {
+  return withClient(cfg, async (client) => {
+    try {
+      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: STREAM_WORKFLOW_ID, args: [{ settings }] });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID)}`);
+      throw err;
+    }
+    return workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID);
+  });
+}
+
+/** Send one command (an Update): pause, resume, stop, or setInterval with its argument. */
+export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | 'stop' | 'setInterval', args: unknown[] = []): Promise<void> {
+  await withClient(cfg, (client) => {
+    const handle = client.workflow.getHandle(STREAM_WORKFLOW_ID);
+    return args.length ? handle.executeUpdate(name, { args: args as [unknown] }) : handle.executeUpdate(name);
+  });
+}
+
+/** The running stream's state (query) with its lag and watermark. */
+export async function streamStatus(cfg: AppConfig): Promise<StreamState & { watermarkMs: number; running: boolean; url: string }> {
+  return withClient(cfg, async (client) => {
+    const s = await client.workflow.getHandle(STREAM_WORKFLOW_ID).query<StreamState & { watermarkMs: number; running: boolean }>('status');
+    return { ...s, url: workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID) };
+  });
+}
+
+/** Totals of the speed view over [from, to) by event time, read back from the index. */
+export async function streamTotals(cfg: AppConfig, from: string, to: string): Promise<StreamTotals> {
+  const f = new Date(from);
+  const t = new Date(to);
+  if (Number.isNaN(f.getTime())) throw new BadInputError(`--from must be an ISO time (got "${from}")`);
+  if (Number.isNaN(t.getTime())) throw new BadInputError(`--to must be an ISO time (got "${to}")`);
+  if (t <= f) throw new BadInputError(`--to (${to}) must be after --from (${from})`);
+  const sink = createSearchSink(cfg.search);
+  try {
+    return await speedTotals(sink, cfg.search.indexPrefix, f, t);
+  } finally {
+    await sink.close();
+  }
+}

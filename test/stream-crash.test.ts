@@ -1,0 +1,137 @@
+/**
+ * Exactly-once under crashes: a stream worker process is SIGKILLed several times while micro-batches run and
+ * restarted; the totals read back from the index still equal an independent count of the produced events.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { createSearchSink } from '../adapters/search/index.js';
+import type { StreamState } from '../common/stream.js';
+import { createKafka } from '../lib/clients.js';
+import { customerId } from '../lib/generate/random.js';
+import { speedTotals } from '../lib/stream/totals.js';
+import { connectTemporal } from '../lib/temporal.js';
+import { testConfig, uniqueName } from './helpers.js';
+
+const id = uniqueName('sc').replace(/[^a-z0-9-]/g, '');
+const env = {
+  KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
+  SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
+};
+const cfg = testConfig(env);
+const kafka = createKafka(cfg.kafka, '-crash-test');
+const T0 = Date.parse('2031-07-01T10:00:00Z');
+const N = 48_000;
+
+function spawnWorker(): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('polling task queues')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err.slice(-500)}`)));
+  });
+  ready.catch(() => undefined);
+  return { child, ready };
+}
+
+const kill = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL'))));
+
+describe('speed layer: exactly once under worker crashes', () => {
+  let client: Client;
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  let worker: ReturnType<typeof spawnWorker> | undefined;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: env.KAFKA_TOPIC_EVENTS, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_DLQ, numPartitions: 1 }],
+      waitForLeaders: true,
+    });
+    await producer.connect();
+    client = await connectTemporal(cfg.temporal);
+  });
+
+  afterAll(async () => {
+    if (worker) await kill(worker.child);
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [env.KAFKA_TOPIC_EVENTS, env.KAFKA_TOPIC_AGGREGATES, env.KAFKA_TOPIC_DLQ] }).catch(() => undefined);
+    await admin.disconnect();
+    const sink = createSearchSink(cfg.search);
+    for (const suffix of ['windows', 'counters', 'seen']) await sink.deleteIndex(`${id}-speed-${suffix}`);
+    await sink.close();
+    await client?.connection.close();
+  });
+
+  // Each kill costs the 10 s heartbeat timeout before the batch is retried elsewhere, hence the longer budget.
+  it('totals equal the produced events after repeated SIGKILLs mid-run', { timeout: 300_000 }, async () => {
+    const events = Array.from({ length: N }, (_, i) => ({
+      event_id: `${id}-${i}`, customer_id: customerId(1 + (i % 97)), event_time: new Date(T0 + i * 20).toISOString(), event_type: i % 2 ? 'play' : 'view', watch_ms: i % 10,
+    }));
+    const produce = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 1000) {
+        await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(i, Math.min(to, i + 1000)).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+      }
+    };
+    const handle = await client.workflow.start('streamViewership', {
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-crash'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200 } }],
+    });
+    // Queries need a live worker; right after a kill the server may still route to the dead worker's sticky queue.
+    const status = async (): Promise<StreamState> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await handle.query<StreamState>('status');
+        } catch (err) {
+          if (i >= 30) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    };
+    const chunk = N / 4;
+    let kills = 0;
+    for (let round = 0; round < 3; round++) {
+      await produce(round * chunk, (round + 1) * chunk);
+      // Progress is read from the memo (no worker needed), so no query waits on a dead worker's sticky queue.
+      const memoEvents = async () => ((await handle.describe()).memo as { totals?: { events: number } } | undefined)?.totals?.events ?? 0;
+      const before = await memoEvents();
+      worker = spawnWorker();
+      await worker.ready;
+      // Kill without warning as soon as this worker has made progress, while work remains (mid-run, usually mid-batch).
+      let now = before;
+      for (let i = 0; i < 240 && now <= before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await memoEvents();
+      }
+      expect(now).toBeGreaterThan(before);
+      expect(now).toBeLessThan((round + 1) * chunk);
+      await kill(worker.child);
+      kills++;
+    }
+    await produce(3 * chunk, N);
+    worker = spawnWorker();
+    await worker.ready;
+    let s = await status();
+    for (let i = 0; i < 240 && !(s.lastBatch?.lag === 0 && s.totals.events >= N); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      s = await status();
+    }
+    expect(kills).toBe(3);
+    expect(s.totals).toMatchObject({ events: N, late: 0, duplicates: 0, deadLettered: 0 });
+    const sink = createSearchSink(cfg.search);
+    await sink.refresh(`${id}-speed-windows`);
+    const t = await speedTotals(sink, id, new Date(T0 - 60_000), new Date(T0 + 3_600_000));
+    await sink.close();
+    expect({ events: t.events, watchMs: t.watchMs, duplicates: t.duplicates, byEventType: t.byEventType, uniqueCustomers: t.uniqueCustomers }).toEqual({
+      events: N,
+      watchMs: events.reduce((n, e) => n + e.watch_ms, 0),
+      duplicates: 0,
+      byEventType: { play: N / 2, view: N / 2 },
+      uniqueCustomers: 97,
+    });
+    await handle.executeUpdate('stop');
+    await handle.result();
+  });
+});
