@@ -74,10 +74,11 @@ stream
   .option('--interval-ms <ms>', 'micro-batch interval', int)
   .option('--window-ms <ms>', 'tumbling window size', int)
   .option('--lateness-ms <ms>', 'allowed lateness', int)
-  .addHelpText('after', '\nExample:\n  viewership stream start --interval-ms 5000')
-  .action(async (o: { intervalMs?: number; windowMs?: number; latenessMs?: number }) => {
+  .option('--from-scratch', 'clear the speed view and read the topic from the beginning')
+  .addHelpText('after', '\nA stopped stream resumes from its checkpoint.\nExample:\n  viewership stream start --interval-ms 5000')
+  .action(async (o: { intervalMs?: number; windowMs?: number; latenessMs?: number; fromScratch?: boolean }) => {
     const settings = Object.fromEntries(Object.entries({ intervalMs: o.intervalMs, windowMs: o.windowMs, allowedLatenessMs: o.latenessMs }).filter(([, v]) => v !== undefined));
-    console.log(`started: ${await streamStart(loadConfig(), settings)}`);
+    console.log(`started: ${await streamStart(loadConfig(), settings, !!o.fromScratch)}`);
   });
 for (const [name, desc] of [['pause', 'Pause after the current micro-batch'], ['resume', 'Resume'], ['stop', 'Stop after the current micro-batch']] as const) {
   stream

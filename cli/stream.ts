@@ -5,6 +5,7 @@ import { STREAM_WORKFLOW_ID, type StreamSettings, type StreamState } from '../co
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
+import { speedCountersIndex, speedIndex, speedSeenIndex } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 
 async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
@@ -20,11 +21,28 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
   }
 }
 
-/** Start the streaming workflow (fixed id); an already running stream is an error naming it. */
-export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>): Promise<string> {
+/**
+ * Start the streaming workflow (fixed id). A stream that was stopped resumes from the checkpoint its last run
+ * returned (offsets and watermarks), so nothing is read twice; after a run that ended without a checkpoint
+ * (terminated, failed) only `fromScratch` starts again — from offset 0 with the speed view cleared.
+ */
+export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>, fromScratch = false): Promise<string> {
   return withClient(cfg, async (client) => {
+    let state: StreamState | undefined;
+    const last = client.workflow.getHandle(STREAM_WORKFLOW_ID);
+    const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
+    if (fromScratch) {
+      const sink = createSearchSink(cfg.search);
+      for (const index of [speedIndex, speedCountersIndex, speedSeenIndex]) await sink.deleteIndex(index(cfg.search.indexPrefix));
+      await sink.close();
+    } else if (prev?.status.name === 'COMPLETED') {
+      state = (await last.result()) as StreamState;
+      state = { ...state, settings: { ...state.settings, ...settings }, paused: false };
+    } else if (prev && prev.status.name !== 'RUNNING') {
+      throw new BadInputError(`the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`);
+    }
     try {
-      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: STREAM_WORKFLOW_ID, args: [{ settings }] });
+      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: STREAM_WORKFLOW_ID, args: [state ? { state } : { settings }] });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID)}`);
       throw err;
