@@ -11,14 +11,10 @@ import { createKafka } from '../lib/clients.js';
 import { customerId } from '../lib/generate/random.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
-import { testConfig, uniqueName } from './helpers.js';
+import { uniqueName } from './helpers.js';
+import { isolatedStreamEnv } from './stream-env.js';
 
-const id = uniqueName('sc').replace(/[^a-z0-9-]/g, '');
-const env = {
-  KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
-  SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
-};
-const cfg = testConfig(env);
+const { id, env, cfg, create, remove } = isolatedStreamEnv('sc');
 const kafka = createKafka(cfg.kafka, '-crash-test');
 const T0 = Date.parse('2031-07-01T10:00:00Z');
 const N = 48_000;
@@ -47,10 +43,7 @@ describe('speed layer: exactly once under worker crashes', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic: env.KAFKA_TOPIC_EVENTS, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_DLQ, numPartitions: 1 }],
-      waitForLeaders: true,
-    });
+    await create(admin);
     await producer.connect();
     client = await connectTemporal(cfg.temporal);
   });
@@ -58,11 +51,8 @@ describe('speed layer: exactly once under worker crashes', () => {
   afterAll(async () => {
     if (worker) await kill(worker.child);
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [env.KAFKA_TOPIC_EVENTS, env.KAFKA_TOPIC_AGGREGATES, env.KAFKA_TOPIC_DLQ] }).catch(() => undefined);
+    await remove(admin);
     await admin.disconnect();
-    const sink = createSearchSink(cfg.search);
-    for (const suffix of ['windows', 'counters', 'seen']) await sink.deleteIndex(`${id}-speed-${suffix}`);
-    await sink.close();
     await client?.connection.close();
   });
 

@@ -15,14 +15,10 @@ import { connectTemporal } from '../lib/temporal.js';
 import type { StreamState } from '../common/stream.js';
 import type { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
-import { testConfig, uniqueName } from './helpers.js';
+import { uniqueName } from './helpers.js';
+import { isolatedStreamEnv } from './stream-env.js';
 
-const id = uniqueName('st').replace(/[^a-z0-9-]/g, '');
-const env = {
-  KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
-  SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
-};
-const cfg = testConfig(env);
+const { id, env, cfg, create, remove } = isolatedStreamEnv('st');
 const kafka = createKafka(cfg.kafka, '-stream-test');
 const T0 = Date.parse('2031-06-01T10:00:00Z');
 
@@ -79,10 +75,7 @@ describe('speed layer: streaming workflow', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic: env.KAFKA_TOPIC_EVENTS, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }, { topic: env.KAFKA_TOPIC_DLQ, numPartitions: 1 }],
-      waitForLeaders: true,
-    });
+    await create(admin);
     const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
     await store.upsert(Array.from({ length: 40 }, (_, i) => generateProfile(i + 1, 1)));
     await store.close();
@@ -96,11 +89,8 @@ describe('speed layer: streaming workflow', () => {
     await handle?.result().catch(() => undefined);
     await workers?.stop();
     await producer.disconnect();
-    await admin.deleteTopics({ topics: Object.values(env).filter((v) => v.endsWith('events') || v.endsWith('aggregates') || v.endsWith('dlq')) }).catch(() => undefined);
+    await remove(admin);
     await admin.disconnect();
-    const sink = createSearchSink(cfg.search);
-    for (const suffix of ['windows', 'counters', 'seen']) await sink.deleteIndex(`${id}-speed-${suffix}`);
-    await sink.close();
     await client?.connection.close();
   });
 
