@@ -1,6 +1,6 @@
 /**
  * `npm test`: everything a fresh machine needs, then the whole suite.
- * 1. installs the independent test clients (Debian kcat, docker-compose client) when missing;
+ * 1. installs the independent test clients (Debian kcat, docker-compose client, chromium) when missing;
  * 2. `services up` (installs and starts every real server; idempotent);
  * 3. runs vitest (unit + integration) and prints a plain `N passed, N failed` closing line;
  * 4. stops the services this run started (set VIEWERSHIP_KEEP_SERVICES=1 to keep them).
@@ -15,6 +15,8 @@ import { run } from './services/util.js';
 const TOOLS: { bin: string; pkg: string }[] = [
   { bin: 'kcat', pkg: 'kcat' },
   { bin: 'docker-compose', pkg: 'docker-compose' },
+  // Debian's Chromium for the dashboard and Temporal UI browser tests (playwright-core drives it; no browser download).
+  { bin: 'chromium', pkg: 'chromium' },
 ];
 
 async function onPath(bin: string): Promise<boolean> {
