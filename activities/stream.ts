@@ -7,11 +7,13 @@
 import { Context } from '@temporalio/activity';
 import type { Kafka, Producer } from 'kafkajs';
 import type { SearchSink } from '../adapters/search/types.js';
-import { parseEvent, type WebEvent } from '../common/events.js';
+import type { WebEvent } from '../common/events.js';
+import { inPartitionGroup, type PartitionGroup } from '../common/stream.js';
 import { toTemporalFailure, ServiceUnavailableError } from '../lib/errors.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
 import { OffsetReader, type Offsets, type ReadMessage } from '../lib/stream/kafka-reader.js';
-import { foldPartition, type PartitionOutcome } from '../lib/stream/microbatch.js';
+import { foldPartition, parseMessages, type ParsedMessage, type PartitionOutcome } from '../lib/stream/microbatch.js';
+import { offsetsAtTime, rewindSpeedView, type PartitionRewind } from '../lib/stream/rewind.js';
 import { SPEED_TEMPLATE, speedCountersIndex, speedIndex, speedSeenIndex } from '../lib/search-templates.js';
 
 /** Dependencies of the stream activities. */
@@ -21,6 +23,8 @@ export interface StreamActivityDeps {
   cache: ProfileCache;
   indexPrefix: string;
   topics: { events: string; aggregates: string; dlq: string };
+  /** This worker's identity, reported in each summary (shows which worker ran which partitions). */
+  identity: string;
 }
 
 /** Input of one micro-batch (decided by the workflow). */
@@ -29,6 +33,8 @@ export interface MicroBatchInput {
   watermarkMs: number;
   windowMs: number;
   maxMessages: number;
+  /** Only this partition group's partitions (all when omitted). */
+  group?: PartitionGroup;
 }
 
 /** What a micro-batch returns (small: offsets, counts, timings). */
@@ -46,6 +52,8 @@ export interface MicroBatchSummary {
   /** Partitions that still have unread messages (a backlog is never "idle" for the watermark). */
   behind: number[];
   tookMs: number;
+  /** Identity of the worker that ran the batch. */
+  worker: string;
 }
 
 /** Create the stream activities (one reader and producer per worker process). */
@@ -62,6 +70,13 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       throw err;
     }));
   let templateReady = false;
+  const ensureTemplate = async () => {
+    if (templateReady) return;
+    await deps.search.putIndexTemplate(`${deps.indexPrefix}-speed`, [`${deps.indexPrefix}-speed-*`], SPEED_TEMPLATE);
+    // Both views exist from the first batch on, so readers never meet a missing index (e.g. no counters yet).
+    for (const index of [speedIndex(deps.indexPrefix), speedCountersIndex(deps.indexPrefix)]) await deps.search.ensureIndex(index);
+    templateReady = true;
+  };
 
   /** Claim event ids: returns the set of `partition:offset` of messages that are duplicates of an earlier claim. */
   async function claimEventIds(items: { e: WebEvent; msg: ReadMessage }[]): Promise<Set<string>> {
@@ -86,25 +101,19 @@ export function createStreamActivities(deps: StreamActivityDeps) {
     async runMicroBatch(input: MicroBatchInput): Promise<MicroBatchSummary> {
       const t0 = Date.now();
       try {
-        if (!templateReady) {
-          await deps.search.putIndexTemplate(`${deps.indexPrefix}-speed`, [`${deps.indexPrefix}-speed-*`], SPEED_TEMPLATE);
-          templateReady = true;
-        }
-        const byPartition = new Map<number, ReadMessage[]>();
+        await ensureTemplate();
+        const byPartition = new Map<number, ParsedMessage[]>();
         const read = await reader.read({
           topic: deps.topics.events,
           start: input.start,
           maxMessages: input.maxMessages,
-          onMessages: (partition, msgs) => void (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push(...msgs),
+          include: (p) => inPartitionGroup(p, input.group),
+          onMessages: (partition, msgs) => void (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push(...parseMessages(msgs)),
         });
-        // Durable dedupe: claim the ids of parseable, on-time events (a retry finds its own claims).
-        const decoder = new TextDecoder();
+        // Durable dedupe: claim the ids of valid, on-time events (a retry finds its own claims).
         const candidates: { e: WebEvent; msg: ReadMessage }[] = [];
-        for (const msgs of byPartition.values())
-          for (const msg of msgs) {
-            const r = parseEvent(msg.value, (b) => decoder.decode(b));
-            if (r.ok && r.event.eventTimeMs >= input.watermarkMs) candidates.push({ e: r.event, msg });
-          }
+        for (const items of byPartition.values())
+          for (const { msg, parsed } of items) if (parsed.ok && parsed.event.eventTimeMs >= input.watermarkMs) candidates.push({ e: parsed.event, msg });
         const beat = (stage: string) => Context.current().heartbeat({ stage, read: read.count });
         beat('read');
         const dups = await claimEventIds(candidates);
@@ -133,9 +142,29 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           lag: Object.keys(read.end).reduce((n, k) => n + Math.max(0, read.end[Number(k)]! - read.next[Number(k)]!), 0),
           behind: Object.keys(read.end).map(Number).filter((p) => read.next[p]! < read.end[p]!),
           tookMs: Date.now() - t0,
+          worker: deps.identity,
         };
       } catch (err) {
         throw toTemporalFailure(err);
+      }
+    },
+
+    /**
+     * Rewind the speed view to stream time `toMs` (Kafka record timestamps): per partition, delete what the
+     * micro-batches from the one containing the first record at or after `toMs` wrote, and return the offsets to
+     * restart from. Run by the workflow between micro-batches; idempotent, so a retry is safe.
+     */
+    async rewindSpeedLayer(input: { toMs: number; current: Offsets }): Promise<Record<number, PartitionRewind>> {
+      const admin = deps.kafka.admin();
+      try {
+        await ensureTemplate();
+        await admin.connect();
+        const targets = await offsetsAtTime(admin, deps.topics.events, input.toMs);
+        return await rewindSpeedView(deps.search, deps.indexPrefix, targets, input.current);
+      } catch (err) {
+        throw toTemporalFailure(err);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
       }
     },
   };

@@ -2,6 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import { STREAM_WORKFLOW_ID, type StreamSettings, type StreamState } from '../common/stream.js';
+import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
@@ -57,6 +58,13 @@ export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | '
     const handle = client.workflow.getHandle(STREAM_WORKFLOW_ID);
     return args.length ? handle.executeUpdate(name, { args: args as [unknown] }) : handle.executeUpdate(name);
   });
+}
+
+/** Rewind the running stream to an ISO time; resolves once the workflow applied it (see lib/stream/rewind.ts). */
+export async function streamRewind(cfg: AppConfig, to: string): Promise<RewindResult> {
+  const toMs = Date.parse(to);
+  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/.test(to) || Number.isNaN(toMs)) throw new BadInputError(`--to must be an ISO time with a zone, e.g. 2024-09-13T06:00:00Z (got "${to}")`);
+  return withClient(cfg, (client) => client.workflow.getHandle(STREAM_WORKFLOW_ID).executeUpdate<RewindResult, [number]>('rewind', { args: [toMs] }));
 }
 
 /** The running stream's state (query) with its lag and watermark. */

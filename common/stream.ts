@@ -10,7 +10,13 @@ export interface StreamSettings {
   allowedLatenessMs: number;
   /** A partition without new events for this long no longer holds the stream's watermark back. */
   idleTimeoutMs: number;
+  /** Messages per micro-batch, over all partition groups. */
   maxMessagesPerBatch: number;
+  /**
+   * Partition groups per tick: one micro-batch activity per group (partition p belongs to group p mod N), run
+   * in parallel, so several stream workers split the partitions between them.
+   */
+  partitionGroups: number;
 }
 
 /** Defaults: 10 s micro-batches, 1 min windows, 30 s allowed lateness. */
@@ -20,7 +26,17 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   allowedLatenessMs: 30_000,
   idleTimeoutMs: 60_000,
   maxMessagesPerBatch: 200_000,
+  partitionGroups: 3,
 };
+
+/** A partition group of a tick: partition p belongs to group `p % count`. */
+export interface PartitionGroup {
+  index: number;
+  count: number;
+}
+
+/** Whether `partition` belongs to `group` (all partitions when no group is given). */
+export const inPartitionGroup = (partition: number, group?: PartitionGroup): boolean => !group || partition % group.count === group.index;
 
 /** The workflow's checkpoint, carried across continue-as-new. */
 export interface StreamState {
@@ -33,6 +49,10 @@ export interface StreamState {
   paused: boolean;
   totals: { batches: number; events: number; deadLettered: number; late: number; duplicates: number };
   lastBatch?: { atMs: number; read: number; accepted: number; lag: number; tookMs: number };
+  /** Micro-batch activities completed per worker identity (shows how partitions are split between workers). */
+  workers?: Record<string, number>;
+  /** Rewinds applied: when, to which time, and the offsets each partition restarted from. */
+  rewinds?: { atMs: number; toMs: number; offsets: Record<number, number> }[];
 }
 
 /**

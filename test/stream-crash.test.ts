@@ -2,7 +2,6 @@
  * Exactly-once under crashes: a stream worker process is SIGKILLed several times while micro-batches run and
  * restarted; the totals read back from the index still equal an independent count of the produced events.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
@@ -13,33 +12,18 @@ import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
+import { killHard as kill, spawnStreamWorker } from './stream-fixtures.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('sc');
 const kafka = createKafka(cfg.kafka, '-crash-test');
 const T0 = Date.parse('2031-07-01T10:00:00Z');
 const N = 48_000;
 
-function spawnWorker(): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('polling task queues')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err.slice(-500)}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
-
-const kill = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL'))));
-
 describe('speed layer: exactly once under worker crashes', () => {
   let client: Client;
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  let worker: ReturnType<typeof spawnWorker> | undefined;
+  let worker: ReturnType<typeof spawnStreamWorker> | undefined;
 
   beforeAll(async () => {
     await admin.connect();
@@ -87,7 +71,7 @@ describe('speed layer: exactly once under worker crashes', () => {
       // Progress is read from the memo (no worker needed), so no query waits on a dead worker's sticky queue.
       const memoEvents = async () => ((await handle.describe()).memo as { totals?: { events: number } } | undefined)?.totals?.events ?? 0;
       const before = await memoEvents();
-      worker = spawnWorker();
+      worker = spawnStreamWorker(env);
       await worker.ready;
       // Kill without warning as soon as this worker has made progress, while work remains (mid-run, usually mid-batch).
       let now = before;
@@ -101,7 +85,7 @@ describe('speed layer: exactly once under worker crashes', () => {
       kills++;
     }
     await produce(3 * chunk, N);
-    worker = spawnWorker();
+    worker = spawnStreamWorker(env);
     await worker.ready;
     let s = await status();
     for (let i = 0; i < 240 && !(s.lastBatch?.lag === 0 && s.totals.events >= N); i++) {

@@ -9,7 +9,6 @@ import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import { createKafka } from '../lib/clients.js';
 import { generateProfile } from '../lib/generate/profiles.js';
-import { customerId } from '../lib/generate/random.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import type { StreamState } from '../common/stream.js';
@@ -17,44 +16,19 @@ import type { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
+import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev } from './stream-fixtures.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('st');
 const kafka = createKafka(cfg.kafka, '-stream-test');
 const T0 = Date.parse('2031-06-01T10:00:00Z');
 
-interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id?: string; device?: string; http_status?: number; watch_ms?: number }
-const good: Ev[] = [];
-const TYPES = ['play', 'pause', 'view'];
-for (let i = 0; i < 1500; i++) {
-  good.push({
-    event_id: `${id}-e${i}`, customer_id: i % 10 === 0 ? `U${i % 37}` : customerId(1 + (i % 40)), event_time: new Date(T0 + i * 200).toISOString(),
-    event_type: TYPES[i % 3]!, content_id: `V${i % 7}`, device: i % 2 ? 'tv' : 'mobile', http_status: i % 25 === 0 ? 503 : 200, watch_ms: (i % 5) * 1000,
-  });
-}
+const good: Ev[] = makeEvents(id, 1500, T0);
 const BAD: [string, string][] = [
   ['{not json', 'not_json'], ['[1]', 'not_object'], [JSON.stringify({ ...good[0], event_id: '' }), 'bad_event_id'],
   [JSON.stringify({ ...good[0], customer_id: 5 }), 'bad_customer_id'], [JSON.stringify({ ...good[0], event_time: 'noon' }), 'bad_event_time'],
   [JSON.stringify({ ...good[0], event_type: '' }), 'bad_event_type'], [JSON.stringify({ ...good[0], http_status: 42 }), 'bad_optional_field'],
   [JSON.stringify({ ...good[0], pad: 'x'.repeat(70_000) }), 'too_large'],
 ];
-
-function expected(events: Ev[], known: Set<string>) {
-  const byEventType: Record<string, number> = {};
-  const byStatusCategory: Record<string, number> = {};
-  for (const e of events) {
-    byEventType[e.event_type] = (byEventType[e.event_type] ?? 0) + 1;
-    const cat = `${String(e.http_status ?? 200)[0]}xx`;
-    byStatusCategory[cat] = (byStatusCategory[cat] ?? 0) + 1;
-  }
-  return {
-    events: events.length,
-    uniqueCustomers: new Set(events.map((e) => e.customer_id)).size,
-    unknownCustomerEvents: events.filter((e) => !known.has(e.customer_id)).length,
-    watchMs: events.reduce((n, e) => n + (e.watch_ms ?? 0), 0),
-    byEventType,
-    byStatusCategory,
-  };
-}
 
 describe('speed layer: streaming workflow', () => {
   let client: Client;
@@ -112,7 +86,6 @@ describe('speed layer: streaming workflow', () => {
     // Continue-as-new was forced after every batch: the chain moved on and carried its state and offsets.
     expect((await client.workflow.getHandle(handle.workflowId).describe()).runId).not.toBe(handle.firstExecutionRunId);
 
-    const known = new Set(Array.from({ length: 40 }, (_, i) => customerId(i + 1)));
     const sink = createSearchSink(cfg.search);
     await sink.refresh(`${id}-speed-windows`);
     await sink.refresh(`${id}-speed-counters`);
@@ -122,7 +95,7 @@ describe('speed layer: streaming workflow', () => {
     await sink.close();
     expect(totals).toEqual({
       from: from.toISOString(), to: new Date(T0 + 3_600_000).toISOString(),
-      ...expected(good, known), late: 25, deadLettered: BAD.length, duplicates: 60,
+      ...expectedTotals(good, KNOWN_CUSTOMERS), late: 25, deadLettered: BAD.length, duplicates: 60,
     });
 
     // Dead letters: original bytes with the reason in a header.

@@ -11,13 +11,13 @@ import type { Clients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 
 /** All activities a worker registers, keyed by activity name. */
-export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache) {
+export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
   return {
     ...createKafkaActivities({ kafka: clients.kafka, topics: Object.values(cfg.kafka.topics) }),
     ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
-    ...createStreamActivities({ kafka: clients.kafka, search: clients.search, cache: profileCache, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics }),
+    ...createStreamActivities({ kafka: clients.kafka, search: clients.search, cache: profileCache, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity }),
     ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,

@@ -62,8 +62,8 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
   try {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
     const cache = opts.profileCache ?? new ProfileCache();
-    const activities = buildActivities(cfg, clients, cache);
     const identity = workerIdentity();
+    const activities = buildActivities(cfg, clients, cache, identity);
     const workers = await Promise.all(
       opts.roles.map((role) =>
         Worker.create({

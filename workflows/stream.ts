@@ -10,11 +10,19 @@ import {
 import type { createStreamActivities } from '../activities/stream.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { DEFAULT_STREAM_SETTINGS, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
+import { mergeSummaries, type RewindResult } from '../common/stream-merge.js';
 
 const acts = proxyActivities<ReturnType<typeof createStreamActivities>>({
   startToCloseTimeout: '10 minutes',
   // A micro-batch heartbeats between its stages: a crashed worker's batch is retried after 10 s, not minutes.
   heartbeatTimeout: '10 seconds',
+  // Through the task queue, not eagerly to the worker running this workflow: partition groups spread over workers.
+  allowEagerDispatch: false,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+});
+// A rewind deletes and re-reads the speed view's documents: no heartbeats, a few minutes at most.
+const rewindActs = proxyActivities<ReturnType<typeof createStreamActivities>>({
+  startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });
 
@@ -28,6 +36,8 @@ export const resumeUpdate = defineUpdate<void>('resume');
 export const setIntervalUpdate = defineUpdate<void, [number]>('setInterval');
 /** Update: finish after the current micro-batch. */
 export const stopUpdate = defineUpdate<void>('stop');
+/** Update: rewind to a stream time (epoch ms, Kafka record time); completes once applied, between micro-batches. */
+export const rewindUpdate = defineUpdate<RewindResult, [number]>('rewind');
 
 /** Start input: settings overrides, or a state carried over by continue-as-new. */
 export interface StreamInput {
@@ -39,16 +49,20 @@ export interface StreamInput {
 
 /** The streaming workflow; returns its final state when stopped. */
 export async function streamViewership(input: StreamInput = {}): Promise<StreamState> {
-  const state: StreamState = input.state ?? {
-    settings: { ...DEFAULT_STREAM_SETTINGS, ...input.settings },
-    offsets: {},
-    maxEventMs: {},
-    lastActiveMs: {},
-    paused: false,
-    totals: { batches: 0, events: 0, deadLettered: 0, late: 0, duplicates: 0 },
-  };
+  const state: StreamState = input.state
+    ? { ...input.state, settings: { ...DEFAULT_STREAM_SETTINGS, ...input.state.settings } }
+    : {
+        settings: { ...DEFAULT_STREAM_SETTINGS, ...input.settings },
+        offsets: {},
+        maxEventMs: {},
+        lastActiveMs: {},
+        paused: false,
+        totals: { batches: 0, events: 0, deadLettered: 0, late: 0, duplicates: 0 },
+      };
   let stopping = false;
   let wake = false;
+  const rewinds: number[] = [];
+  const applied = new Map<number, RewindResult>();
   setHandler(streamStatusQuery, () => ({ ...state, watermarkMs: streamWatermark(state, Date.now()), running: !stopping }));
   setHandler(pauseUpdate, () => void ((state.paused = true), (wake = true)));
   setHandler(resumeUpdate, () => void ((state.paused = false), (wake = true)));
@@ -58,24 +72,73 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     (ms) => void ((state.settings.intervalMs = ms), (wake = true)),
     { validator: (ms) => { if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new Error(`interval must be an integer between 100 and 3600000 ms (got ${ms})`); } },
   );
+  setHandler(
+    rewindUpdate,
+    async (toMs) => {
+      rewinds.push(toMs);
+      wake = true;
+      await condition(() => applied.has(toMs));
+      return applied.get(toMs)!;
+    },
+    {
+      validator: (toMs) => {
+        if (!Number.isSafeInteger(toMs) || toMs < 0) throw new Error(`rewind time must be epoch milliseconds (got ${toMs})`);
+        if (toMs > Date.now()) throw new Error(`rewind time ${new Date(toMs).toISOString()} is in the future`);
+        if (stopping) throw new Error('the stream is stopping');
+      },
+    },
+  );
+
+  /** Apply the pending rewinds, in order, between micro-batches. */
+  async function applyRewinds(): Promise<void> {
+    while (rewinds.length) {
+      const toMs = rewinds[0]!;
+      const r = await rewindActs.rewindSpeedLayer({ toMs, current: state.offsets });
+      const offsets: Record<number, number> = {};
+      for (const [k, pr] of Object.entries(r)) {
+        const p = Number(k);
+        offsets[p] = state.offsets[p] = pr.offset;
+        if (pr.maxEventMs === null) delete state.maxEventMs[p];
+        else state.maxEventMs[p] = pr.maxEventMs;
+        state.lastActiveMs[p] = Date.now();
+      }
+      state.rewinds = [...(state.rewinds ?? []).slice(-9), { atMs: Date.now(), toMs, offsets }];
+      upsertMemo({ rewinds: state.rewinds });
+      applied.set(toMs, { toMs, partitions: r });
+      rewinds.shift();
+    }
+  }
+
   upsertSearchAttributes({ Pipeline: ['stream'] });
   let batchesThisRun = 0;
 
   while (!stopping) {
+    if (rewinds.length) {
+      await applyRewinds();
+      continue;
+    }
     if (state.paused) {
       upsertMemo({ paused: true });
-      await condition(() => !state.paused || stopping);
+      await condition(() => !state.paused || stopping || rewinds.length > 0);
       upsertMemo({ paused: false });
       continue;
     }
     const tickStart = Date.now();
-    const s = await acts.runMicroBatch({
-      start: state.offsets,
-      watermarkMs: streamWatermark(state, tickStart),
-      windowMs: state.settings.windowMs,
-      maxMessages: state.settings.maxMessagesPerBatch,
-    });
-    state.offsets = s.next;
+    const groups = Math.max(1, state.settings.partitionGroups);
+    const watermarkMs = streamWatermark(state, tickStart);
+    // One activity per partition group, in parallel: workers polling the queue split the partitions.
+    const s = mergeSummaries(
+      await Promise.all(
+        Array.from({ length: groups }, (_, index) =>
+          acts.runMicroBatch({
+            start: state.offsets, watermarkMs, windowMs: state.settings.windowMs,
+            maxMessages: Math.ceil(state.settings.maxMessagesPerBatch / groups),
+            group: groups > 1 ? { index, count: groups } : undefined,
+          }),
+        ),
+      ),
+    );
+    Object.assign(state.offsets, s.next);
     for (const [p, t] of Object.entries(s.maxEventTimeMs)) {
       state.maxEventMs[Number(p)] = Math.max(state.maxEventMs[Number(p)] ?? 0, t);
       state.lastActiveMs[Number(p)] = Date.now();
@@ -87,15 +150,22 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     state.totals.deadLettered += s.deadLettered;
     state.totals.late += s.late;
     state.totals.duplicates += s.duplicates;
+    state.workers ??= {};
+    for (const w of s.workers) state.workers[w] = (state.workers[w] ?? 0) + 1;
     state.lastBatch = { atMs: Date.now(), read: s.read, accepted: s.accepted, lag: s.lag, tookMs: s.tookMs };
     batchesThisRun++;
     if (s.read > 0) {
       upsertSearchAttributes({ EventsProcessed: [state.totals.events] });
-      upsertMemo({ lag: s.lag, lastBatch: state.lastBatch, totals: state.totals });
+      upsertMemo({ lag: s.lag, lastBatch: state.lastBatch, totals: state.totals, workers: state.workers });
     }
     const limit = input.continueAsNewAfterBatches;
     if (workflowInfo().continueAsNewSuggested || (limit !== undefined && batchesThisRun >= limit)) {
-      await condition(allHandlersFinished);
+      // Let in-flight commands finish first (a rewind is applied here, since its Update waits for it).
+      for (;;) {
+        await applyRewinds();
+        await condition(() => allHandlersFinished() || rewinds.length > 0);
+        if (!rewinds.length) break;
+      }
       if (!stopping) await continueAsNew<typeof streamViewership>({ state, continueAsNewAfterBatches: limit });
     }
     if (s.lag > 0) continue; // behind: next batch at once
@@ -104,6 +174,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     const remainingMs = tickStart + state.settings.intervalMs - Date.now();
     if (remainingMs > 0) await condition(() => wake, remainingMs);
   }
+  await applyRewinds();
   await condition(allHandlersFinished);
   return state;
 }

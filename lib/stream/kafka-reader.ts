@@ -73,12 +73,21 @@ export class OffsetReader {
    * Read up to `maxMessages` from `start` (partitions missing from `start` begin at 0) up to the end offsets
    * seen when the call begins; `onMessages` gets each partition's messages in offset order. Never skips or
    * repeats: the returned `next` is exactly one past the last offset handed over (or stepped over as control).
+   * `include` restricts the read to some partitions (a partition group); `next` and `end` then hold only those.
    */
-  async read(o: { topic: string; start: Offsets; maxMessages: number; onMessages: (partition: number, msgs: ReadMessage[]) => Promise<void> | void }): Promise<ReadResult> {
+  async read(o: {
+    topic: string; start: Offsets; maxMessages: number; include?: (partition: number) => boolean;
+    onMessages: (partition: number, msgs: ReadMessage[]) => Promise<void> | void;
+  }): Promise<ReadResult> {
     const cluster = await this.getCluster();
-    const end = await this.endOffsets(o.topic);
+    const allEnd = await this.endOffsets(o.topic);
+    const end: Offsets = {};
     const next: Offsets = {};
-    for (const p of Object.keys(end).map(Number)) next[p] = o.start[p] ?? 0;
+    for (const p of Object.keys(allEnd).map(Number)) {
+      if (o.include && !o.include(p)) continue;
+      end[p] = allEnd[p]!;
+      next[p] = o.start[p] ?? 0;
+    }
     const perPartitionBytes = Math.min(4 << 20, Math.max(64 << 10, Math.ceil((o.maxMessages * 300) / Math.max(1, Object.keys(end).length))));
     let count = 0;
     let idleRounds = 0;

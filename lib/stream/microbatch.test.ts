@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReadMessage } from './kafka-reader.js';
-import { cellKey, foldPartition } from './microbatch.js';
+import { cellKey, foldPartition, parseMessages } from './microbatch.js';
 
 const T0 = Date.parse('2024-09-13T06:49:00Z');
 let offset = 0;
@@ -29,7 +29,7 @@ describe('foldPartition', () => {
       msg({ event_id: 'x' }),
     ];
     const out = foldPartition({
-      messages,
+      messages: parseMessages(messages),
       watermarkMs: T0 - 30_000,
       windowMs: 60_000,
       lookup: (id) => profiles[id],
@@ -53,7 +53,7 @@ describe('foldPartition', () => {
 
   it('classifies the same messages identically on a retry (same watermark in, same cells out)', () => {
     const messages = [msg(ev('a', 'C1', 1)), msg(ev('b', 'C2', 2)), msg(ev('c', 'C1', -100))];
-    const run = () => foldPartition({ messages, watermarkMs: T0 - 30_000, windowMs: 60_000, lookup: () => undefined, isDuplicate: () => false });
+    const run = () => foldPartition({ messages: parseMessages(messages), watermarkMs: T0 - 30_000, windowMs: 60_000, lookup: () => undefined, isDuplicate: () => false });
     const a = run();
     const b = run();
     expect([...b.contributions.keys()]).toEqual([...a.contributions.keys()]);

@@ -39,6 +39,20 @@ export interface RejectCounters {
   duplicates: number;
 }
 
+/** A message with its validation result, parsed once per micro-batch (dedupe and folding share it). */
+export interface ParsedMessage {
+  msg: ReadMessage;
+  parsed: ReturnType<typeof parseEvent>;
+}
+
+const decoder = new TextDecoder();
+const decode = (b: Uint8Array) => decoder.decode(b);
+
+/** Parse and validate each message once. */
+export function parseMessages(messages: ReadMessage[]): ParsedMessage[] {
+  return messages.map((msg) => ({ msg, parsed: parseEvent(msg.value, decode) }));
+}
+
 /** Everything one partition's messages of a batch produced. */
 export interface PartitionOutcome {
   contributions: Map<string, Contribution>;
@@ -54,7 +68,6 @@ export function cellKey(windowStartMs: number, d: WindowDims): string {
   return [new Date(windowStartMs).toISOString(), d.eventType, d.country, d.plan, d.device, d.statusCategory, d.contentId].join('|');
 }
 
-const decoder = new TextDecoder();
 const minute = (t: number) => windowStart(t, 60_000);
 
 /**
@@ -62,7 +75,7 @@ const minute = (t: number) => windowStart(t, 60_000);
  * batch), so a retried batch classifies every message the same way.
  */
 export function foldPartition(o: {
-  messages: ReadMessage[];
+  messages: ParsedMessage[];
   watermarkMs: number;
   windowMs: number;
   lookup: (customerId: string) => { country: string; plan: string } | undefined;
@@ -75,8 +88,7 @@ export function foldPartition(o: {
     c[k]++;
     out.counters.set(m, c);
   };
-  for (const msg of o.messages) {
-    const r = parseEvent(msg.value, (b) => decoder.decode(b));
+  for (const { msg, parsed: r } of o.messages) {
     if (!r.ok) {
       out.deadLetters.push({ msg, reason: r.reason });
       count(msg.timestampMs, 'deadLettered');

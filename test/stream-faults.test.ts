@@ -1,0 +1,165 @@
+/**
+ * The speed layer under faults, on the real services: two worker processes split the partitions; the search
+ * engine unreachable for ~30 s (a cut loopback proxy) and a broker restart mid-run only delay micro-batches,
+ * which retry; totals stay exactly equal to the independent count.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { createSearchSink } from '../adapters/search/index.js';
+import type { StreamState } from '../common/stream.js';
+import { createKafka } from '../lib/clients.js';
+import { speedTotals } from '../lib/stream/totals.js';
+import { connectTemporal } from '../lib/temporal.js';
+import { startWorkers } from '../workers/run.js';
+import { contexts } from '../scripts/services/cli.js';
+import { down, up } from '../scripts/services/manager.js';
+import { selectServices } from '../scripts/services/registry.js';
+import { testConfig, uniqueName } from './helpers.js';
+import { expectedTotals, KNOWN_CUSTOMERS, killHard, makeEvents, spawnStreamWorker, waitCaughtUp, type Ev } from './stream-fixtures.js';
+import { isolatedStreamEnv } from './stream-env.js';
+import { startTcpProxy } from './tcp-proxy.js';
+
+const T0 = Date.parse('2031-09-01T10:00:00Z');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One isolated stream environment with a producer, a Temporal client and helpers. */
+function harness(prefix: string, extraEnv: Record<string, string> = {}) {
+  const iso = isolatedStreamEnv(prefix);
+  const env = { ...iso.env, ...extraEnv };
+  const cfg = testConfig(env);
+  const kafka = createKafka(cfg.kafka, `-${prefix}-test`);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  let client: Client;
+  let produced = 0;
+  return {
+    env, cfg, iso,
+    get client() { return client; },
+    get produced() { return produced; },
+    async setup() {
+      await admin.connect();
+      await iso.create(admin);
+      await producer.connect();
+      client = await connectTemporal(cfg.temporal);
+    },
+    async send(events: Ev[]) {
+      for (let i = 0; i < events.length; i += 1000) {
+        await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(i, i + 1000).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+      }
+      produced += events.length;
+    },
+    start(settings: Record<string, number>): Promise<WorkflowHandle> {
+      return client.workflow.start('streamViewership', { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings }] });
+    },
+    /** Speed-view totals read back through the real engine (not the proxy). */
+    async totals() {
+      const sink = createSearchSink(iso.cfg.search);
+      await sink.refresh(`${iso.id}-speed-windows`);
+      await sink.refresh(`${iso.id}-speed-counters`);
+      const t = await speedTotals(sink, iso.id, new Date(T0 - 60_000), new Date(T0 + 86_400_000));
+      await sink.close();
+      return t;
+    },
+    async teardown(handle?: WorkflowHandle) {
+      await handle?.executeUpdate('stop').catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await iso.remove(admin).catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await client?.connection.close();
+    },
+  };
+}
+
+/** Highest attempt among the workflow's pending activities (1 when none is retrying). */
+async function maxPendingAttempt(handle: WorkflowHandle): Promise<number> {
+  const d = await handle.describe();
+  return Math.max(1, ...(d.raw.pendingActivities ?? []).map((a) => a.attempt ?? 1));
+}
+
+describe('speed layer under faults', () => {
+  it('two worker processes split the partitions; totals exact', { timeout: 240_000 }, async () => {
+    const h = harness('tw');
+    await h.setup();
+    const workers = [spawnStreamWorker(h.env), spawnStreamWorker(h.env)];
+    let handle: WorkflowHandle | undefined;
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+      const events = makeEvents(h.iso.id, 12_000, T0);
+      await h.send(events);
+      handle = await h.start({ intervalMs: 200, maxMessagesPerBatch: 1500, partitionGroups: 3 });
+      const s = await waitCaughtUp(handle, h.produced);
+      // Both processes ran micro-batch activities (identity = host-pid).
+      const pids = Object.keys(s.workers ?? {}).map((w) => Number(w.split('-').pop()));
+      expect(pids.sort()).toEqual(workers.map((w) => w.child.pid!).sort());
+      expect(s.totals).toMatchObject({ events: 12_000, duplicates: 0, late: 0, deadLettered: 0 });
+      expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
+    } finally {
+      await h.teardown(handle);
+      await Promise.all(workers.map((w) => killHard(w.child)));
+    }
+  });
+
+  it('the search engine unreachable for ~30 s: micro-batches retry, nothing lost', { timeout: 240_000 }, async () => {
+    const real = testConfig();
+    const proxy = await startTcpProxy(Number(new URL(real.search.url).port));
+    const h = harness('so', { SEARCH_URL: `http://127.0.0.1:${proxy.port}` });
+    await h.setup();
+    const workers = await startWorkers(h.cfg, ['stream']);
+    let handle: WorkflowHandle | undefined;
+    try {
+      const events = makeEvents(h.iso.id, 6000, T0);
+      await h.send(events.slice(0, 3000));
+      handle = await h.start({ intervalMs: 300 });
+      await waitCaughtUp(handle, h.produced);
+      await proxy.cut();
+      const cutAt = Date.now();
+      await h.send(events.slice(3000));
+      // The batches fail and are retried by Temporal while the engine is unreachable; nothing is counted meanwhile.
+      let attempt = 1;
+      while (Date.now() - cutAt < 30_000) {
+        attempt = Math.max(attempt, await maxPendingAttempt(handle));
+        await sleep(1000);
+      }
+      expect(attempt).toBeGreaterThan(1);
+      expect(((await handle.describe()).memo as { totals: StreamState['totals'] }).totals.events).toBe(3000);
+      await proxy.restore();
+      await waitCaughtUp(handle, h.produced, 120_000);
+      expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
+    } finally {
+      await proxy.restore();
+      await h.teardown(handle);
+      await workers.stop();
+      await proxy.close();
+    }
+  });
+
+  it('a broker restart during a run: micro-batches retry, nothing lost', { timeout: 300_000 }, async () => {
+    const h = harness('br');
+    await h.setup();
+    const workers = await startWorkers(h.cfg, ['stream']);
+    const kafkaSvc = (await selectServices([], process.env)).filter((s) => s.name === 'kafka');
+    const mk = contexts(() => undefined);
+    let handle: WorkflowHandle | undefined;
+    try {
+      const events = makeEvents(h.iso.id, 6000, T0);
+      await h.send(events.slice(0, 3000));
+      handle = await h.start({ intervalMs: 300 });
+      await waitCaughtUp(handle, h.produced);
+      await down(kafkaSvc, mk);
+      let attempt = 1;
+      for (let i = 0; i < 40 && attempt < 2; i++) {
+        attempt = Math.max(attempt, await maxPendingAttempt(handle));
+        await sleep(500);
+      }
+      expect(attempt).toBeGreaterThan(1);
+      await up(kafkaSvc, mk);
+      await h.send(events.slice(3000));
+      await waitCaughtUp(handle, h.produced, 180_000);
+      expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
+    } finally {
+      await up(kafkaSvc, mk);
+      await h.teardown(handle);
+      await workers.stop();
+    }
+  });
+});
