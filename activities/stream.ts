@@ -9,6 +9,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { SearchSink } from '../adapters/search/types.js';
 import type { WebEvent } from '../common/events.js';
 import { inPartitionGroup, type PartitionGroup } from '../common/stream.js';
+import type { GroupSummary } from '../common/stream-merge.js';
 import { toTemporalFailure, ServiceUnavailableError } from '../lib/errors.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
 import { OffsetReader, type Offsets, type ReadMessage } from '../lib/stream/kafka-reader.js';
@@ -37,24 +38,8 @@ export interface MicroBatchInput {
   group?: PartitionGroup;
 }
 
-/** What a micro-batch returns (small: offsets, counts, timings). */
-export interface MicroBatchSummary {
-  next: Offsets;
-  /** Per partition: max event time seen in this batch (epoch ms), for the workflow's watermark. */
-  maxEventTimeMs: Record<number, number>;
-  read: number;
-  accepted: number;
-  deadLettered: number;
-  late: number;
-  duplicates: number;
-  /** Messages still behind the end offsets seen at the start (0 when caught up). */
-  lag: number;
-  /** Partitions that still have unread messages (a backlog is never "idle" for the watermark). */
-  behind: number[];
-  tookMs: number;
-  /** Identity of the worker that ran the batch. */
-  worker: string;
-}
+/** What a micro-batch returns (small: offsets, counts, timings; see `GroupSummary`). */
+export type MicroBatchSummary = GroupSummary;
 
 /** Create the stream activities (one reader and producer per worker process). */
 export function createStreamActivities(deps: StreamActivityDeps) {

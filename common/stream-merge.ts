@@ -1,17 +1,22 @@
 /** Merging the per-partition-group micro-batch summaries of one tick, and the rewind result type (pure). */
 
-/** The part of a micro-batch summary the workflow folds into its state. */
+/** What one partition group's micro-batch returns (small: offsets, counts, timings). */
 export interface GroupSummary {
+  /** Next offset per partition read. */
   next: Record<number, number>;
+  /** Per partition: max event time seen in this batch (epoch ms), for the workflow's watermark. */
   maxEventTimeMs: Record<number, number>;
   read: number;
   accepted: number;
   deadLettered: number;
   late: number;
   duplicates: number;
+  /** Messages still behind the end offsets seen at the start (0 when caught up). */
   lag: number;
+  /** Partitions that still have unread messages (a backlog is never "idle" for the watermark). */
   behind: number[];
   tookMs: number;
+  /** Identity of the worker that ran the batch. */
   worker: string;
 }
 

@@ -70,10 +70,19 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
   };
 }
 
-/** Highest attempt among the workflow's pending activities (1 when none is retrying). */
-async function maxPendingAttempt(handle: WorkflowHandle): Promise<number> {
-  const d = await handle.describe();
-  return Math.max(1, ...(d.raw.pendingActivities ?? []).map((a) => a.attempt ?? 1));
+/**
+ * Watch the workflow's pending activities for up to `forMs` (or until one is retried, when `untilRetried`);
+ * returns the highest attempt seen (1 when none was retried).
+ */
+async function watchAttempts(handle: WorkflowHandle, forMs: number, untilRetried: boolean): Promise<number> {
+  const until = Date.now() + forMs;
+  let attempt = 1;
+  while (Date.now() < until && !(untilRetried && attempt > 1)) {
+    const d = await handle.describe();
+    attempt = Math.max(attempt, ...(d.raw.pendingActivities ?? []).map((a) => a.attempt ?? 1));
+    await sleep(500);
+  }
+  return attempt;
 }
 
 describe('speed layer under faults', () => {
@@ -112,15 +121,9 @@ describe('speed layer under faults', () => {
       handle = await h.start({ intervalMs: 300 });
       await waitCaughtUp(handle, h.produced);
       await proxy.cut();
-      const cutAt = Date.now();
       await h.send(events.slice(3000));
       // The batches fail and are retried by Temporal while the engine is unreachable; nothing is counted meanwhile.
-      let attempt = 1;
-      while (Date.now() - cutAt < 30_000) {
-        attempt = Math.max(attempt, await maxPendingAttempt(handle));
-        await sleep(1000);
-      }
-      expect(attempt).toBeGreaterThan(1);
+      expect(await watchAttempts(handle, 30_000, false)).toBeGreaterThan(1);
       expect(((await handle.describe()).memo as { totals: StreamState['totals'] }).totals.events).toBe(3000);
       await proxy.restore();
       await waitCaughtUp(handle, h.produced, 120_000);
@@ -146,12 +149,7 @@ describe('speed layer under faults', () => {
       handle = await h.start({ intervalMs: 300 });
       await waitCaughtUp(handle, h.produced);
       await down(kafkaSvc, mk);
-      let attempt = 1;
-      for (let i = 0; i < 40 && attempt < 2; i++) {
-        attempt = Math.max(attempt, await maxPendingAttempt(handle));
-        await sleep(500);
-      }
-      expect(attempt).toBeGreaterThan(1);
+      expect(await watchAttempts(handle, 30_000, true)).toBeGreaterThan(1);
       await up(kafkaSvc, mk);
       await h.send(events.slice(3000));
       await waitCaughtUp(handle, h.produced, 180_000);
