@@ -1,15 +1,20 @@
 /** The `viewership` command line: workers, health checks and configuration (more commands per layer). */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describeConfig, loadConfig } from '../lib/config.js';
 import { PipelineError } from '../lib/errors.js';
 import { batchBackfill, batchRun, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
 import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
+import { kibanaExport } from './kibana.js';
 import { applySchedules, listSchedules } from './schedule.js';
-import { streamCommand, streamStart, streamStatus, streamTotals } from './stream.js';
+import { streamCommand, streamRewind, streamStart, streamStatus, streamTotals } from './stream.js';
+import { serveCommand } from './serve.js';
 import { runWorkerCommand } from './worker.js';
 
-const program = new Command('viewership')
+/** The command tree (exported for tests; parsed only when this module is the entry point or `main` is called). */
+export const program = new Command('viewership')
   .description('Lambda-architecture viewership analytics orchestrated by Temporal')
   .showHelpAfterError()
   .exitOverride();
@@ -30,7 +35,8 @@ program
   .action((opts: { json?: boolean; timeoutMs: string }) => doctor(loadConfig(), { json: !!opts.json, timeoutMs: Number(opts.timeoutMs) }));
 
 const int = (v: string) => Number(v);
-const batch = program.command('batch').description('Operate the daily batch DAG (land → validate → partition → aggregate → index)');
+const batch = program.command('batch').description('Operate the daily batch DAG (land → validate → partition → aggregate → index)')
+  .addHelpText('after', '\nExamples:\n  viewership batch run --date 2024-09-13 --wait\n  viewership batch status --date 2024-09-13 --json');
 batch
   .command('run')
   .description('Run the batch DAG for one date (workflow id batch-YYYY-MM-DD)')
@@ -67,20 +73,22 @@ batch
     }
   });
 
-const stream = program.command('stream').description('Operate the streaming workflow (speed layer); commands are Temporal Updates');
+const stream = program.command('stream').description('Operate the streaming workflow (speed layer); commands are Temporal Updates')
+  .addHelpText('after', '\nExamples:\n  viewership stream start\n  viewership stream status --json');
 stream
   .command('start')
   .description('Start the streaming workflow (id stream-viewership)')
   .option('--interval-ms <ms>', 'micro-batch interval', int)
   .option('--window-ms <ms>', 'tumbling window size', int)
   .option('--lateness-ms <ms>', 'allowed lateness', int)
+  .option('--partition-groups <n>', 'micro-batch activities per tick, each on partitions p mod n (workers split them)', int)
   .option('--from-scratch', 'clear the speed view and read the topic from the beginning')
   .addHelpText('after', '\nA stopped stream resumes from its checkpoint.\nExample:\n  viewership stream start --interval-ms 5000')
-  .action(async (o: { intervalMs?: number; windowMs?: number; latenessMs?: number; fromScratch?: boolean }) => {
-    const settings = Object.fromEntries(Object.entries({ intervalMs: o.intervalMs, windowMs: o.windowMs, allowedLatenessMs: o.latenessMs }).filter(([, v]) => v !== undefined));
+  .action(async (o: { intervalMs?: number; windowMs?: number; latenessMs?: number; partitionGroups?: number; fromScratch?: boolean }) => {
+    const settings = Object.fromEntries(Object.entries({ intervalMs: o.intervalMs, windowMs: o.windowMs, allowedLatenessMs: o.latenessMs, partitionGroups: o.partitionGroups }).filter(([, v]) => v !== undefined));
     console.log(`started: ${await streamStart(loadConfig(), settings, !!o.fromScratch)}`);
   });
-for (const [name, desc] of [['pause', 'Pause after the current micro-batch'], ['resume', 'Resume'], ['stop', 'Stop after the current micro-batch']] as const) {
+for (const [name, desc] of [['pause', 'Pause after the current micro-batch'], ['resume', 'Resume a paused stream from its checkpoint'], ['stop', 'Stop after the current micro-batch']] as const) {
   stream
     .command(name)
     .description(desc)
@@ -98,6 +106,22 @@ stream
   .action(async (o: { ms: number }) => {
     await streamCommand(loadConfig(), 'setInterval', [o.ms]);
     console.log(`interval: ${o.ms} ms`);
+  });
+stream
+  .command('rewind')
+  .description('Re-read the events topic from a point in time (Kafka record time); the speed view from there is recomputed, never counted twice')
+  .requiredOption('--to <iso>', 'time to rewind to (ISO-8601 with zone)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nReturns once the rewind is applied (between micro-batches); the stream then catches up.\nExample:\n  viewership stream rewind --to 2024-09-13T06:00:00Z')
+  .action(async (o: { to: string; json?: boolean }) => {
+    const r = await streamRewind(loadConfig(), o.to);
+    if (o.json) console.log(JSON.stringify(r));
+    else {
+      const parts = Object.entries(r.partitions);
+      console.log(parts.length
+        ? `rewound to ${new Date(r.toMs).toISOString()}: ${parts.map(([p, x]) => `partition ${p} from offset ${x.offset} (${x.deleted} docs recomputed)`).join(', ')}`
+        : `nothing to rewind: no partition was read past ${new Date(r.toMs).toISOString()}`);
+    }
   });
 stream
   .command('status')
@@ -121,7 +145,8 @@ stream
     console.log(o.json ? JSON.stringify(t) : `${t.events} events, ${t.uniqueCustomers} customers (${t.unknownCustomerEvents} unknown-customer events), watch ${t.watchMs} ms, late ${t.late}, dead-lettered ${t.deadLettered}, duplicates ${t.duplicates}`);
   });
 
-const generate = program.command('generate').description('Generate realistic sample data');
+const generate = program.command('generate').description('Generate realistic sample data')
+  .addHelpText('after', '\nExamples:\n  viewership generate profiles --count 10000\n  viewership generate weblogs --date 2024-09-13 --rows 100000');
 generate
   .command('profiles')
   .description('Upsert customer profiles C000001… into the profiles store')
@@ -162,7 +187,8 @@ generate
     await generateEvents(loadConfig(), { ...o, durationS: o.duration });
   });
 
-const schedule = program.command('schedule').description('Temporal Schedules of the pipeline');
+const schedule = program.command('schedule').description('Temporal Schedules of the pipeline')
+  .addHelpText('after', '\nExamples:\n  viewership schedule apply\n  viewership schedule list --json');
 schedule
   .command('apply')
   .description('Create or update the Schedules (daily batch at BATCH_SCHEDULE_CRON in BATCH_SCHEDULE_TIMEZONE)')
@@ -185,6 +211,26 @@ schedule
   });
 
 program
+  .command('serve')
+  .description('Serve the merged viewership API (/api/viewership, /api/health, /openapi.json) and the live dashboard')
+  .option('--port <n>', 'port (default SERVE_PORT, 8080; 0 picks a free one)', int)
+  .option('--host <addr>', 'address to bind (default SERVE_HOST, 127.0.0.1)')
+  .addHelpText('after', '\nExample:\n  viewership serve --port 8080   # then open http://127.0.0.1:8080/')
+  .action((o: { port?: number; host?: string }) => serveCommand(loadConfig(), o));
+
+const kibana = program.command('kibana').description('Kibana saved objects for the batch and speed indices')
+  .addHelpText('after', '\nExample:\n  viewership kibana export --out kibana/viewership.ndjson');
+kibana
+  .command('export')
+  .description('Write the data views, Lens visualisations and dashboard as ndjson for POST /api/saved_objects/_import')
+  .option('--out <file>', 'write to this file instead of stdout ("-" = stdout)')
+  .option('--prefix <p>', 'index prefix (default: SEARCH_INDEX_PREFIX, viewership)')
+  .addHelpText('after', '\nExamples:\n  viewership kibana export --out kibana/viewership.ndjson\n  viewership kibana export --prefix staging > staging.ndjson')
+  .action((o: { out?: string; prefix?: string }) => {
+    kibanaExport(o);
+  });
+
+program
   .command('config')
   .description('List every configuration variable with its description and default')
   .option('--json', 'print JSON')
@@ -195,14 +241,27 @@ program
     else for (const r of rows) console.log(`${r.name.padEnd(24)} ${r.description}${r.default !== undefined ? ` [default: ${String(r.default)}]` : ''}`);
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof PipelineError) {
-    console.error(`viewership: ${err.message}`);
-    process.exit(err.type === 'ConfigError' ? 2 : 1);
+/** Run the CLI on `argv` (node-style: [node, script, ...args]); exits non-zero on errors. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof PipelineError) {
+      console.error(`viewership: ${err.message}`);
+      process.exit(err.type === 'ConfigError' ? 2 : 1);
+    }
+    console.error(err);
+    process.exit(1);
   }
-  console.error(err);
-  process.exit(1);
 }
+
+const realpath = (f: string): string => {
+  try {
+    return realpathSync(f);
+  } catch {
+    return f;
+  }
+};
+// Run as `tsx cli/main.ts …` / `node --import tsx cli/main.ts …`; bin/viewership.mjs calls `main` itself.
+if (process.argv[1] && realpath(process.argv[1]) === realpath(fileURLToPath(import.meta.url))) await main(process.argv);

@@ -3,35 +3,30 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
 
-/** Id of the daily batch Schedule. */
-export const BATCH_SCHEDULE_ID = 'batch-daily';
-/** Id of the every-minute profile-cache refresh Schedule. */
-export const PROFILE_CACHE_SCHEDULE_ID = 'profile-cache-refresh';
-
-/** The schedules this project owns, built from config. */
+/** The schedules this project owns, built from config (ids from SCHEDULE_ID_*, so tests use their own). */
 export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
   return [
     {
-      scheduleId: BATCH_SCHEDULE_ID,
+      scheduleId: cfg.temporal.schedules.batch,
       spec: { cronExpressions: [cfg.batch.scheduleCron], timezone: cfg.batch.scheduleTimezone },
       action: {
         type: 'startWorkflow',
         workflowType: 'scheduledBatch',
         taskQueue: cfg.temporal.taskQueues.batch,
-        workflowId: 'scheduled-batch',
+        workflowId: `scheduled-${cfg.temporal.schedules.batch}`,
         args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold, lookbackDays: cfg.batch.lookbackDays }],
       },
       memo: { description: 'Runs the batch DAG for the previous day and reprocesses recent days whose files changed' },
     },
     {
-      scheduleId: PROFILE_CACHE_SCHEDULE_ID,
+      scheduleId: cfg.temporal.schedules.profileCache,
       spec: { intervals: [{ every: '1 minute' }] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       action: {
         type: 'startWorkflow',
         workflowType: 'refreshProfileCaches',
         taskQueue: cfg.temporal.taskQueues.stream,
-        workflowId: 'profile-cache-refresh',
+        workflowId: cfg.temporal.schedules.profileCache,
         args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
       },
       memo: { description: 'Refreshes the in-memory profile cache of every stream worker' },
@@ -83,6 +78,20 @@ export async function listSchedules(cfg: AppConfig): Promise<{ id: string; exist
         }
       }),
     );
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Delete the project's schedules (missing ones are fine); tests remove the ones they applied under their own ids. */
+export async function deleteSchedules(cfg: AppConfig): Promise<void> {
+  const client = await connectTemporal(cfg.temporal);
+  try {
+    for (const def of scheduleDefinitions(cfg)) {
+      await client.schedule.getHandle(def.scheduleId).delete().catch((err) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+    }
   } finally {
     await client.connection.close();
   }

@@ -25,6 +25,8 @@ const base = z.object({
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').describe('Temporal Web UI base URL, for links printed to operators'),
   TASK_QUEUE_BATCH: z.string().default('viewership-batch').describe('Task queue of the batch-layer worker'),
   TASK_QUEUE_STREAM: z.string().default('viewership-stream').describe('Task queue of the speed-layer worker'),
+  SCHEDULE_ID_BATCH: z.string().min(1).default('batch-daily').describe('Id of the Temporal Schedule that starts the daily batch'),
+  SCHEDULE_ID_PROFILE_CACHE: z.string().min(1).default('profile-cache-refresh').describe('Id of the Temporal Schedule that refreshes the profile caches every minute'),
   KAFKA_BROKERS: list.default('127.0.0.1:9092').describe('Comma-separated Kafka bootstrap brokers'),
   KAFKA_CLIENT_ID: z.string().default('viewership').describe('Kafka client id prefix'),
   KAFKA_TOPIC_EVENTS: z.string().default('web-events').describe('Input topic of customer web events (JSON)'),
@@ -56,6 +58,9 @@ const base = z.object({
   PROFILE_CACHE_FULL_RELOAD_MINUTES: z.coerce.number().min(0).default(15).describe('Stream workers reload the whole profile cache this often (catches deletes); refreshes in between read only changes'),
   DUCKDB_MEMORY_LIMIT: z.string().default('600MB').describe('DuckDB memory limit for batch partition/aggregate steps'),
   DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
+  SERVE_PORT: port.default(8080).describe('Port of `viewership serve` (serving API and dashboard)'),
+  SERVE_HOST: z.string().default('127.0.0.1').describe('Address `viewership serve` binds (loopback by default; 0.0.0.0 exposes it)'),
+  SERVE_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000).describe('Time limit of each /api/health check (a service that does not answer in time is reported down)'),
 });
 
 /** Raw (flat) validated settings, as read from the environment. */
@@ -63,7 +68,7 @@ export type RawConfig = z.infer<typeof base>;
 
 /** The application configuration, grouped by system. */
 export interface AppConfig {
-  temporal: { address: string; namespace: string; uiUrl: string; taskQueues: { batch: string; stream: string } };
+  temporal: { address: string; namespace: string; uiUrl: string; taskQueues: { batch: string; stream: string }; schedules: { batch: string; profileCache: string } };
   kafka: { brokers: string[]; clientId: string; topics: { events: string; aggregates: string; dlq: string } };
   search: { engine: 'opensearch' | 'elasticsearch'; url: string; auth?: { username: string; password: string }; indexPrefix: string };
   profiles:
@@ -72,6 +77,7 @@ export interface AppConfig {
   paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
   stream: { profileFullReloadMs: number };
   batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
+  serve: { port: number; host: string; checkTimeoutMs: number };
 }
 
 /** Environment overlaid on the local generated secrets file (the environment wins). */
@@ -123,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
           },
         };
   return {
-    temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, uiUrl: c.TEMPORAL_UI_URL, taskQueues: { batch: c.TASK_QUEUE_BATCH, stream: c.TASK_QUEUE_STREAM } },
+    temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, uiUrl: c.TEMPORAL_UI_URL, taskQueues: { batch: c.TASK_QUEUE_BATCH, stream: c.TASK_QUEUE_STREAM }, schedules: { batch: c.SCHEDULE_ID_BATCH, profileCache: c.SCHEDULE_ID_PROFILE_CACHE } },
     kafka: { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID, topics: { events: c.KAFKA_TOPIC_EVENTS, aggregates: c.KAFKA_TOPIC_AGGREGATES, dlq: c.KAFKA_TOPIC_DLQ } },
     search: { engine: c.SEARCH_ENGINE, url: searchUrl, auth, indexPrefix: c.SEARCH_INDEX_PREFIX },
     profiles,
@@ -143,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       duckdbMemoryLimit: c.DUCKDB_MEMORY_LIMIT,
       duckdbThreads: c.DUCKDB_THREADS,
     },
+    serve: { port: c.SERVE_PORT, host: c.SERVE_HOST, checkTimeoutMs: c.SERVE_CHECK_TIMEOUT_MS },
   };
 }
 

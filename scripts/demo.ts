@@ -1,15 +1,20 @@
 /**
  * `npm run demo`: the main job end to end on local defaults. Installs and starts every service, starts the
  * workers in this process, proves each task queue with a real health workflow, generates profiles and the
- * last three days of web logs, runs the batch DAG for those days (a backfill), applies the Schedules,
- * prints each day's batch view and the Temporal UI address, and runs until Ctrl-C — then stops the workers
- * and the services it started.
+ * last three days of web logs, runs the batch DAG for those days (a backfill), applies the Schedules, starts
+ * the streaming workflow with a live event producer, serves the dashboard, prints its address and the Temporal
+ * UI's, and runs until Ctrl-C — then stops the producer, the stream (stop Update), the server, the workers and
+ * the services it started, in that order.
  */
 import { existsSync } from 'node:fs';
 import { createProfilesStore } from '../adapters/profiles/index.js';
 import { batchBackfill, batchStatus } from '../cli/batch.js';
 import { generateProfiles, generateWeblogs } from '../cli/generate.js';
 import { applySchedules } from '../cli/schedule.js';
+import { startServe, type RunningServer } from '../cli/serve.js';
+import { streamCommand, streamStart } from '../cli/stream.js';
+import { STREAM_WORKFLOW_ID } from '../common/stream.js';
+import { BadInputError } from '../lib/errors.js';
 import { loadConfig, effectiveEnv } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
@@ -17,6 +22,7 @@ import type { SystemHealthReport } from '../workflows/health.js';
 import { contexts } from './services/cli.js';
 import { down, ServiceStartError, up } from './services/manager.js';
 import { selectServices } from './services/registry.js';
+import { startLiveEvents } from './demo-live.js';
 
 const log = (m: string) => console.error(`[demo] ${m}`);
 
@@ -28,7 +34,13 @@ async function main(): Promise<void> {
   log(`services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const cfg = loadConfig(effectiveEnv());
 
+  // The SDK runtime stops workers on SIGINT by itself; the demo takes that over so the stream's stop Update
+  // is still processed by a worker before the workers go.
+  const sigintBefore = new Set(process.listeners('SIGINT'));
+  const sigtermBefore = new Set(process.listeners('SIGTERM'));
   const workers = await startWorkers(cfg, ['batch', 'stream']);
+  for (const l of process.listeners('SIGINT')) if (!sigintBefore.has(l)) process.off('SIGINT', l);
+  for (const l of process.listeners('SIGTERM')) if (!sigtermBefore.has(l)) process.off('SIGTERM', l);
   log('workers polling: viewership-batch, viewership-stream');
 
   const client = await connectTemporal(cfg.temporal);
@@ -59,19 +71,79 @@ async function main(): Promise<void> {
   }
   for (const s of await applySchedules(cfg)) log(`schedule ${s.id} ${s.action}; next run ${s.nextRuns[0]}`);
 
-  console.log(`\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
+
+  // Live: the streaming workflow, a steady event producer over the generated customers, and the dashboard.
+  const streamStarted = await startStream(cfg);
+  const live = await startLiveEvents(cfg, {
+    ratePerS: 300, customers: CUSTOMERS, badRate: 0.002, lateRate: 0.002, duplicateRate: 0.002, unknownRate: 0.03,
+    reportEveryMs: 60_000, onReport: (c) => log(`live events produced: ${JSON.stringify(c)}`),
+  });
+  log(`producing ~300 events/s to ${cfg.kafka.topics.events}`);
+  const server = await serveDashboard(cfg);
+
+  console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
   let stopping = false;
-  const shutdown = () => {
+  const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    void workers.stop();
+    const counts = await live.stop();
+    log(`event producer stopped: ${JSON.stringify(counts)}`);
+    if (streamStarted) await stopStream(cfg);
+    await server.stop();
+    log('dashboard stopped');
+    await workers.stop();
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  live.done.catch((err) => log(`event producer failed: ${(err as Error).message}`));
   await workers.done;
   if (started.length) await down(services.filter((s) => started.includes(s.name)), mk);
   log('stopped');
+}
+
+/** Start the stream (resuming its checkpoint); false when one is already running (then it is left running). */
+async function startStream(cfg: ReturnType<typeof loadConfig>): Promise<boolean> {
+  try {
+    log(`stream started: ${await streamStart(cfg, { intervalMs: 5000 })}`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof BadInputError)) throw err;
+    if (/already running/.test(err.message)) {
+      log(`stream already running (left running at exit): ${workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID)}`);
+      return false;
+    }
+    log(`${err.message} — starting from scratch`);
+    log(`stream started: ${await streamStart(cfg, { intervalMs: 5000 }, true)}`);
+    return true;
+  }
+}
+
+/** Send the stop Update and wait (up to 60 s) for the stream to finish its micro-batch and close. */
+async function stopStream(cfg: ReturnType<typeof loadConfig>): Promise<void> {
+  try {
+    await streamCommand(cfg, 'stop');
+    const client = await connectTemporal(cfg.temporal);
+    try {
+      await Promise.race([client.workflow.getHandle(STREAM_WORKFLOW_ID).result(), new Promise((r) => setTimeout(r, 60_000))]);
+    } finally {
+      await client.connection.close();
+    }
+    log('stream stopped (its checkpoint resumes on the next start)');
+  } catch (err) {
+    log(`stream stop failed: ${(err as Error).message}`);
+  }
+}
+
+/** Serve the dashboard on SERVE_PORT, or on a free port when that one is taken. */
+async function serveDashboard(cfg: ReturnType<typeof loadConfig>): Promise<RunningServer> {
+  try {
+    return await startServe(cfg);
+  } catch (err) {
+    if (!(err instanceof BadInputError) || !/in use/.test(err.message)) throw err;
+    log(`${err.message}; serving on a free port instead`);
+    return startServe(cfg, { port: 0 });
+  }
 }
 
 main().then(

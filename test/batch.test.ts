@@ -20,7 +20,7 @@ import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { batchIndex } from '../lib/search-templates.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { batchBackfill, batchStatus } from '../cli/batch.js';
-import { applySchedules, BATCH_SCHEDULE_ID } from '../cli/schedule.js';
+import { applySchedules, deleteSchedules } from '../cli/schedule.js';
 import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 
@@ -30,6 +30,8 @@ const env = {
   LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`, TASK_QUEUE_BATCH: queue,
   // Own indices, so the demo's batch view on the same engine is never touched by tests.
   SEARCH_INDEX_PREFIX: 'viewership-test',
+  // Own Schedule ids: applying them never repoints the real Schedules at this test's task queue.
+  SCHEDULE_ID_BATCH: `${queue}-batch-daily`, SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache`,
 };
 const cfg = testConfig(env);
 const DATE = '2031-03-04';
@@ -234,13 +236,18 @@ describe('batch layer: daily DAG on Temporal', () => {
   });
 
   it('schedule apply creates the daily Schedule (and updates it in place)', async () => {
-    const created = await applySchedules(cfg);
-    const again = await applySchedules(cfg);
-    expect(created.find((s) => s.id === BATCH_SCHEDULE_ID)).toBeDefined();
-    expect(again.find((s) => s.id === BATCH_SCHEDULE_ID)?.action).toBe('updated');
-    const d = await client.schedule.getHandle(BATCH_SCHEDULE_ID).describe();
-    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scheduledBatch' });
-    expect(d.info.nextActionTimes.length).toBeGreaterThan(0);
+    const id = env.SCHEDULE_ID_BATCH;
+    try {
+      const created = await applySchedules(cfg);
+      const again = await applySchedules(cfg);
+      expect(created.find((s) => s.id === id)?.action).toBe('created');
+      expect(again.find((s) => s.id === id)?.action).toBe('updated');
+      const d = await client.schedule.getHandle(id).describe();
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scheduledBatch', taskQueue: queue });
+      expect(d.info.nextActionTimes.length).toBeGreaterThan(0);
+    } finally {
+      await deleteSchedules(cfg);
+    }
   });
 });
 

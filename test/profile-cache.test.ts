@@ -9,12 +9,13 @@ import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
 import type { CacheRefreshSummary } from '../common/profile-cache.js';
 import { connectTemporal } from '../lib/temporal.js';
-import { applySchedules, PROFILE_CACHE_SCHEDULE_ID } from '../cli/schedule.js';
+import { applySchedules, deleteSchedules } from '../cli/schedule.js';
 import { startWorkers, workerIdentity } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 const queue = uniqueName('stream-test');
-const cfg = testConfig({ TASK_QUEUE_STREAM: queue });
+// Own Schedule ids: applying them never repoints the real Schedules at this test's task queue.
+const cfg = testConfig({ TASK_QUEUE_STREAM: queue, SCHEDULE_ID_BATCH: `${queue}-batch-daily`, SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache` });
 const id = uniqueName('Ccache');
 
 describe('profile cache refresh', () => {
@@ -76,9 +77,13 @@ describe('profile cache refresh', () => {
     const d = await client.workflow.getHandle(wid).describe();
     expect(d.searchAttributes.Pipeline).toEqual(['profile-cache']);
     expect(d.memo).toMatchObject({ changed: expect.any(Number), workers: [expect.stringContaining(workerIdentity())] });
-    await applySchedules(cfg);
-    const s = await client.schedule.getHandle(PROFILE_CACHE_SCHEDULE_ID).describe();
-    expect(s.spec.intervals?.[0]?.every).toBe(60_000);
-    expect(s.action).toMatchObject({ workflowType: 'refreshProfileCaches' });
+    try {
+      await applySchedules(cfg);
+      const s = await client.schedule.getHandle(cfg.temporal.schedules.profileCache).describe();
+      expect(s.spec.intervals?.[0]?.every).toBe(60_000);
+      expect(s.action).toMatchObject({ workflowType: 'refreshProfileCaches', taskQueue: queue });
+    } finally {
+      await deleteSchedules(cfg);
+    }
   });
 });

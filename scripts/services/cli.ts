@@ -20,7 +20,8 @@ const USAGE = `usage: npm run services -- <up|down|status> [--json] [service...]
   status   one line per service: name, version, address, up/down (--json for machines).
 
 services: postgres, temporal, kafka, opensearch, elasticsearch (default: all, or $VIEWERSHIP_SERVICES)
-example:  npm run services -- up kafka opensearch`;
+example:  npm run services -- up kafka opensearch
+          npm run services -- status --json`;
 
 /** A context factory bound to this process's environment and a stderr progress printer. */
 export function contexts(log = (m: string) => console.error(`[services] ${m}`)) {
@@ -30,7 +31,7 @@ export function contexts(log = (m: string) => console.error(`[services] ${m}`)) 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const [cmd, ...names] = argv.filter((a) => a !== '--json');
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+  if (!cmd || cmd === 'help' || argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }

@@ -1,0 +1,115 @@
+/**
+ * Validation of `GET /api/viewership` query parameters (zod). A bad parameter becomes a `BadParameterError`
+ * naming it, which the server answers with 400 `{error, parameter}`.
+ */
+import { z } from 'zod';
+
+/** Time granularities the API serves. */
+export const INTERVALS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+/** One of the API's intervals. */
+export type Interval = keyof typeof INTERVALS;
+
+/** Dimensions a query can group by (each view records a subset; see the README's merge rule). */
+export const DIMENSIONS = ['country', 'plan', 'device', 'status_category', 'content_id', 'event_type'] as const;
+/** One groupable dimension. */
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Metrics a bucket can carry (null where its view cannot provide one). */
+export const METRICS = ['events', 'uniqueCustomers', 'unknownCustomerEvents', 'watchMs', 'bytes', 'errorRate', 'byStatusCategory'] as const;
+/** One metric name. */
+export type Metric = (typeof METRICS)[number];
+
+/** Most buckets one request may ask for (range ÷ interval), so a typo cannot ask for millions. */
+export const MAX_BUCKETS = 20_000;
+/** Largest per-bucket group limit. */
+export const MAX_LIMIT = 10_000;
+/** Default range when `from` is omitted: the hour before `to`. */
+export const DEFAULT_RANGE_MS = 3_600_000;
+
+/** A validated viewership query. */
+export interface ViewershipQuery {
+  fromMs: number;
+  toMs: number;
+  interval: Interval;
+  groupBy: Dimension[];
+  metrics: Metric[];
+  /** Keep at most this many groups per bucket (by events, descending); undefined = all. */
+  limit?: number;
+}
+
+/** A request parameter that cannot be served; `parameter` names it. */
+export class BadParameterError extends Error {
+  constructor(readonly parameter: string, message: string) {
+    super(message);
+    this.name = 'BadParameterError';
+  }
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Parse `2026-11-23` (UTC midnight) or an ISO time with a zone, or epoch milliseconds; undefined when invalid. */
+export function parseTime(v: string): number | undefined {
+  if (/^\d{10,14}$/.test(v)) return Number(v);
+  if (DATE_ONLY.test(v)) {
+    const t = Date.parse(`${v}T00:00:00Z`);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  if (!ISO_TIME.test(v)) return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+const csv = <T extends string>(name: string, allowed: readonly T[]) =>
+  z.string().transform((s, ctx) => {
+    const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = items.filter((x) => !(allowed as readonly string[]).includes(x));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `${name} has unknown value(s) ${bad.map((b) => `"${b}"`).join(', ')}; allowed: ${allowed.join(', ')}` });
+    if (new Set(items).size !== items.length) ctx.addIssue({ code: 'custom', message: `${name} lists a value twice` });
+    return items as T[];
+  });
+
+const time = (name: string) =>
+  z.string().transform((s, ctx) => {
+    const t = parseTime(s);
+    if (t === undefined) ctx.addIssue({ code: 'custom', message: `${name} must be a date (YYYY-MM-DD), an ISO time with a zone, or epoch ms (got "${s}")` });
+    return t ?? 0;
+  });
+
+const schema = z
+  .object({
+    from: time('from').optional(),
+    to: time('to').optional(),
+    interval: z.enum(['minute', 'hour', 'day'], { errorMap: () => ({ message: 'interval must be one of minute, hour, day' }) }).default('hour'),
+    groupBy: csv('groupBy', DIMENSIONS).default(''),
+    metrics: csv('metrics', METRICS).default(''),
+    limit: z.coerce.number({ invalid_type_error: 'limit must be a number' }).int('limit must be an integer').min(1, 'limit must be at least 1').max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`).optional(),
+  })
+  .strict();
+
+/** Validate query parameters (`now` fixes the defaults); throws `BadParameterError` naming the first bad one. */
+export function parseViewershipQuery(params: URLSearchParams, nowMs: number): ViewershipQuery {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (k in raw) throw new BadParameterError(k, `${k} is given more than once`);
+    raw[k] = v;
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]!;
+      throw new BadParameterError(key, `unknown parameter "${key}"; allowed: from, to, interval, groupBy, metrics, limit`);
+    }
+    throw new BadParameterError(String(issue.path[0]), issue.message);
+  }
+  const q = r.data;
+  const toMs = q.to ?? nowMs;
+  const fromMs = q.from ?? toMs - DEFAULT_RANGE_MS;
+  if (toMs <= fromMs) throw new BadParameterError('to', `to (${new Date(toMs).toISOString()}) must be after from (${new Date(fromMs).toISOString()})`);
+  const intervalMs = INTERVALS[q.interval];
+  const buckets = Math.ceil((toMs - fromMs) / intervalMs);
+  if (buckets > MAX_BUCKETS) throw new BadParameterError('interval', `${q.interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`);
+  if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
+  return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, metrics: q.metrics.length ? q.metrics : [...METRICS], limit: q.limit };
+}
