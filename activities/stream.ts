@@ -26,6 +26,8 @@ export interface StreamActivityDeps {
   topics: { events: string; aggregates: string; dlq: string };
   /** This worker's identity, reported in each summary (shows which worker ran which partitions). */
   identity: string;
+  /** Registers the reader's and producer's shutdown with the process's clients. */
+  onClose?: (close: () => Promise<void>) => void;
 }
 
 /** Input of one micro-batch (decided by the workflow). */
@@ -54,6 +56,11 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       producer = undefined;
       throw err;
     }));
+  deps.onClose?.(async () => {
+    await reader.close().catch(() => undefined);
+    const p = await producer?.catch(() => undefined);
+    await p?.disconnect().catch(() => undefined);
+  });
   let templateReady = false;
   const ensureTemplate = async () => {
     if (templateReady) return;

@@ -12,6 +12,8 @@ export interface Clients {
   kafka: Kafka;
   search: SearchSink;
   profiles: ProfilesStore;
+  /** Register something built on these clients (a Kafka reader, a producer) to be closed with them. */
+  onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -31,11 +33,15 @@ export function createClients(cfg: AppConfig): Clients {
   const kafka = createKafka(cfg.kafka);
   const search = createSearchSink(cfg.search);
   const profiles = createProfilesStore(cfg.profiles);
+  const closers: (() => Promise<void>)[] = [];
   return {
     kafka,
     search,
     profiles,
+    onClose: (close) => void closers.push(close),
     async close() {
+      // Kafka connections first (they hold sockets that keep the process alive), then the rest.
+      await Promise.allSettled(closers.map((c) => c()));
       await Promise.allSettled([search.close(), profiles.close()]);
     },
   };

@@ -108,6 +108,30 @@ describe('speed layer under faults', () => {
     }
   });
 
+  it('a stream worker exits promptly on SIGTERM after running micro-batches (its Kafka connections closed)', { timeout: 120_000 }, async () => {
+    const h = harness('sd');
+    await h.setup();
+    await h.send(makeEvents(h.iso.id, 300, T0));
+    const w = spawnStreamWorker(h.env);
+    let handle: WorkflowHandle | undefined;
+    try {
+      await w.ready;
+      handle = await h.start({ intervalMs: 300 });
+      await waitCaughtUp(handle, h.produced, 60_000);
+      await handle.executeUpdate('stop');
+      await handle.result();
+      const t0 = Date.now();
+      const exited = new Promise<number | string | null>((r) => w.child.once('exit', (code, sig) => r(code ?? sig)));
+      w.child.kill('SIGTERM');
+      const code = await Promise.race([exited, sleep(15_000).then(() => `still running after 15 s: ${w.stderr().slice(-800)}`)]);
+      expect(code).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await killHard(w.child);
+      await h.teardown(handle);
+    }
+  });
+
   /**
    * 3,000 events in and counted; then the fault begins, the other 3,000 are produced during it (or after it when
    * the broker itself is down), `during` checks that micro-batches are retried, the fault ends, and the totals are exact.

@@ -59,7 +59,7 @@ export async function waitCaughtUp(handle: WorkflowHandle, messages: number, tim
 }
 
 /** Start `viewership worker --queue stream` as a child process with `env`; `ready` resolves once it polls. */
-export function spawnStreamWorker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+export function spawnStreamWorker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; stderr: () => string } {
   const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
@@ -70,7 +70,7 @@ export function spawnStreamWorker(env: Record<string, string>): { child: ChildPr
     child.on('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err.slice(-500)}`)));
   });
   ready.catch(() => undefined);
-  return { child, ready };
+  return { child, ready, stderr: () => err };
 }
 
 /** SIGKILL a child process and wait until it is gone. */

@@ -17,7 +17,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
     ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
-    ...createStreamActivities({ kafka: clients.kafka, search: clients.search, cache: profileCache, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity }),
+    ...createStreamActivities({ kafka: clients.kafka, search: clients.search, cache: profileCache, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity, onClose: clients.onClose }),
     ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,
