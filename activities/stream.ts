@@ -67,6 +67,8 @@ export function createStreamActivities(deps: StreamActivityDeps) {
     await deps.search.putIndexTemplate(`${deps.indexPrefix}-speed`, [`${deps.indexPrefix}-speed-*`], SPEED_TEMPLATE);
     // Both views exist from the first batch on, so readers never meet a missing index (e.g. no counters yet).
     for (const index of [speedIndex(deps.indexPrefix), speedCountersIndex(deps.indexPrefix)]) await deps.search.ensureIndex(index);
+    // Claims are only ever read by id (real-time), never searched: refreshing them every second is wasted work.
+    await deps.search.ensureIndex(speedSeenIndex(deps.indexPrefix), { settings: { refresh_interval: '30s' } });
     templateReady = true;
   };
 
@@ -183,8 +185,8 @@ async function writeOutcomes(deps: StreamActivityDeps, start: Offsets, outcomes:
     }
   }
   for (const [index, docs] of [[speedIndex(deps.indexPrefix), cells], [speedCountersIndex(deps.indexPrefix), counters]] as const) {
-    for (let i = 0; i < docs.length; i += 2000) {
-      const r = await deps.search.bulkIndex(index, docs.slice(i, i + 2000));
+    for (let i = 0; i < docs.length; i += 5000) {
+      const r = await deps.search.bulkIndex(index, docs.slice(i, i + 5000));
       if (r.failed.length) throw new ServiceUnavailableError(`${r.failed.length} speed-view writes failed: ${r.failed[0]!.reason}`, { service: deps.search.engine });
     }
   }
@@ -207,20 +209,34 @@ async function publish(deps: StreamActivityDeps, producer: Producer, outcomes: M
   if (cells.length === 0) return;
   const index = speedIndex(deps.indexPrefix);
   await deps.search.refresh(index);
-  for (let i = 0; i < cells.length; i += 500) {
-    const part = cells.slice(i, i + 500);
-    const r = await deps.search.search(index, {
-      size: 0,
-      query: { terms: { cell: part } },
-      aggs: { cell: { terms: { field: 'cell', size: part.length }, aggs: { events: { sum: { field: 'events' } }, watch_ms: { sum: { field: 'watch_ms' } }, unknown: { sum: { field: 'unknown_customer_events' } }, customers: { cardinality: { field: 'customers' } } } } },
-    });
-    const buckets = (r.aggregations?.cell as { buckets: { key: string; events: { value: number }; watch_ms: { value: number }; unknown: { value: number }; customers: { value: number } }[] }).buckets;
-    await producer.send({
-      topic: deps.topics.aggregates,
-      messages: buckets.map((b) => ({
-        key: b.key,
-        value: JSON.stringify({ cell: b.key, events: b.events.value, watchMs: b.watch_ms.value, unknownCustomerEvents: b.unknown.value, uniqueCustomers: b.customers.value }),
-      })),
-    });
+  for (let i = 0; i < cells.length; i += CELLS_PER_READ) {
+    const totals = await cellTotals(deps.search, index, cells.slice(i, i + CELLS_PER_READ));
+    await producer.send({ topic: deps.topics.aggregates, messages: [...totals].map(([cell, t]) => ({ key: cell, value: JSON.stringify({ cell, ...t }) })) });
   }
+}
+
+/** Cells read back per search when publishing (their contribution documents are summed here, not by the engine). */
+const CELLS_PER_READ = 1000;
+/** The engines' default `index.max_result_window`. */
+const MAX_HITS = 10_000;
+
+/** Current totals of window cells: every contribution document of the cells, summed (customers as an exact union). */
+async function cellTotals(search: SearchSink, index: string, cells: string[]): Promise<Map<string, { events: number; watchMs: number; unknownCustomerEvents: number; uniqueCustomers: number }>> {
+  type Doc = { cell: string; events: number; watch_ms: number; unknown_customer_events: number; customers: string[] };
+  const r = await search.search<Doc>(index, { size: MAX_HITS, query: { terms: { cell: cells } }, fields: ['cell', 'events', 'watch_ms', 'unknown_customer_events', 'customers'] });
+  if (r.total > r.hits.length) {
+    // More contributions than one page holds (cells touched by many batches): halve and read again.
+    const half = Math.ceil(cells.length / 2);
+    if (cells.length === 1) throw new Error(`window cell ${cells[0]} has more than ${MAX_HITS} contribution documents`);
+    return new Map([...(await cellTotals(search, index, cells.slice(0, half))), ...(await cellTotals(search, index, cells.slice(half)))]);
+  }
+  const acc = new Map<string, { events: number; watchMs: number; unknownCustomerEvents: number; customers: Set<string> }>();
+  for (const { source: d } of r.hits) {
+    const t = acc.get(d.cell) ?? acc.set(d.cell, { events: 0, watchMs: 0, unknownCustomerEvents: 0, customers: new Set() }).get(d.cell)!;
+    t.events += d.events;
+    t.watchMs += d.watch_ms;
+    t.unknownCustomerEvents += d.unknown_customer_events;
+    for (const c of d.customers) t.customers.add(c);
+  }
+  return new Map([...acc].map(([cell, t]) => [cell, { events: t.events, watchMs: t.watchMs, unknownCustomerEvents: t.unknownCustomerEvents, uniqueCustomers: t.customers.size }]));
 }

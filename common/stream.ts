@@ -10,7 +10,7 @@ export interface StreamSettings {
   allowedLatenessMs: number;
   /** A partition without new events for this long no longer holds the stream's watermark back. */
   idleTimeoutMs: number;
-  /** Messages per micro-batch, over all partition groups. */
+  /** Messages per micro-batch, over all partition groups (bounds the worker's memory: a batch is held whole). */
   maxMessagesPerBatch: number;
   /**
    * Partition groups per tick: one micro-batch activity per group (partition p belongs to group p mod N), run
@@ -25,7 +25,7 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   windowMs: 60_000,
   allowedLatenessMs: 30_000,
   idleTimeoutMs: 60_000,
-  maxMessagesPerBatch: 200_000,
+  maxMessagesPerBatch: 60_000,
   partitionGroups: 3,
 };
 

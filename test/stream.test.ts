@@ -110,6 +110,24 @@ describe('speed layer: streaming workflow', () => {
     await consumer.disconnect();
     expect(reasons.filter((r) => r === 'late')).toHaveLength(25);
     expect(reasons.filter((r) => r !== 'late').sort()).toEqual(BAD.map(([, r]) => r).sort());
+
+    // Output topic (update mode): the last value per window-cell key is the cell's current total, so the last
+    // values summed over all keys equal the accepted totals.
+    const out = kafka.consumer({ groupId: uniqueName('out-check') });
+    await out.connect();
+    await out.subscribe({ topic: env.KAFKA_TOPIC_AGGREGATES, fromBeginning: true });
+    const latest = new Map<string, { events: number; watchMs: number; unknownCustomerEvents: number; uniqueCustomers: number }>();
+    const end = (await admin.fetchTopicOffsets(env.KAFKA_TOPIC_AGGREGATES)).reduce((n, p) => n + Number(p.high), 0);
+    let seen = 0;
+    await new Promise<void>((resolve) => void out.run({ eachMessage: async ({ message }) => {
+      latest.set(String(message.key), JSON.parse(String(message.value)));
+      if (++seen >= end) resolve();
+    } }));
+    await out.disconnect();
+    const sum = (k: 'events' | 'watchMs' | 'unknownCustomerEvents') => [...latest.values()].reduce((n, v) => n + v[k], 0);
+    const want = expectedTotals(good, KNOWN_CUSTOMERS);
+    expect({ events: sum('events'), watchMs: sum('watchMs'), unknown: sum('unknownCustomerEvents') }).toEqual({ events: want.events, watchMs: want.watchMs, unknown: want.unknownCustomerEvents });
+    for (const v of latest.values()) expect(v.uniqueCustomers).toBeGreaterThan(0);
   });
 
   it('takes commands as Updates and rejects a bad one with an error', async () => {
