@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: the main job end to end on local defaults. Installs and starts every service, starts the
- * workers in this process, proves each task queue with a real health workflow, generates profiles and the
- * last three days of web logs, runs the batch DAG for those days (a backfill), applies the Schedules, starts
- * the streaming workflow with a live event producer, serves the dashboard, prints its address and the Temporal
- * UI's, and runs until Ctrl-C — then stops the producer, the stream (stop Update), the server, the workers and
- * the services it started, in that order.
+ * workers in this process, proves each task queue with a real health workflow, generates profiles (pushed to
+ * the stream workers' caches at once), applies the Schedules, starts the streaming workflow with a live event
+ * producer, serves the dashboard and prints its address and the Temporal UI's — so live numbers show within
+ * seconds — then generates the last three days of web logs and runs the batch DAG for them (a backfill), and
+ * runs until Ctrl-C: then stops the producer, the stream (stop Update), the server, the workers and the services
+ * it started, in that order.
  */
 import { existsSync } from 'node:fs';
 import { createProfilesStore } from '../adapters/profiles/index.js';
@@ -51,26 +52,20 @@ async function main(): Promise<void> {
   }
   await client.connection.close();
 
-  // Sample data: profiles and the last three days of logs (CSV and gzip combined format, 1 % bad rows).
+  // Profiles first, pushed into the stream workers' caches at once (then every minute by the Schedule), so live
+  // events are enriched from the start.
   const CUSTOMERS = 5000;
   const store = createProfilesStore(cfg.profiles);
   const existing = await store.count();
   await store.close();
   if (existing < CUSTOMERS) await generateProfiles(cfg, { count: CUSTOMERS, seed: 1 });
-  const days = [3, 2, 1].map((n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10));
-  for (const [i, date] of days.entries()) {
-    if (existsSync(`${cfg.paths.landingDir}/${date}`)) continue;
-    await generateWeblogs(cfg, { date, rows: 100_000, format: 'csv', badRate: 0.01, gzip: false, seed: 10 + i, customers: CUSTOMERS });
-    await generateWeblogs(cfg, { date, rows: 30_000, format: 'combined', badRate: 0.01, gzip: true, seed: 20 + i, customers: CUSTOMERS });
-  }
-  log(`batch backfill ${days[0]} … ${days[2]}`);
-  await batchBackfill(cfg, { from: days[0]!, to: days[2]!, parallel: 2, wait: true });
-  for (const date of days) {
-    const s = await batchStatus(cfg, date);
-    log(`${date}: ${s.state}, ${s.totals.requests} requests, ${s.totals.uniqueCustomers} customers, ${s.rejected.total} rejected, by status ${JSON.stringify(s.totals.byStatusCategory)}`);
-  }
+  const refresh = await connectTemporal(cfg.temporal);
+  await refresh.workflow.execute('refreshProfileCaches', {
+    taskQueue: cfg.temporal.taskQueues.stream, workflowId: `profile-cache-refresh-demo-${Date.now()}`, args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
+  });
+  await refresh.connection.close();
+  log(`profile caches loaded (${workers.profileCache.size} profiles in this process)`);
   for (const s of await applySchedules(cfg)) log(`schedule ${s.id} ${s.action}; next run ${s.nextRuns[0]}`);
-
 
   // Live: the streaming workflow, a steady event producer over the generated customers, and the dashboard.
   const streamStarted = await startStream(cfg);
@@ -80,8 +75,8 @@ async function main(): Promise<void> {
   });
   log(`producing ~300 events/s to ${cfg.kafka.topics.events}`);
   const server = await serveDashboard(cfg);
+  console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n(live numbers now; the daily bars once the batch backfill below has finished)\n`);
 
-  console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
@@ -97,6 +92,27 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   live.done.catch((err) => log(`event producer failed: ${(err as Error).message}`));
+
+  // Batch: the last three days of logs (CSV and gzip combined format, 1 % bad rows), then the DAG for each day.
+  try {
+    const days = [3, 2, 1].map((n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10));
+    for (const [i, date] of days.entries()) {
+      if (existsSync(`${cfg.paths.landingDir}/${date}`)) continue;
+      await generateWeblogs(cfg, { date, rows: 100_000, format: 'csv', badRate: 0.01, gzip: false, seed: 10 + i, customers: CUSTOMERS });
+      await generateWeblogs(cfg, { date, rows: 30_000, format: 'combined', badRate: 0.01, gzip: true, seed: 20 + i, customers: CUSTOMERS });
+    }
+    log(`batch backfill ${days[0]} … ${days[2]}`);
+    await batchBackfill(cfg, { from: days[0]!, to: days[2]!, parallel: 2, wait: true });
+    for (const date of days) {
+      const st = await batchStatus(cfg, date);
+      log(`${date}: ${st.state}, ${st.totals.requests} requests, ${st.totals.uniqueCustomers} customers, ${st.rejected.total} rejected, by status ${JSON.stringify(st.totals.byStatusCategory)}`);
+    }
+  } catch (err) {
+    if (!stopping) log(`batch backfill failed: ${(err as Error).message}`);
+  }
+  if (!stopping) {
+    console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
+  }
   await workers.done;
   if (started.length) await down(services.filter((s) => started.includes(s.name)), mk);
   log('stopped');
