@@ -108,7 +108,7 @@ describe('speed layer under faults', () => {
     }
   });
 
-  it('a stream worker exits promptly on SIGTERM after running micro-batches (its Kafka connections closed)', { timeout: 120_000 }, async () => {
+  it('a stream worker process exits promptly on SIGTERM after running micro-batches', { timeout: 120_000 }, async () => {
     const h = harness('sd');
     await h.setup();
     await h.send(makeEvents(h.iso.id, 300, T0));
