@@ -61,8 +61,10 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       };
   let stopping = false;
   let wake = false;
-  const rewinds: number[] = [];
+  // Rewinds asked for, in order; each has its own number, so a second rewind to the same time waits for its own turn.
+  const rewinds: { seq: number; toMs: number }[] = [];
   const applied = new Map<number, RewindResult>();
+  let rewindSeq = 0;
   setHandler(streamStatusQuery, () => ({ ...state, watermarkMs: streamWatermark(state, Date.now()), running: !stopping }));
   setHandler(pauseUpdate, () => void ((state.paused = true), (wake = true)));
   setHandler(resumeUpdate, () => void ((state.paused = false), (wake = true)));
@@ -75,10 +77,13 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
   setHandler(
     rewindUpdate,
     async (toMs) => {
-      rewinds.push(toMs);
+      const seq = ++rewindSeq;
+      rewinds.push({ seq, toMs });
       wake = true;
-      await condition(() => applied.has(toMs));
-      return applied.get(toMs)!;
+      await condition(() => applied.has(seq));
+      const r = applied.get(seq)!;
+      applied.delete(seq);
+      return r;
     },
     {
       validator: (toMs) => {
@@ -92,7 +97,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
   /** Apply the pending rewinds, in order, between micro-batches. */
   async function applyRewinds(): Promise<void> {
     while (rewinds.length) {
-      const toMs = rewinds[0]!;
+      const { seq, toMs } = rewinds[0]!;
       const r = await rewindActs.rewindSpeedLayer({ toMs, current: state.offsets });
       const offsets: Record<number, number> = {};
       for (const [k, pr] of Object.entries(r)) {
@@ -104,7 +109,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       }
       state.rewinds = [...(state.rewinds ?? []).slice(-9), { atMs: Date.now(), toMs, offsets }];
       upsertMemo({ rewinds: state.rewinds });
-      applied.set(toMs, { toMs, partitions: r });
+      applied.set(seq, { toMs, partitions: r });
       rewinds.shift();
     }
   }
