@@ -6,7 +6,7 @@ import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
-import { speedCountersIndex, speedIndex, speedSeenIndex } from '../lib/search-templates.js';
+import { speedIndices } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 
 async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
@@ -34,7 +34,7 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
     const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
     if (fromScratch) {
       const sink = createSearchSink(cfg.search);
-      for (const index of [speedIndex, speedCountersIndex, speedSeenIndex]) await sink.deleteIndex(index(cfg.search.indexPrefix));
+      for (const index of speedIndices(cfg.search.indexPrefix)) await sink.deleteIndex(index);
       await sink.close();
     } else if (prev?.status.name === 'COMPLETED') {
       state = (await last.result()) as StreamState;

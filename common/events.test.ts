@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EVENT_BYTES, parseEvent, windowStart } from './events.js';
+import { MAX_EVENT_BYTES, parseEvent, utf8Bytes, windowStart } from './events.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -28,8 +28,16 @@ describe('parseEvent', () => {
     [{ ...good, http_status: 200.5 }, 'bad_optional_field'],
     [{ ...good, watch_ms: -1 }, 'bad_optional_field'],
     [{ ...good, device: 3 }, 'bad_optional_field'],
+    [{ ...good, content_id: 'v'.repeat(257) }, 'field_too_long'],
+    [{ ...good, device: 'é'.repeat(129) }, 'field_too_long'],
+    [{ ...good, event_type: 'p'.repeat(300) }, 'field_too_long'],
   ])('%j → %s', (value, reason) => {
     expect(parse(value)).toEqual({ ok: false, reason });
+  });
+
+  it('accepts dimensions of exactly 256 UTF-8 bytes and counts bytes, not characters', () => {
+    expect(parse({ ...good, content_id: 'v'.repeat(256), device: 'é'.repeat(128) })).toMatchObject({ ok: true });
+    expect(utf8Bytes('aé€😀')).toBe(1 + 2 + 3 + 4);
   });
 
   it('rejects empty and oversized messages', () => {

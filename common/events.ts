@@ -26,8 +26,31 @@ export const DLQ_REASONS = {
   bad_event_time: 'event_time missing or not ISO-8601 with a zone',
   bad_event_type: 'event_type missing or not a string of 1-64 characters',
   bad_optional_field: 'content_id/device not a string, http_status not an integer 100-599, or watch_ms not a number >= 0',
+  field_too_long: 'event_type, content_id or device longer than 256 bytes (UTF-8)',
+  future_event_time: 'event_time further ahead of the Kafka message timestamp than the stream allows (default 5 minutes)',
   late: 'event time behind the watermark (older than allowed lateness)',
 } as const;
+
+/** Longest accepted `event_type`, `content_id` or `device`, in UTF-8 bytes (they become parts of document ids). */
+export const MAX_DIMENSION_BYTES = 256;
+
+/** UTF-8 length of a string in bytes, counted without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Whether a string may exceed `MAX_DIMENSION_BYTES` (a string of ≤ 64 UTF-16 units never does). */
+const tooLong = (v: unknown): boolean => typeof v === 'string' && v.length > 64 && utf8Bytes(v) > MAX_DIMENSION_BYTES;
 
 /** A dead-letter reason code. */
 export type DlqReason = keyof typeof DLQ_REASONS;
@@ -54,6 +77,7 @@ export function parseEvent(value: Uint8Array | null, decode: (b: Uint8Array) => 
   if (!str(e.customer_id, 64)) return { ok: false, reason: 'bad_customer_id' };
   const t = typeof e.event_time === 'string' && ISO_WITH_ZONE.test(e.event_time) ? Date.parse(e.event_time) : NaN;
   if (Number.isNaN(t)) return { ok: false, reason: 'bad_event_time' };
+  if (tooLong(e.event_type) || tooLong(e.content_id) || tooLong(e.device)) return { ok: false, reason: 'field_too_long' };
   if (!str(e.event_type, 64)) return { ok: false, reason: 'bad_event_type' };
   const optStr = (v: unknown) => v === undefined || v === null || typeof v === 'string';
   const status = e.http_status ?? 200;

@@ -11,6 +11,10 @@ export const FailureType = {
   ReferenceData: 'ReferenceDataError',
   /** Too many rejected rows: the run stops and reports the counts by reason. */
   RejectThreshold: 'RejectThresholdError',
+  /** A stream partition's state checkpoint is missing or unreadable: the stream stops rather than guess. */
+  Checkpoint: 'CheckpointError',
+  /** The search engine refused a document (a 4xx for one bulk item): retrying sends the same document again. */
+  IndexRejected: 'IndexRejectedError',
   /** An external service did not answer (retryable). */
   ServiceUnavailable: 'ServiceUnavailableError',
 } as const;
@@ -24,4 +28,6 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.BadInput,
   FailureType.ReferenceData,
   FailureType.RejectThreshold,
+  FailureType.Checkpoint,
+  FailureType.IndexRejected,
 ];

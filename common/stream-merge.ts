@@ -18,6 +18,10 @@ export interface GroupSummary {
   tookMs: number;
   /** Identity of the worker that ran the batch. */
   worker: string;
+  /** Partitions whose state this batch restored from checkpoints (failover, retry or rewind; none on the steady path). */
+  restored: number[];
+  /** Checkpoint records written by the batch: bytes and time spent writing them. */
+  checkpoint: { bytes: number; ms: number };
 }
 
 /** One tick's summary: counts summed, offsets and event times joined, the slowest group's time, workers listed. */
@@ -25,7 +29,9 @@ export type TickSummary = Omit<GroupSummary, 'worker'> & { workers: string[] };
 
 /** Merge the summaries of a tick's partition groups (they cover disjoint partitions). */
 export function mergeSummaries(groups: GroupSummary[]): TickSummary {
-  const out: TickSummary = { next: {}, maxEventTimeMs: {}, read: 0, accepted: 0, deadLettered: 0, late: 0, duplicates: 0, lag: 0, behind: [], tookMs: 0, workers: [] };
+  const out: TickSummary = {
+    next: {}, maxEventTimeMs: {}, read: 0, accepted: 0, deadLettered: 0, late: 0, duplicates: 0, lag: 0, behind: [], tookMs: 0, workers: [], restored: [], checkpoint: { bytes: 0, ms: 0 },
+  };
   for (const g of groups) {
     Object.assign(out.next, g.next);
     Object.assign(out.maxEventTimeMs, g.maxEventTimeMs);
@@ -38,6 +44,9 @@ export function mergeSummaries(groups: GroupSummary[]): TickSummary {
     out.behind.push(...g.behind);
     out.tookMs = Math.max(out.tookMs, g.tookMs);
     out.workers.push(g.worker);
+    out.restored.push(...g.restored);
+    out.checkpoint.bytes += g.checkpoint.bytes;
+    out.checkpoint.ms = Math.max(out.checkpoint.ms, g.checkpoint.ms);
   }
   return out;
 }

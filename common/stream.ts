@@ -1,7 +1,13 @@
 /** Types and watermark maths of the streaming workflow (pure, workflow-safe). */
 
-/** Fixed id of the streaming workflow. */
+/** Default id of the streaming workflow (`STREAM_WORKFLOW_ID` changes it, so several streams share a namespace). */
 export const STREAM_WORKFLOW_ID = 'stream-viewership';
+
+/**
+ * The per-process task queue on which a stream worker with `identity` runs the micro-batches of the partition
+ * groups it holds the state of (Temporal's worker-specific task queue pattern).
+ */
+export const stateTaskQueue = (streamQueue: string, identity: string): string => `${streamQueue}-state-${identity}`;
 
 /** Settings of the streaming workflow (all changeable at start; the interval also at run time). */
 export interface StreamSettings {
@@ -17,6 +23,8 @@ export interface StreamSettings {
    * in parallel, so several stream workers split the partitions between them.
    */
   partitionGroups: number;
+  /** An event whose time is further than this ahead of its Kafka message timestamp is dead-lettered. */
+  maxFutureMs: number;
 }
 
 /** Defaults: 10 s micro-batches, 1 min windows, 30 s allowed lateness. */
@@ -27,6 +35,7 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   idleTimeoutMs: 60_000,
   maxMessagesPerBatch: 60_000,
   partitionGroups: 3,
+  maxFutureMs: 300_000,
 };
 
 /** A partition group of a tick: partition p belongs to group `p % count`. */
@@ -48,9 +57,15 @@ export interface StreamState {
   lastActiveMs: Record<number, number>;
   paused: boolean;
   totals: { batches: number; events: number; deadLettered: number; late: number; duplicates: number };
-  lastBatch?: { atMs: number; read: number; accepted: number; lag: number; tookMs: number };
+  lastBatch?: { atMs: number; read: number; accepted: number; lag: number; tookMs: number; checkpointBytes?: number; checkpointMs?: number };
   /** Micro-batch activities completed per worker identity (shows how partitions are split between workers). */
   workers?: Record<string, number>;
+  /** Worker identity holding each partition group's state (its micro-batches run on that worker's own queue). */
+  owners?: Record<number, string>;
+  /** Workers that did not pick up a batch on their own queue, with the workflow time they were found gone. */
+  gone?: Record<string, number>;
+  /** Restores of partition state from checkpoints (failover, retry, rewind), counted by the workflow. */
+  restores?: number;
   /** Rewinds applied: when, to which time, and the offsets each partition restarted from. */
   rewinds?: { atMs: number; toMs: number; offsets: Record<number, number> }[];
 }

@@ -3,15 +3,20 @@
  * profiles store), so worker activities and the CLI share connections and close them together.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { createPostgresCheckpointStore } from '../adapters/checkpoints/postgres.js';
+import type { CheckpointStore } from '../adapters/checkpoints/types.js';
 import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/index.js';
 import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
 import type { AppConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 /** The process's clients; `close()` releases them all. */
 export interface Clients {
   kafka: Kafka;
   search: SearchSink;
   profiles: ProfilesStore;
+  /** Checkpoint store of the stream state (created on first use; needs PROFILES_PG_PASSWORD). */
+  readonly checkpoints: CheckpointStore;
   /** Register something built on these clients (a Kafka reader, a producer) to be closed with them. */
   onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
@@ -34,15 +39,26 @@ export function createClients(cfg: AppConfig): Clients {
   const search = createSearchSink(cfg.search);
   const profiles = createProfilesStore(cfg.profiles);
   const closers: (() => Promise<void>)[] = [];
+  let checkpoints: CheckpointStore | undefined;
   return {
     kafka,
     search,
     profiles,
+    get checkpoints() {
+      return (checkpoints ??= createCheckpointStore(cfg));
+    },
     onClose: (close) => void closers.push(close),
     async close() {
       // Kafka connections first (they hold sockets that keep the process alive), then the rest.
       await Promise.allSettled(closers.map((c) => c()));
-      await Promise.allSettled([search.close(), profiles.close()]);
+      await Promise.allSettled([search.close(), profiles.close(), checkpoints?.close()]);
     },
   };
+}
+
+/** The stream-state checkpoint store of the config (PostgreSQL); a missing password is a `ConfigError`. */
+export function createCheckpointStore(cfg: AppConfig): CheckpointStore {
+  const pg = cfg.stream.checkpoints.postgres;
+  if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the stream state checkpoints live in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  return createPostgresCheckpointStore({ ...pg, password: pg.password });
 }

@@ -55,6 +55,9 @@ const base = z.object({
   BATCH_SCHEDULE_CRON: z.string().default('30 2 * * *').describe('Cron of the daily batch Schedule (runs the previous day)'),
   BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
   BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
+  STREAM_WORKFLOW_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _ . - only').default('stream-viewership').describe('Workflow id of the speed-layer stream (also the key of its state checkpoints); another id runs a second stream beside the first'),
+  STREAM_CHECKPOINT_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(20).describe('A stream partition writes a full snapshot of its state every this many micro-batches (a delta per batch in between); bounds restore time'),
+  STREAM_CHECKPOINT_RETENTION_MINUTES: z.coerce.number().min(1).default(60).describe('Stream state checkpoints older than this are pruned: a rewind further back recomputes from the start of the topic'),
   PROFILE_CACHE_FULL_RELOAD_MINUTES: z.coerce.number().min(0).default(15).describe('Stream workers reload the whole profile cache this often (catches deletes); refreshes in between read only changes'),
   DUCKDB_MEMORY_LIMIT: z.string().default('600MB').describe('DuckDB memory limit for batch partition/aggregate steps'),
   DUCKDB_THREADS: z.coerce.number().int().min(1).default(2).describe('DuckDB threads for batch steps'),
@@ -75,7 +78,12 @@ export interface AppConfig {
     | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
     | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
   paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
-  stream: { profileFullReloadMs: number };
+  stream: {
+    profileFullReloadMs: number;
+    workflowId: string;
+    /** Checkpoints of the stream state: PostgreSQL (the PROFILES_PG_* database), snapshot cadence, retention. */
+    checkpoints: { postgres: { host: string; port: number; database: string; user: string; password?: string }; snapshotEvery: number; retentionMs: number };
+  };
   batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
   serve: { port: number; host: string; checkTimeoutMs: number };
 }
@@ -140,7 +148,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       workDir: c.WORK_DIR,
       statusReference: c.STATUS_REFERENCE_PATH ?? `${ROOT_DIR}/reference/http-status-codes.xml`,
     },
-    stream: { profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000 },
+    stream: {
+      profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000,
+      workflowId: c.STREAM_WORKFLOW_ID,
+      checkpoints: {
+        // The password is checked when the checkpoint store is created (commands that never touch it do not need it).
+        postgres: { host: c.PROFILES_PG_HOST, port: c.PROFILES_PG_PORT, database: c.PROFILES_PG_DATABASE, user: c.PROFILES_PG_USER, password: c.PROFILES_PG_PASSWORD },
+        snapshotEvery: c.STREAM_CHECKPOINT_SNAPSHOT_EVERY,
+        retentionMs: c.STREAM_CHECKPOINT_RETENTION_MINUTES * 60_000,
+      },
+    },
     batch: {
       rejectThreshold: c.BATCH_REJECT_THRESHOLD,
       scheduleCron: c.BATCH_SCHEDULE_CRON,

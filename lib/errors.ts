@@ -62,6 +62,18 @@ export class RejectThresholdError extends PipelineError {
   readonly retryable = false;
 }
 
+/** A stream partition's checkpoint cannot be found or decoded (context: stream, partition, offset). */
+export class CheckpointError extends PipelineError {
+  readonly type = FailureType.Checkpoint;
+  readonly retryable = false;
+}
+
+/** The search engine rejected a document with a 4xx (context: index, document id, status). */
+export class IndexRejectedError extends PipelineError {
+  readonly type = FailureType.IndexRejected;
+  readonly retryable = false;
+}
+
 /** An external service did not answer; retrying later may succeed. */
 export class ServiceUnavailableError extends PipelineError {
   readonly type = FailureType.ServiceUnavailable;

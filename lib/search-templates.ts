@@ -46,17 +46,28 @@ export const BATCH_TEMPLATE: IndexDefinition = {
   },
 };
 
-/** Index of the speed view: one document per (window cell, partition, micro-batch start offset). */
+/**
+ * Speed view, window cube: one document per (window, event type, country, plan, device, status category, input
+ * partition) holding that partition's absolute totals, rewritten whenever a micro-batch touches the cell.
+ */
 export const speedIndex = (prefix: string): string => `${prefix}-speed-windows`;
-/** Index of per-minute reject counters (late, dead-lettered, duplicates) per partition batch. */
+/** Speed view, content rollup: one document per (window, content id, input partition), absolute totals. */
+export const speedContentIndex = (prefix: string): string => `${prefix}-speed-content`;
+/**
+ * Speed view, unique customers: one document per (window, input partition) with a mergeable customer sketch
+ * (`lib/stream/sketch.ts`: exact below 10,000 customers, HyperLogLog above) and that partition's estimate.
+ */
+export const speedUniquesIndex = (prefix: string): string => `${prefix}-speed-uniques`;
+/** Index of per-minute reject counters (late, dead-lettered, duplicates) per partition micro-batch. */
 export const speedCountersIndex = (prefix: string): string => `${prefix}-speed-counters`;
-/** Index of claimed event ids (durable dedupe within the lateness horizon). */
-export const speedSeenIndex = (prefix: string): string => `${prefix}-speed-seen`;
+/** Every index of the speed view (created on the first micro-batch, removed by `stream start --from-scratch`). */
+export const speedIndices = (prefix: string): string[] => [speedIndex(prefix), speedContentIndex(prefix), speedUniquesIndex(prefix), speedCountersIndex(prefix)];
 
 /** Template of the speed-view indices (`<prefix>-speed-*`). */
 export const SPEED_TEMPLATE: IndexDefinition = {
   settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' },
   mappings: {
+    dynamic: 'strict',
     properties: {
       cell: kw,
       window_start: { type: 'date' },
@@ -68,17 +79,20 @@ export const SPEED_TEMPLATE: IndexDefinition = {
       status_category: kw,
       content_id: kw,
       partition: { type: 'integer' },
+      /** Offset of the micro-batch that created the document (a rewind or retry from before it deletes it). */
+      first_offset: long,
+      /** Start offset of the micro-batch that last wrote the document. */
+      last_offset: long,
+      /** Start offset of the micro-batch a counters document belongs to. */
       start_offset: long,
       events: long,
       watch_ms: long,
       unknown_customer_events: long,
-      customers: kw,
+      unique_customers: long,
+      customers_sketch: { type: 'binary' },
       late: long,
       dead_lettered: long,
       duplicates: long,
-      event_id: kw,
-      offset: long,
-      event_time: { type: 'date' },
     },
   },
 };

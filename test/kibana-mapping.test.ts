@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSink } from '../adapters/search/elasticsearch.js';
 import { createOpenSearchSink } from '../adapters/search/opensearch.js';
 import { buildSavedObjects } from '../lib/kibana/saved-objects.js';
-import { BATCH_TEMPLATE, SPEED_TEMPLATE, batchIndex, speedCountersIndex, speedIndex } from '../lib/search-templates.js';
+import { BATCH_TEMPLATE, SPEED_TEMPLATE, batchIndex, speedIndices } from '../lib/search-templates.js';
 import { serviceStatus, uniqueName } from './helpers.js';
 
 const ENGINES = [
@@ -24,7 +24,7 @@ for (const engine of ENGINES) {
   describe.runIf(engine.service in status)(`Kibana saved objects on ${engine.service}`, () => {
     const prefix = uniqueName('kibana');
     const sink = engine.make({ url: engine.url });
-    const indices = [batchIndex(prefix), speedIndex(prefix), speedCountersIndex(prefix)];
+    const indices = [batchIndex(prefix), ...speedIndices(prefix)];
 
     afterAll(async () => {
       for (const i of indices) await sink.deleteIndex(i);
@@ -40,6 +40,7 @@ for (const engine of ENGINES) {
       const { objects, fields } = buildSavedObjects(prefix);
       const titles = new Map(objects.filter((o) => o.type === 'index-pattern').map((o) => [o.id, String(o.attributes.title)]));
       expect(fields.length).toBeGreaterThan(20);
+      expect([...new Set(titles.values())].sort()).toEqual([...indices].sort());
       for (const index of new Set(titles.values())) {
         const res = await fetch(`${engine.url}/${index}/_field_caps?fields=*`);
         expect(res.status).toBe(200);

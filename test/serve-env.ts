@@ -17,6 +17,7 @@ import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers, type QueueRole } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
+import { FUTURE_FIXTURES } from './stream-fixtures.js';
 
 /** An event as produced (wire shape). */
 export interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id: string; device: string; http_status: number; watch_ms: number }
@@ -81,7 +82,7 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
       }
     },
     async startStream(intervalMs: number): Promise<void> {
-      stream = await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: streamWorkflowId, args: [{ settings: { intervalMs } }] });
+      stream = await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: streamWorkflowId, args: [{ settings: { intervalMs, ...FUTURE_FIXTURES } }] });
     },
     /** Wait until the stream has taken `minMessages` (accepted + dead-lettered + late + duplicates) and is caught up. */
     async caughtUp(minMessages: number, timeoutMs = 120_000): Promise<StreamState> {

@@ -12,7 +12,7 @@ import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
-import { killHard as kill, spawnStreamWorker } from './stream-fixtures.js';
+import { killHard as kill, spawnStreamWorker, FUTURE_FIXTURES } from './stream-fixtures.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('sc');
 const kafka = createKafka(cfg.kafka, '-crash-test');
@@ -51,7 +51,7 @@ describe('speed layer: exactly once under worker crashes', () => {
       }
     };
     const handle = await client.workflow.start('streamViewership', {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-crash'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200 } }],
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-crash'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200, ...FUTURE_FIXTURES } }],
     });
     // Queries need a live worker; right after a kill the server may still route to the dead worker's sticky queue.
     const status = async (): Promise<StreamState> => {

@@ -1,7 +1,7 @@
 /** An isolated speed-layer environment per test file: own topics, index prefix and task queue, created and removed. */
 import type { Admin } from 'kafkajs';
 import { createSearchSink } from '../adapters/search/index.js';
-import { speedCountersIndex, speedIndex, speedSeenIndex } from '../lib/search-templates.js';
+import { speedIndices } from '../lib/search-templates.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 /** Env overrides, config and setup/cleanup of one isolated stream environment. */
@@ -25,7 +25,7 @@ export function isolatedStreamEnv(prefix: string) {
     async remove(admin: Admin): Promise<void> {
       await admin.deleteTopics({ topics }).catch(() => undefined);
       const sink = createSearchSink(cfg.search);
-      for (const index of [speedIndex, speedCountersIndex, speedSeenIndex]) await sink.deleteIndex(index(id));
+      for (const index of speedIndices(id)) await sink.deleteIndex(index);
       await sink.close();
     },
   };

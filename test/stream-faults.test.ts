@@ -15,7 +15,7 @@ import { contexts } from '../scripts/services/cli.js';
 import { down, up } from '../scripts/services/manager.js';
 import { selectServices } from '../scripts/services/registry.js';
 import { testConfig, uniqueName } from './helpers.js';
-import { expectedTotals, KNOWN_CUSTOMERS, killHard, makeEvents, spawnStreamWorker, waitCaughtUp, type Ev } from './stream-fixtures.js';
+import { expectedTotals, KNOWN_CUSTOMERS, killHard, makeEvents, spawnStreamWorker, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
@@ -49,7 +49,7 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
       produced += events.length;
     },
     start(settings: Record<string, number>): Promise<WorkflowHandle> {
-      return client.workflow.start('streamViewership', { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings }] });
+      return client.workflow.start('streamViewership', { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings: { ...settings, ...FUTURE_FIXTURES } }] });
     },
     /** Speed-view totals read back through the real engine (not the proxy). */
     async totals() {

@@ -9,6 +9,13 @@ export interface Ev { event_id: string; customer_id: string; event_time: string;
 
 const TYPES = ['play', 'pause', 'view'];
 
+/**
+ * Stream settings for fixtures dated years ahead (so they never mix with other data in shared indices): the
+ * guard that dead-letters events far ahead of their Kafka timestamp (`future_event_time`, default 5 minutes)
+ * would reject them all, so these runs allow 20 years. The guard itself is tested in stream-bad-input.test.ts.
+ */
+export const FUTURE_FIXTURES = { maxFutureMs: 20 * 365 * 86_400_000 };
+
 /** `n` valid events with ids `${prefix}-e<i>`, 200 ms apart from `t0Ms`, over known (`C…`) and unknown (`U…`) customers. */
 export function makeEvents(prefix: string, n: number, t0Ms: number, from = 0): Ev[] {
   return Array.from({ length: n }, (_, k) => {

@@ -15,7 +15,7 @@ import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
 import { uniqueName } from './helpers.js';
-import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, waitCaughtUp, type Ev } from './stream-fixtures.js';
+import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('rw');
@@ -58,7 +58,7 @@ describe('speed layer: rewind and enrichment', () => {
     client = await connectTemporal(cfg.temporal);
     workers = await startWorkers(cfg, ['stream']);
     handle = await client.workflow.start('streamViewership', {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-rewind'), args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 900 } }],
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-rewind'), args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 900, ...FUTURE_FIXTURES } }],
     });
   });
 

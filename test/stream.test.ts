@@ -16,7 +16,7 @@ import type { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
-import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev } from './stream-fixtures.js';
+import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('st');
 const kafka = createKafka(cfg.kafka, '-stream-test');
@@ -74,7 +74,7 @@ describe('speed layer: streaming workflow', () => {
     await send(first.slice(0, 60).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) }))); // re-sent: duplicates
     await send(BAD.map(([value], i) => ({ key: `bad${i}`, value })));
     handle = await client.workflow.start('streamViewership', {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-test'), args: [{ settings: { intervalMs: 500 }, continueAsNewAfterBatches: 1 }],
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-test'), args: [{ settings: { intervalMs: 500, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 1 }],
     });
     await caughtUp(1060);
     // Second wave: new on-time events plus events far behind the watermark (late).
@@ -111,12 +111,14 @@ describe('speed layer: streaming workflow', () => {
     expect(reasons.filter((r) => r === 'late')).toHaveLength(25);
     expect(reasons.filter((r) => r !== 'late').sort()).toEqual(BAD.map(([, r]) => r).sort());
 
-    // Output topic (update mode): the last value per window-cell key is the cell's current total, so the last
-    // values summed over all keys equal the accepted totals.
+    // Output topic (update mode, published from the workers' state): per (cell, partition) the latest `cube` value
+    // is that partition's current total of the cell, so the latest values summed over all keys equal the accepted
+    // totals; per (window, partition) a `window` value carries the window's events and distinct customers.
     const out = kafka.consumer({ groupId: uniqueName('out-check') });
     await out.connect();
     await out.subscribe({ topic: env.KAFKA_TOPIC_AGGREGATES, fromBeginning: true });
-    const latest = new Map<string, { events: number; watchMs: number; unknownCustomerEvents: number; uniqueCustomers: number }>();
+    type Agg = { kind: 'cube' | 'window'; events: number; watchMs: number; unknownCustomerEvents: number; uniqueCustomers: number };
+    const latest = new Map<string, Agg>();
     const end = (await admin.fetchTopicOffsets(env.KAFKA_TOPIC_AGGREGATES)).reduce((n, p) => n + Number(p.high), 0);
     let seen = 0;
     await new Promise<void>((resolve) => void out.run({ eachMessage: async ({ message }) => {
@@ -124,10 +126,14 @@ describe('speed layer: streaming workflow', () => {
       if (++seen >= end) resolve();
     } }));
     await out.disconnect();
-    const sum = (k: 'events' | 'watchMs' | 'unknownCustomerEvents') => [...latest.values()].reduce((n, v) => n + v[k], 0);
+    const cubes = [...latest.values()].filter((v) => v.kind === 'cube');
+    const windows = [...latest.values()].filter((v) => v.kind === 'window');
+    const sum = (vs: Agg[], k: 'events' | 'watchMs' | 'unknownCustomerEvents') => vs.reduce((n, v) => n + v[k], 0);
     const want = expectedTotals(good, KNOWN_CUSTOMERS);
-    expect({ events: sum('events'), watchMs: sum('watchMs'), unknown: sum('unknownCustomerEvents') }).toEqual({ events: want.events, watchMs: want.watchMs, unknown: want.unknownCustomerEvents });
-    for (const v of latest.values()) expect(v.uniqueCustomers).toBeGreaterThan(0);
+    expect({ events: sum(cubes, 'events'), watchMs: sum(cubes, 'watchMs'), unknown: sum(cubes, 'unknownCustomerEvents') }).toEqual({ events: want.events, watchMs: want.watchMs, unknown: want.unknownCustomerEvents });
+    expect(sum(windows, 'events')).toBe(want.events);
+    for (const v of windows) expect(v.uniqueCustomers).toBeGreaterThan(0);
+    for (const v of windows) expect(v.uniqueCustomers).toBeLessThanOrEqual(v.events);
   });
 
   it('takes commands as Updates and rejects a bad one with an error', async () => {

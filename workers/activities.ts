@@ -10,6 +10,14 @@ import type { ProfileCache } from '../lib/profile-cache.js';
 import type { Clients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 
+/** The speed layer's activities (also registered alone on each stream worker's own state queue). */
+export function streamActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
+  return createStreamActivities({
+    kafka: clients.kafka, search: clients.search, cache: profileCache, checkpoints: () => clients.checkpoints, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity,
+    snapshotEvery: cfg.stream.checkpoints.snapshotEvery, checkpointRetentionMs: cfg.stream.checkpoints.retentionMs, onClose: clients.onClose,
+  });
+}
+
 /** All activities a worker registers, keyed by activity name. */
 export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
   return {
@@ -17,7 +25,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
     ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
-    ...createStreamActivities({ kafka: clients.kafka, search: clients.search, cache: profileCache, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity, onClose: clients.onClose }),
+    ...streamActivities(cfg, clients, profileCache, identity),
     ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,

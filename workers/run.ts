@@ -11,6 +11,7 @@ import { loadStatusReference } from '../lib/status-reference.js';
 import { hostname } from 'node:os';
 import { createProfileCacheActivities } from '../activities/profile-cache.js';
 import { cacheTaskQueue } from '../common/profile-cache.js';
+import { stateTaskQueue } from '../common/stream.js';
 import { ProfileCache } from '../lib/profile-cache.js';
 import { buildActivities } from './activities.js';
 
@@ -73,6 +74,8 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
           identity,
           workflowBundle,
           activities,
+          // A dead worker's workflow tasks move to the shared queue after 3 s (default 10 s): faster failover.
+          stickyQueueScheduleToStartTimeout: '3 seconds',
         }),
       ),
     );
@@ -86,6 +89,14 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
           taskQueue: cacheTaskQueue(cfg.temporal.taskQueues.stream, identity),
           identity,
           activities: createProfileCacheActivities({ cache, profiles: clients.profiles, identity }),
+        }),
+        // The micro-batches of the partition groups whose keyed state this process holds (sticky routing).
+        await Worker.create({
+          connection,
+          namespace: cfg.temporal.namespace,
+          taskQueue: stateTaskQueue(cfg.temporal.taskQueues.stream, identity),
+          identity,
+          activities,
         }),
       );
     }

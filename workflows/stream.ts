@@ -1,30 +1,40 @@
 /**
- * `streamViewership`: the long-running speed-layer workflow. It holds the Kafka offsets (the checkpoint) and the
- * per-partition event-time progress, runs one micro-batch activity per tick (at once while behind), and takes
- * commands as Updates with validators (a rejected command is an error for the caller). It continues as new when
- * Temporal suggests it, carrying its state; commands are handled before that, so none is lost.
+ * `streamViewership`: the long-running speed-layer workflow. It holds the Kafka offsets (the checkpoint pointer)
+ * and the per-partition event-time progress, decides the watermark before each tick, and runs one micro-batch
+ * activity per partition group, in parallel, each on the own task queue of the worker that holds the group's
+ * keyed state (sticky routing). When that worker does not pick the batch up (it died or was drained), the
+ * workflow moves the group to another live worker, which restores the state from the checkpoints. Commands are
+ * Updates with validators; the workflow continues as new when Temporal suggests it, carrying its state.
  */
 import {
-  condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo, allHandlersFinished,
+  ActivityFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, TimeoutFailure, upsertMemo,
+  upsertSearchAttributes, workflowInfo, allHandlersFinished, sleep,
 } from '@temporalio/workflow';
-import type { createStreamActivities } from '../activities/stream.js';
+import { TimeoutType } from '@temporalio/common';
+import type { createTemporalActivities } from '../activities/profile-cache.js';
+import type { createStreamActivities, MicroBatchInput, MicroBatchSummary } from '../activities/stream.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
-import { DEFAULT_STREAM_SETTINGS, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
+import { DEFAULT_STREAM_SETTINGS, stateTaskQueue, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 import { mergeSummaries, type RewindResult } from '../common/stream-merge.js';
 
-const acts = proxyActivities<ReturnType<typeof createStreamActivities>>({
-  startToCloseTimeout: '10 minutes',
-  // A micro-batch heartbeats between its stages: a crashed worker's batch is retried after 10 s, not minutes.
-  heartbeatTimeout: '10 seconds',
-  // Through the task queue, not eagerly to the worker running this workflow: partition groups spread over workers.
-  allowEagerDispatch: false,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
-// A rewind deletes and re-reads the speed view's documents: no heartbeats, a few minutes at most.
-const rewindActs = proxyActivities<ReturnType<typeof createStreamActivities>>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+/** Micro-batches on a worker's own queue: a batch it does not start within 5 s means the worker is gone. */
+const onWorker = (identity: string) =>
+  proxyActivities<ReturnType<typeof createStreamActivities>>({
+    taskQueue: stateTaskQueue(workflowInfo().taskQueue, identity),
+    startToCloseTimeout: '10 minutes',
+    scheduleToStartTimeout: '5 seconds',
+    // The activity heartbeats every second: a crashed worker's batch times out after 5 s and is retried on the
+    // same queue, where nobody polls; the schedule-to-start timeout then hands the group to another worker.
+    heartbeatTimeout: '5 seconds',
+    retry,
+  });
+// A rewind deletes and restores through the shared queue (any worker): no heartbeats, a few minutes at most.
+const shared = proxyActivities<ReturnType<typeof createStreamActivities>>({ startToCloseTimeout: '5 minutes', retry });
+const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+/** A worker found gone is not picked again for this long (its poller may still be listed for minutes). */
+const GONE_FOR_MS = 10 * 60_000;
 
 /** Query: the workflow's state and watermark. */
 export const streamStatusQuery = defineQuery<StreamState & { watermarkMs: number; running: boolean }>('status');
@@ -98,7 +108,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
   async function applyRewinds(): Promise<void> {
     while (rewinds.length) {
       const { seq, toMs } = rewinds[0]!;
-      const r = await rewindActs.rewindSpeedLayer({ toMs, current: state.offsets });
+      const r = await shared.rewindSpeedLayer({ toMs, current: state.offsets, windowMs: state.settings.windowMs });
       const offsets: Record<number, number> = {};
       for (const [k, pr] of Object.entries(r)) {
         const p = Number(k);
@@ -111,6 +121,48 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       upsertMemo({ rewinds: state.rewinds });
       applied.set(seq, { toMs, partitions: r });
       rewinds.shift();
+    }
+  }
+
+  let assigning: Promise<void> | undefined;
+  /** Give every group without a live owner one: the live stream worker holding the fewest groups. */
+  async function assignOwners(groups: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const gone = (state.gone ??= {});
+      for (const [id, at] of Object.entries(gone)) if (now - at > GONE_FOR_MS) delete gone[id];
+      const live = (await temporal.listStreamWorkers()).filter((w) => gone[w] === undefined);
+      if (live.length) {
+        const owners = (state.owners ??= {});
+        const load = new Map(live.map((w) => [w, 0]));
+        for (let g = 0; g < groups; g++) if (owners[g] !== undefined && load.has(owners[g]!)) load.set(owners[g]!, load.get(owners[g]!)! + 1);
+        for (let g = 0; g < groups; g++) {
+          if (owners[g] !== undefined && gone[owners[g]!] === undefined) continue;
+          const pick = [...load].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+          owners[g] = pick;
+          load.set(pick, load.get(pick)! + 1);
+        }
+        upsertMemo({ owners });
+        return;
+      }
+      await sleep(1000); // no stream worker polls yet
+    }
+  }
+
+  /** One partition group's micro-batch on its owner; a gone owner hands the group to another worker. */
+  async function runGroup(index: number, input: MicroBatchInput): Promise<MicroBatchSummary> {
+    for (;;) {
+      const owner = state.owners?.[index];
+      if (owner === undefined || state.gone?.[owner] !== undefined) {
+        await (assigning ??= assignOwners(Math.max(1, state.settings.partitionGroups)).finally(() => (assigning = undefined)));
+        continue;
+      }
+      try {
+        return await onWorker(owner).runMicroBatch(input);
+      } catch (err) {
+        if (!(err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START)) throw err;
+        (state.gone ??= {})[owner] = Date.now();
+      }
     }
   }
 
@@ -131,18 +183,19 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     const tickStart = Date.now();
     const groups = Math.max(1, state.settings.partitionGroups);
     const watermarkMs = streamWatermark(state, tickStart);
-    // One activity per partition group, in parallel: workers polling the queue split the partitions.
+    // One activity per partition group, in parallel, each on the worker that holds the group's state.
     const s = mergeSummaries(
       await Promise.all(
         Array.from({ length: groups }, (_, index) =>
-          acts.runMicroBatch({
-            start: state.offsets, watermarkMs, windowMs: state.settings.windowMs,
+          runGroup(index, {
+            start: state.offsets, watermarkMs, windowMs: state.settings.windowMs, maxFutureMs: state.settings.maxFutureMs,
             maxMessages: Math.ceil(state.settings.maxMessagesPerBatch / groups),
             group: groups > 1 ? { index, count: groups } : undefined,
           }),
         ),
       ),
     );
+    if (s.restored.length) state.restores = (state.restores ?? 0) + s.restored.length;
     Object.assign(state.offsets, s.next);
     for (const [p, t] of Object.entries(s.maxEventTimeMs)) {
       state.maxEventMs[Number(p)] = Math.max(state.maxEventMs[Number(p)] ?? 0, t);
@@ -157,11 +210,11 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     state.totals.duplicates += s.duplicates;
     state.workers ??= {};
     for (const w of s.workers) state.workers[w] = (state.workers[w] ?? 0) + 1;
-    state.lastBatch = { atMs: Date.now(), read: s.read, accepted: s.accepted, lag: s.lag, tookMs: s.tookMs };
+    state.lastBatch = { atMs: Date.now(), read: s.read, accepted: s.accepted, lag: s.lag, tookMs: s.tookMs, checkpointBytes: s.checkpoint.bytes, checkpointMs: s.checkpoint.ms };
     batchesThisRun++;
     if (s.read > 0) {
       upsertSearchAttributes({ EventsProcessed: [state.totals.events] });
-      upsertMemo({ lag: s.lag, lastBatch: state.lastBatch, totals: state.totals, workers: state.workers });
+      upsertMemo({ lag: s.lag, lastBatch: state.lastBatch, totals: state.totals, workers: state.workers, restores: state.restores ?? 0 });
     }
     const limit = input.continueAsNewAfterBatches;
     if (workflowInfo().continueAsNewSuggested || (limit !== undefined && batchesThisRun >= limit)) {

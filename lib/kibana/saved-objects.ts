@@ -1,11 +1,12 @@
 /**
  * Kibana 8 saved objects for the project's indices, built from the index prefix: data views of the batch view
- * (`<prefix>-batch-daily`), the speed view (`<prefix>-speed-windows`) and its reject counters
+ * (`<prefix>-batch-daily`), the speed view's window cube (`<prefix>-speed-windows`), content rollup
+ * (`<prefix>-speed-content`), per-window unique customers (`<prefix>-speed-uniques`) and reject counters
  * (`<prefix>-speed-counters`), Lens visualisations over them, and one dashboard. `viewership kibana export`
  * writes them as ndjson for `POST /api/saved_objects/_import`. Pure: no I/O.
  */
-import { batchIndex, speedCountersIndex, speedIndex } from '../search-templates.js';
-import { CORE_MIGRATION_VERSION, dateHistogram, lens, sum, terms, uniqueCount, type FieldUse, type LensSpec, type SavedObject } from './lens.js';
+import { batchIndex, speedContentIndex, speedCountersIndex, speedIndex, speedUniquesIndex } from '../search-templates.js';
+import { CORE_MIGRATION_VERSION, dateHistogram, lens, sum, terms, type FieldUse, type LensSpec, type SavedObject } from './lens.js';
 
 export type { FieldUse, SavedObject } from './lens.js';
 
@@ -30,7 +31,16 @@ function dataView(id: string, title: string, name: string, timeField: string): {
   };
 }
 
-function lensSpecs(p: string, batch: string, speed: string, counters: string): LensSpec[] {
+/** Data view ids (each the index title) the visualisations read. */
+interface Views {
+  batch: string;
+  speed: string;
+  uniques: string;
+  counters: string;
+}
+
+function lensSpecs(p: string, v: Views): LensSpec[] {
+  const { batch, speed, uniques, counters } = v;
   const events = sum('events', 'Events');
   const requests = sum('requests', 'Requests');
   return [
@@ -43,8 +53,14 @@ function lensSpecs(p: string, batch: string, speed: string, counters: string): L
       chart: { kind: 'xy', series: 'line', x: dateHistogram('window_start', '1m', 'Window'), y: [sum('watch_ms', 'Watch time (ms)')] },
     },
     {
-      id: `${p}-unique-customers`, title: 'Unique customers (speed view)', description: 'Distinct customer ids over the time range (cardinality, approximate above 3,000)', dataViewId: speed,
-      chart: { kind: 'metric', metric: uniqueCount('customers', 'Unique customers') },
+      // The uniques index has one document per (window, input partition) whose unique_customers counts that
+      // partition's distinct customers in the window. Producers key events by customer id, so a customer lives in
+      // one partition and the per-minute sum over partitions is the minute's distinct count; summed across
+      // minutes (a coarser histogram) it is an upper bound, since a customer active in two minutes counts twice.
+      // Kibana cannot merge the binary sketches; the serving API (`/api/viewership`) merges them for any range.
+      id: `${p}-unique-customers`, title: 'Unique customers per minute (speed view)',
+      description: 'Distinct customers per 1-minute window (sum over input partitions; summed over several minutes it is an upper bound)', dataViewId: uniques,
+      chart: { kind: 'xy', series: 'line', x: dateHistogram('window_start', '1m', 'Window'), y: [sum('unique_customers', 'Unique customers')] },
     },
     {
       id: `${p}-rejects-per-minute`, title: 'Dead letters, late events and duplicates per minute', description: 'Speed-layer reject counters per minute', dataViewId: counters,
@@ -111,9 +127,11 @@ export function buildSavedObjects(prefix: string): KibanaExport {
   const views = [
     dataView(batchIndex(prefix), batchIndex(prefix), `${prefix} batch view (daily)`, 'date'),
     dataView(speedIndex(prefix), speedIndex(prefix), `${prefix} speed view (1-minute windows)`, 'window_start'),
+    dataView(speedContentIndex(prefix), speedContentIndex(prefix), `${prefix} speed view by content (1-minute windows)`, 'window_start'),
+    dataView(speedUniquesIndex(prefix), speedUniquesIndex(prefix), `${prefix} speed unique customers (1-minute windows)`, 'window_start'),
     dataView(speedCountersIndex(prefix), speedCountersIndex(prefix), `${prefix} speed rejects (per minute)`, 'minute'),
   ];
-  const visualisations = lensSpecs(prefix, batchIndex(prefix), speedIndex(prefix), speedCountersIndex(prefix)).map(lens);
+  const visualisations = lensSpecs(prefix, { batch: batchIndex(prefix), speed: speedIndex(prefix), uniques: speedUniquesIndex(prefix), counters: speedCountersIndex(prefix) }).map(lens);
   const board = dashboard(`${prefix}-dashboard`, `Viewership (${prefix})`, visualisations.map((v) => v.object));
   return {
     objects: [...views.map((v) => v.object), ...visualisations.map((v) => v.object), board],

@@ -22,7 +22,12 @@ const schemas: Record<string, Schema> = {
     source: { type: 'string', enum: ['batch', 'speed'] },
     group: { type: 'object', description: 'Value per groupBy dimension; null when the bucket\'s view does not record that dimension', additionalProperties: nullable('string') },
     metrics: obj({
-      events: nullable('number'), uniqueCustomers: nullable('number'), unknownCustomerEvents: nullable('number'), watchMs: nullable('number'),
+      events: nullable('number'),
+      uniqueCustomers: {
+        ...nullable('number'),
+        description: 'Distinct customers in the bucket. Speed view: union of per-window customer sketches (exact up to 10,000, HyperLogLog ~0.4 % above), null when grouped (no per-group sketches are kept). Batch view: exact, null for groups summed over device or status_category',
+      },
+      unknownCustomerEvents: nullable('number'), watchMs: nullable('number'),
       bytes: nullable('number'), errorRate: nullable('number'), byStatusCategory: { type: ['object', 'null'], additionalProperties: num },
     }, []),
   }),

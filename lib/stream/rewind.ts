@@ -1,14 +1,17 @@
 /**
- * Rewind of the speed view to a point in stream time. Kafka gives, per partition, the first offset whose record
- * timestamp is at or after the target; the micro-batch that read that offset is found from the speed view's own
- * documents (each carries its partition and batch start offset), and every document of that partition from that
- * batch on is deleted. Reading again from that batch's start offset recreates exactly those documents, so after
- * catching up every total equals a recomputation: nothing is counted twice and nothing is lost.
+ * Rewind of a stream to a point in stream time. Kafka gives, per partition, the first offset whose record
+ * timestamp is at or after the target; the partition restarts from the last batch boundary at or before it on
+ * its checkpoint chain (so its state there can be restored), and whatever the stream wrote from that boundary on
+ * is deleted. Reading again from there rewrites exactly that, so after catching up every total equals a
+ * recomputation: nothing is counted twice and nothing is lost. A target older than the retained checkpoints
+ * restarts the partition from offset 0 with an empty state (a recomputation of everything the topic holds).
  */
 import type { Admin } from 'kafkajs';
+import type { CheckpointStore } from '../../adapters/checkpoints/types.js';
 import type { SearchSink } from '../../adapters/search/types.js';
-import { speedCountersIndex, speedIndex } from '../search-templates.js';
 import type { Offsets } from './kafka-reader.js';
+import { restoreState } from './state/registry.js';
+import { discardAfter } from './state/sink-search.js';
 
 /** Per partition: the first offset whose Kafka record timestamp is ≥ `toMs` (the end offset when none is). */
 export async function offsetsAtTime(admin: Admin, topic: string, toMs: number): Promise<Offsets> {
@@ -20,42 +23,40 @@ export async function offsetsAtTime(admin: Admin, topic: string, toMs: number): 
 
 /** What a rewind did to one partition. */
 export interface PartitionRewind {
-  /** Offset the partition restarts from (the start offset of the micro-batch that read the target offset). */
+  /** Offset the partition restarts from (a batch boundary on its checkpoint chain). */
   offset: number;
-  /** Documents deleted from the speed view (windows + counters). */
+  /** Documents deleted from the speed view (cells, windows, counters). */
   deleted: number;
-  /** Latest window start left in the view for this partition (restores its watermark), or null when none is left. */
+  /** Largest event time of the state at that offset (restores its share of the watermark), null when none. */
   maxEventMs: number | null;
 }
 
-const partitionFilter = (partition: number, startOffset: Record<string, number>) => ({
-  bool: { filter: [{ term: { partition } }, { range: { start_offset: startOffset } }] },
-});
+/** What a rewind needs. */
+export interface RewindDeps {
+  admin: Admin;
+  search: SearchSink;
+  checkpoints: CheckpointStore;
+  prefix: string;
+  topic: string;
+  streamId: string;
+  windowMs: number;
+}
 
 /**
- * Delete the speed view of each partition from the micro-batch containing `targets[p]` on, for partitions whose
- * `current` offset is past the target; returns the restart offsets. Partitions not yet read that far are untouched.
+ * Rewind each partition whose `current` offset is past the target; returns the restart offsets. Partitions not
+ * yet read that far are untouched. Idempotent: a retry finds the same boundaries and deletes nothing more.
  */
-export async function rewindSpeedView(search: SearchSink, prefix: string, targets: Offsets, current: Offsets): Promise<Record<number, PartitionRewind>> {
-  const indices = [speedIndex(prefix), speedCountersIndex(prefix)];
-  await Promise.all(indices.map((i) => search.ensureIndex(i).then(() => search.refresh(i))));
+export async function rewindPartitions(d: RewindDeps, toMs: number, current: Offsets): Promise<Record<number, PartitionRewind>> {
+  const targets = await offsetsAtTime(d.admin, d.topic, toMs);
   const out: Record<number, PartitionRewind> = {};
   for (const [p, target] of Object.entries(targets).map(([k, v]) => [Number(k), v] as const)) {
     const at = current[p];
     if (at === undefined || target >= at) continue;
-    // The batch that read `target` is the one with the largest start offset ≤ target (batches are contiguous).
-    let batchStart: number | undefined;
-    for (const index of indices) {
-      const r = await search.search(index, { size: 0, query: partitionFilter(p, { lte: target }), aggs: { s: { max: { field: 'start_offset' } } } });
-      const v = (r.aggregations?.s as { value: number | null } | undefined)?.value;
-      if (v !== null && v !== undefined) batchStart = Math.max(batchStart ?? -1, v);
-    }
-    const offset = batchStart ?? target;
-    let deleted = 0;
-    for (const index of indices) deleted += await search.deleteByQuery(index, partitionFilter(p, { gte: offset }), { refresh: true });
-    const left = await search.search(speedIndex(prefix), { size: 0, query: { term: { partition: p } }, aggs: { w: { max: { field: 'window_start' } } } });
-    const maxEventMs = (left.aggregations?.w as { value: number | null } | undefined)?.value ?? null;
-    out[p] = { offset, deleted, maxEventMs };
+    const nodes = await d.checkpoints.nodes(d.streamId, p, at);
+    const offset = nodes.find((n) => n <= target) ?? 0;
+    const state = await restoreState(d.checkpoints, d.streamId, p, offset, d.windowMs);
+    const deleted = await discardAfter(d.search, d.prefix, p, offset);
+    out[p] = { offset, deleted, maxEventMs: state.maxEventMs };
   }
   return out;
 }

@@ -1,9 +1,12 @@
 /**
  * Reads the speed view back from the search index: totals over an event-time range [from, to), in the shape
- * `viewership stream totals --json` prints. Sums are exact; unique customers use the engine's cardinality
- * aggregation (HyperLogLog++, exact below its 40,000 precision threshold, ~1 % above).
+ * `viewership stream totals --json` prints. Sums come from the window cube and are exact; unique customers are
+ * the estimate of the union of every window's per-partition customer sketch (exact up to 10,000 distinct
+ * customers, HyperLogLog above; see `lib/serve/speed-uniques.ts`); late, dead-lettered and duplicates from the
+ * per-minute counters.
  */
 import type { SearchSink } from '../../adapters/search/types.js';
+import { uniquesOver } from '../serve/speed-uniques.js';
 import { speedCountersIndex, speedIndex } from '../search-templates.js';
 
 /** The printed shape of `stream totals`. */
@@ -28,18 +31,18 @@ type Terms = { buckets: { key: string; events: Agg }[] };
 export async function speedTotals(search: SearchSink, prefix: string, from: Date, to: Date): Promise<StreamTotals> {
   const range = (field: string) => ({ range: { [field]: { gte: from.getTime(), lt: to.getTime() } } });
   const sum = (field: string) => ({ sum: { field } });
-  const [cells, counters] = await Promise.all([
+  const [cells, counters, uniqueCustomers] = await Promise.all([
     search.search(speedIndex(prefix), {
       size: 0,
       query: range('window_start'),
       aggs: {
         events: sum('events'), watch_ms: sum('watch_ms'), unknown: sum('unknown_customer_events'),
-        customers: { cardinality: { field: 'customers', precision_threshold: 40000 } },
         by_type: { terms: { field: 'event_type', size: 1000 }, aggs: { events: sum('events') } },
         by_status: { terms: { field: 'status_category', size: 100 }, aggs: { events: sum('events') } },
       },
     }).catch(notFoundAsEmpty),
     search.search(speedCountersIndex(prefix), { size: 0, query: range('minute'), aggs: { late: sum('late'), dead: sum('dead_lettered'), dups: sum('duplicates') } }).catch(notFoundAsEmpty),
+    uniquesOver(search, prefix, [{ fromMs: from.getTime(), toMs: to.getTime() }]),
   ]);
   const a = (cells.aggregations ?? {}) as Record<string, Agg & Terms>;
   const c = (counters.aggregations ?? {}) as Record<string, Agg>;
@@ -48,7 +51,7 @@ export async function speedTotals(search: SearchSink, prefix: string, from: Date
     from: from.toISOString(),
     to: to.toISOString(),
     events: a.events?.value ?? 0,
-    uniqueCustomers: a.customers?.value ?? 0,
+    uniqueCustomers,
     unknownCustomerEvents: a.unknown?.value ?? 0,
     watchMs: a.watch_ms?.value ?? 0,
     byEventType: terms(a.by_type),

@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { createSearchSink } from '../../adapters/search/index.js';
 import { effectiveEnv, loadConfig, type AppConfig } from '../../lib/config.js';
-import { speedCountersIndex, speedIndex, speedSeenIndex } from '../../lib/search-templates.js';
+import { speedIndices } from '../../lib/search-templates.js';
 
 /** Log a progress line of the benchmark on stderr. */
 export const log = (m: string): void => console.error(`[bench:stream] ${new Date().toISOString().slice(11, 19)} ${m}`);
@@ -89,7 +89,7 @@ export async function createEnv(e: BenchStreamEnv, admin: Admin, partitions: num
     }
     const sink = createSearchSink(e.cfg.search);
     try {
-      for (const index of [speedIndex, speedCountersIndex, speedSeenIndex]) await sink.deleteIndex(index(e.id));
+      for (const index of speedIndices(e.id)) await sink.deleteIndex(index);
     } finally {
       await sink.close();
     }
