@@ -17,7 +17,7 @@ export async function startServe(cfg: AppConfig, o: { port?: number; host?: stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BadInputError(`--port must be an integer 0-65535 (got ${port})`);
   const resources = createServeResources(cfg);
   try {
-    const s = await startServer({ resources, host: o.host ?? cfg.serve.host, port, streamWorkflowId: o.streamWorkflowId, checkTimeoutMs: cfg.serve.checkTimeoutMs });
+    const s = await startServer({ resources, host: o.host ?? cfg.serve.host, port, streamWorkflowId: o.streamWorkflowId ?? cfg.stream.workflowId, checkTimeoutMs: cfg.serve.checkTimeoutMs });
     return { url: s.url, port: s.port, stop: async () => { await s.close(); await resources.close(); } };
   } catch (err) {
     await resources.close();

@@ -1,7 +1,8 @@
 /** `viewership stream …`: operate the streaming workflow through Updates, and read the speed view back. */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
-import { STREAM_WORKFLOW_ID, type StreamSettings, type StreamState } from '../common/stream.js';
+import type { StreamSettings, StreamState } from '../common/stream.js';
+import { createCheckpointStore } from '../lib/clients.js';
 import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
@@ -23,19 +24,23 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
 }
 
 /**
- * Start the streaming workflow (fixed id). A stream that was stopped resumes from the checkpoint its last run
+ * Start the streaming workflow (id `STREAM_WORKFLOW_ID`, default `stream-viewership`). A stream that was stopped resumes from the checkpoint its last run
  * returned (offsets and watermarks), so nothing is read twice; after a run that ended without a checkpoint
- * (terminated, failed) only `fromScratch` starts again — from offset 0 with the speed view cleared.
+ * (terminated, failed) only `fromScratch` starts again — from offset 0 with the speed view and the stream's
+ * state checkpoints cleared.
  */
 export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>, fromScratch = false): Promise<string> {
+  const id = cfg.stream.workflowId;
   return withClient(cfg, async (client) => {
     let state: StreamState | undefined;
-    const last = client.workflow.getHandle(STREAM_WORKFLOW_ID);
+    const last = client.workflow.getHandle(id);
     const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
     if (fromScratch) {
       const sink = createSearchSink(cfg.search);
       for (const index of speedIndices(cfg.search.indexPrefix)) await sink.deleteIndex(index);
       await sink.close();
+      const checkpoints = createCheckpointStore(cfg);
+      await checkpoints.clear(id).finally(() => checkpoints.close());
     } else if (prev?.status.name === 'COMPLETED') {
       state = (await last.result()) as StreamState;
       state = { ...state, settings: { ...state.settings, ...settings }, paused: false };
@@ -43,19 +48,19 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
       throw new BadInputError(`the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`);
     }
     try {
-      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: STREAM_WORKFLOW_ID, args: [state ? { state } : { settings }] });
+      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: id, args: [state ? { state } : { settings }] });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID)}`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, id)}`);
       throw err;
     }
-    return workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID);
+    return workflowUrl(cfg.temporal, id);
   });
 }
 
 /** Send one command (an Update): pause, resume, stop, or setInterval with its argument. */
 export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | 'stop' | 'setInterval', args: unknown[] = []): Promise<void> {
   await withClient(cfg, (client) => {
-    const handle = client.workflow.getHandle(STREAM_WORKFLOW_ID);
+    const handle = client.workflow.getHandle(cfg.stream.workflowId);
     return args.length ? handle.executeUpdate(name, { args: args as [unknown] }) : handle.executeUpdate(name);
   });
 }
@@ -64,14 +69,15 @@ export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | '
 export async function streamRewind(cfg: AppConfig, to: string): Promise<RewindResult> {
   const toMs = Date.parse(to);
   if (!/T.*(Z|[+-]\d{2}:?\d{2})$/.test(to) || Number.isNaN(toMs)) throw new BadInputError(`--to must be an ISO time with a zone, e.g. 2024-09-13T06:00:00Z (got "${to}")`);
-  return withClient(cfg, (client) => client.workflow.getHandle(STREAM_WORKFLOW_ID).executeUpdate<RewindResult, [number]>('rewind', { args: [toMs] }));
+  return withClient(cfg, (client) => client.workflow.getHandle(cfg.stream.workflowId).executeUpdate<RewindResult, [number]>('rewind', { args: [toMs] }));
 }
 
 /** The running stream's state (query) with its lag and watermark. */
 export async function streamStatus(cfg: AppConfig): Promise<StreamState & { watermarkMs: number; running: boolean; url: string }> {
+  const id = cfg.stream.workflowId;
   return withClient(cfg, async (client) => {
-    const s = await client.workflow.getHandle(STREAM_WORKFLOW_ID).query<StreamState & { watermarkMs: number; running: boolean }>('status');
-    return { ...s, url: workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID) };
+    const s = await client.workflow.getHandle(id).query<StreamState & { watermarkMs: number; running: boolean }>('status');
+    return { ...s, url: workflowUrl(cfg.temporal, id) };
   });
 }
 

@@ -14,7 +14,6 @@ import { generateProfiles, generateWeblogs } from '../cli/generate.js';
 import { applySchedules } from '../cli/schedule.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
 import { streamCommand, streamStart } from '../cli/stream.js';
-import { STREAM_WORKFLOW_ID } from '../common/stream.js';
 import { BadInputError } from '../lib/errors.js';
 import { loadConfig, effectiveEnv } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
@@ -126,7 +125,7 @@ async function startStream(cfg: ReturnType<typeof loadConfig>): Promise<boolean>
   } catch (err) {
     if (!(err instanceof BadInputError)) throw err;
     if (/already running/.test(err.message)) {
-      log(`stream already running (left running at exit): ${workflowUrl(cfg.temporal, STREAM_WORKFLOW_ID)}`);
+      log(`stream already running (left running at exit): ${workflowUrl(cfg.temporal, cfg.stream.workflowId)}`);
       return false;
     }
     log(`${err.message} — starting from scratch`);
@@ -141,7 +140,7 @@ async function stopStream(cfg: ReturnType<typeof loadConfig>): Promise<void> {
     await streamCommand(cfg, 'stop');
     const client = await connectTemporal(cfg.temporal);
     try {
-      await Promise.race([client.workflow.getHandle(STREAM_WORKFLOW_ID).result(), new Promise((r) => setTimeout(r, 60_000))]);
+      await Promise.race([client.workflow.getHandle(cfg.stream.workflowId).result(), new Promise((r) => setTimeout(r, 60_000))]);
     } finally {
       await client.connection.close();
     }

@@ -82,7 +82,8 @@ export async function restoreState(store: CheckpointStore, streamId: string, par
     }
     throw err;
   }
-  let state: PartitionState | undefined = chain.length ? undefined : new PartitionState(partition, windowMs, 0);
+  // A chain that does not begin with a snapshot begins with the empty state at offset 0.
+  let state: PartitionState | undefined = chain[0]?.kind === 'snapshot' ? undefined : new PartitionState(partition, windowMs, 0);
   for (const link of chain) {
     try {
       state = applyRecord(state, link.payload);
