@@ -12,6 +12,7 @@ import type { SearchSink } from '../adapters/search/types.js';
 import { inPartitionGroup, type PartitionGroup } from '../common/stream.js';
 import type { GroupSummary } from '../common/stream-merge.js';
 import { toTemporalFailure } from '../lib/errors.js';
+import { failpoint } from '../lib/failpoints.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
 import { SPEED_TEMPLATE, speedIndices } from '../lib/search-templates.js';
 import { OffsetReader, type Offsets } from '../lib/stream/kafka-reader.js';
@@ -136,7 +137,10 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           await publishAggregates(producer, deps.topics.aggregates, held.get(p)!.state, fold);
         }
         const tc = Date.now();
-        await deps.checkpoints().write(streamId, records);
+        const written = deps.checkpoints().write(streamId, records);
+        // Test-only: SIGKILL this worker while the checkpoint write is in flight (see test/stream-state-faults.test.ts).
+        if (failpoint('checkpoint-write')) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
+        await written;
         for (const r of records) if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
         const checkpoint = { bytes: records.reduce((n, r) => n + r.payload.length, 0), ms: Date.now() - tc };
         const all = [...folds.values()];

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import type { CheckpointWrite } from '../adapters/checkpoints/types.js';
 import { createCheckpointStore } from '../lib/clients.js';
 import { CheckpointError } from '../lib/errors.js';
 import type { ReadMessage } from '../lib/stream/kafka-reader.js';
@@ -35,8 +36,8 @@ async function runBatches(streamId: string, sizes: number[], every: number): Pro
     const start = live.offset;
     const fold = foldBatch(live, batch(start, n), { batchStart: start, watermarkMs: 0, maxFutureMs: 300_000, lookup });
     live.offset = start + n;
-    const records = [{ partition: 0, kind: 'delta' as const, start, end: live.offset, payload: encodeDelta(live, start, fold) }];
-    if ((i + 1) % every === 0) records.push({ partition: 0, kind: 'snapshot' as const, start: live.offset, end: live.offset, payload: encodeSnapshot(live) });
+    const records: CheckpointWrite[] = [{ partition: 0, kind: 'delta', start, end: live.offset, payload: encodeDelta(live, start, fold) }];
+    if ((i + 1) % every === 0) records.push({ partition: 0, kind: 'snapshot', start: live.offset, end: live.offset, payload: encodeSnapshot(live) });
     await store.write(streamId, records);
     offsets.push(live.offset);
     hex.set(live.offset, snapshotHex(live));

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
+import { createCheckpointStore } from '../../lib/clients.js';
 import { createSearchSink } from '../../adapters/search/index.js';
 import { effectiveEnv, loadConfig, type AppConfig } from '../../lib/config.js';
 import { speedIndices } from '../../lib/search-templates.js';
@@ -93,6 +94,9 @@ export async function createEnv(e: BenchStreamEnv, admin: Admin, partitions: num
     } finally {
       await sink.close();
     }
+    // The stream's state checkpoints (its workflow id is `<env id>-stream`).
+    const checkpoints = createCheckpointStore(e.cfg);
+    await checkpoints.clear(`${e.id}-stream`).finally(() => checkpoints.close());
     const auth = e.cfg.search.auth ? { authorization: `Basic ${Buffer.from(`${e.cfg.search.auth.username}:${e.cfg.search.auth.password}`).toString('base64')}` } : undefined;
     await fetch(`${e.cfg.search.url}/_index_template/${e.id}-speed`, { method: 'DELETE', headers: auth }).catch(() => undefined);
   });

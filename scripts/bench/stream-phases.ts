@@ -7,7 +7,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { createSearchSink } from '../../adapters/search/index.js';
-import { createKafka } from '../../lib/clients.js';
+import { createCheckpointStore, createKafka } from '../../lib/clients.js';
+import { restoreState } from '../../lib/stream/state/registry.js';
 import { connectTemporal } from '../../lib/temporal.js';
 import { createEnv, isInterrupted, isolatedEnv, log, onCleanup, sleep, spawnWorker, type BenchStreamEnv } from './stream-env.js';
 import { bareConsumer, preload, produceSteady } from './stream-kafka.js';
@@ -18,6 +19,16 @@ import { pollVisibility, visibilityLatency, type LatencyStats } from './stream-v
 interface StreamStatus {
   totals: { batches: number; events: number; deadLettered: number; late: number; duplicates: number };
   lastBatch?: { lag: number };
+  offsets: Record<number, number>;
+  settings: { windowMs: number };
+}
+
+/** What the bench reads of a micro-batch's result. */
+interface BatchResult {
+  read: number;
+  tookMs: number;
+  restored?: number[];
+  checkpoint?: { bytes: number; ms: number };
 }
 
 /** Options shared by the phases. */
@@ -47,7 +58,7 @@ async function startStream(client: Client, e: BenchStreamEnv, settings: Record<s
 
 /** Micro-batch activities of a workflow chain, read from its event histories (follows continue-as-new). */
 async function microBatchStats(client: Client, workflowId: string, firstRunId: string) {
-  const done: { read: number; tookMs: number }[] = [];
+  const done: BatchResult[] = [];
   let retries = 0;
   let failedOrTimedOut = 0;
   for (let runId: string | undefined = firstRunId; runId; ) {
@@ -63,13 +74,13 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
       if (ev.activityTaskFailedEventAttributes || ev.activityTaskTimedOutEventAttributes) failedOrTimedOut++;
       const c = ev.activityTaskCompletedEventAttributes;
       if (c && types.get(String(c.scheduledEventId)) === 'runMicroBatch' && c.result?.payloads?.[0]) {
-        done.push(defaultPayloadConverter.fromPayload<{ read: number; tookMs: number }>(c.result.payloads[0]));
+        done.push(defaultPayloadConverter.fromPayload<BatchResult>(c.result.payloads[0]));
       }
       runId = ev.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? runId;
     }
   }
   const withData = done.filter((d) => d.read > 0);
-  const mean = (f: (d: { read: number; tookMs: number }) => number) => (withData.length ? withData.reduce((s, d) => s + f(d), 0) / withData.length : 0);
+  const mean = (f: (d: BatchResult) => number) => (withData.length ? withData.reduce((s, d) => s + f(d), 0) / withData.length : 0);
   return {
     activities: done.length,
     activitiesWithData: withData.length,
@@ -79,7 +90,28 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
     sumTookS: Number((withData.reduce((s, d) => s + d.tookMs, 0) / 1000).toFixed(1)),
     retries,
     failedOrTimedOut,
+    /** Checkpoint records written per activity with data: mean bytes and mean / max write time. */
+    checkpointMeanKB: Math.round(mean((d) => d.checkpoint?.bytes ?? 0) / 1024),
+    checkpointMeanMs: Math.round(mean((d) => d.checkpoint?.ms ?? 0)),
+    checkpointMaxMs: Math.max(0, ...withData.map((d) => d.checkpoint?.ms ?? 0)),
+    restores: done.reduce((n, d) => n + (d.restored?.length ?? 0), 0),
   };
+}
+
+/** Time to rebuild each partition's state at the stream's current offsets from the checkpoints (a failover's cost). */
+async function restoreTimes(e: BenchStreamEnv, workflowId: string, s: StreamStatus) {
+  const store = createCheckpointStore(e.cfg);
+  try {
+    const out = [];
+    for (const [p, offset] of Object.entries(s.offsets)) {
+      const t0 = performance.now();
+      const state = await restoreState(store, workflowId, Number(p), offset, s.settings.windowMs);
+      out.push({ partition: Number(p), offset, ms: Math.round(performance.now() - t0), ...state.size() });
+    }
+    return { partitions: out, stored: await store.stats(workflowId) };
+  } finally {
+    await store.close();
+  }
 }
 
 /** Poll the `status` query until `until(status)` or `timeoutMs`; logs progress every ~5 s. */
@@ -122,6 +154,7 @@ export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & {
   const batches = await microBatchStats(client, handle.workflowId, handle.firstExecutionRunId);
   const peakRssMB = Math.round(Math.max(worker.hwmKb(), worker.sampledPeakKb()) / 1024);
   const searchStats = await speedIndexStats(e.cfg.search, e.id);
+  const restore = await restoreTimes(e, handle.workflowId, s);
   await stop();
   await worker.stop();
   await closeClient();
@@ -134,6 +167,7 @@ export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & {
     worker: { readyS: Number(workerReadyS.toFixed(1)), readyRssMB: worker.readyRssMB, peakRssMB },
     cpuDuringDrain: cpu,
     searchStats,
+    restore,
   };
 }
 
