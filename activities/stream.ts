@@ -104,16 +104,17 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           const h = await registry.acquire(streamId, p, start, input.windowMs);
           held.set(p, h);
           const fold = newFoldResult();
-          if (h.restored && start > 0) {
-            // Whatever batches from `start` on wrote (a failed attempt, a rewound stretch) goes; the restored
-            // state's open cells are written again with their values at `start`.
+          if (h.restored) {
+            // Whatever batches from `start` on wrote (a failed attempt — also one from offset 0 —, a rewound
+            // stretch) goes; the restored state's open cells are written again with their values at `start`.
             await discardAfter(deps.search, deps.indexPrefix, p, start);
             markAllDirty(h.state, fold);
-            restored.push(p);
+            if (start > 0) restored.push(p);
           }
           folds.set(p, fold);
         }
         const lookup = (id: string) => deps.cache.get(id);
+        const tRead = Date.now();
         const read = await reader.read({
           topic: deps.topics.events,
           start: input.start,
@@ -129,10 +130,12 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           h.state.offset = read.next[p] ?? start;
           records.push(...registry.records(streamId, h, start, folds.get(p)!, deps.snapshotEvery));
         }
+        const tIndex = Date.now();
         const producer = await getProducer();
+        let documents = 0;
+        for (const [p, fold] of folds) documents += await writeDocuments(deps.search, batchDocuments(deps.indexPrefix, held.get(p)!.state, input.start[p] ?? 0, fold));
+        const tPublish = Date.now();
         for (const [p, fold] of folds) {
-          const start = input.start[p] ?? 0;
-          await writeDocuments(deps.search, batchDocuments(deps.indexPrefix, held.get(p)!.state, start, fold));
           await publishDeadLetters(producer, deps.topics, fold);
           await publishAggregates(producer, deps.topics.aggregates, held.get(p)!.state, fold);
         }
@@ -143,6 +146,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         await written;
         for (const r of records) if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
         const checkpoint = { bytes: records.reduce((n, r) => n + r.payload.length, 0), ms: Date.now() - tc };
+        const stagesMs = { restore: tRead - t0, readFold: tIndex - tRead, index: tPublish - tIndex, publish: tc - tPublish, checkpoint: checkpoint.ms };
         const all = [...folds.values()];
         const sum = (f: (o: FoldResult) => number) => all.reduce((n, o) => n + f(o), 0);
         return {
@@ -159,6 +163,8 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           worker: deps.identity,
           restored,
           checkpoint,
+          documents,
+          stagesMs,
         };
       } catch (err) {
         // The held state may be half-applied: the retry restores it from the checkpoints.

@@ -24,8 +24,10 @@ export interface StatusInfo {
 
 /** Category label of a status code from its first digit (kept for codes the reference does not list). */
 export function statusCategory(code: number): string {
-  return code >= 100 && code <= 599 ? `${Math.floor(code / 100)}xx` : 'other';
+  return code >= 100 && code <= 599 ? CATEGORIES[Math.floor(code / 100) - 1]! : 'other';
 }
+// Shared strings: a category is looked up for every streamed event, so none is built per call.
+const CATEGORIES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** Immutable lookup table built from parsed entries (ranges expanded once into a dense array). */
 export class StatusReference {

@@ -22,10 +22,14 @@ export interface GroupSummary {
   restored: number[];
   /** Checkpoint records written by the batch: bytes and time spent writing them. */
   checkpoint: { bytes: number; ms: number };
+  /** Speed-view documents written (the cells, contents and windows the batch touched). */
+  documents?: number;
+  /** Where the batch's time went, ms: state restore, Kafka read + fold, index writes, topic publishing, checkpoint. */
+  stagesMs?: Record<string, number>;
 }
 
 /** One tick's summary: counts summed, offsets and event times joined, the slowest group's time, workers listed. */
-export type TickSummary = Omit<GroupSummary, 'worker'> & { workers: string[] };
+export type TickSummary = Omit<GroupSummary, 'worker' | 'documents' | 'stagesMs'> & { workers: string[] };
 
 /** Merge the summaries of a tick's partition groups (they cover disjoint partitions). */
 export function mergeSummaries(groups: GroupSummary[]): TickSummary {

@@ -16,7 +16,7 @@ export interface StreamSettings {
   allowedLatenessMs: number;
   /** A partition without new events for this long no longer holds the stream's watermark back. */
   idleTimeoutMs: number;
-  /** Messages per micro-batch, over all partition groups (bounds the worker's memory: a batch is held whole). */
+  /** Messages per micro-batch, over all partition groups (folded as fetched: the batch is never held whole). */
   maxMessagesPerBatch: number;
   /**
    * Partition groups per tick: one micro-batch activity per group (partition p belongs to group p mod N), run
@@ -33,7 +33,7 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   windowMs: 60_000,
   allowedLatenessMs: 30_000,
   idleTimeoutMs: 60_000,
-  maxMessagesPerBatch: 60_000,
+  maxMessagesPerBatch: 150_000,
   partitionGroups: 3,
   maxFutureMs: 300_000,
 };

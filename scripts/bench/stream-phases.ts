@@ -29,6 +29,8 @@ interface BatchResult {
   tookMs: number;
   restored?: number[];
   checkpoint?: { bytes: number; ms: number };
+  documents?: number;
+  stagesMs?: Record<string, number>;
 }
 
 /** Options shared by the phases. */
@@ -95,6 +97,9 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
     checkpointMeanMs: Math.round(mean((d) => d.checkpoint?.ms ?? 0)),
     checkpointMaxMs: Math.max(0, ...withData.map((d) => d.checkpoint?.ms ?? 0)),
     restores: done.reduce((n, d) => n + (d.restored?.length ?? 0), 0),
+    meanDocuments: Math.round(mean((d) => d.documents ?? 0)),
+    /** Mean ms per stage over activities with data. */
+    meanStagesMs: Object.fromEntries(Object.keys(withData[0]?.stagesMs ?? {}).map((k) => [k, Math.round(mean((d) => d.stagesMs?.[k] ?? 0))])),
   };
 }
 

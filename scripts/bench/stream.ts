@@ -105,6 +105,7 @@ async function main(): Promise<void> {
       ['bare kafkajs consumer + JSON.parse (same topic)', `${fmt(drain.bare.perS)} ev/s`, 'ceiling', ''],
       ['pipeline / bare', `${(drain.ratio * 100).toFixed(1)} %`, '≥ 30 %', verdict(drain.ratio >= 0.3)],
       ['micro-batch activities (with data)', `${p.activitiesWithData}, mean ${fmt(p.meanBatchEvents)} events, mean ${fmt(p.meanTookMs)} ms (max ${fmt(p.maxTookMs)}), ${p.retries} retried, ${p.restores} restores`, '', ''],
+      ['mean stage times per activity (ms)', `${Object.entries(p.meanStagesMs).map(([k, v]) => `${k} ${v}`).join(', ')}; ${fmt(p.meanDocuments)} documents`, '', ''],
       ['checkpoint per micro-batch activity', `${fmt(p.checkpointMeanKB)} KB, write ${fmt(p.checkpointMeanMs)} ms mean (max ${fmt(p.checkpointMaxMs)})`, '', ''],
       ['restore of each partition at the end (from PostgreSQL)', drain.restore.partitions.map((r) => `p${r.partition}: ${r.ms} ms (${fmt(r.ids)} ids, ${r.cubeCells} cells, ${r.windows} windows)`).join('; '), '', ''],
       ['checkpoints stored at the end', Object.entries(drain.restore.stored).map(([k, v]) => `${k} ${v.records} records, ${(v.bytes / 2 ** 20).toFixed(1)} MB`).join('; '), '', ''],

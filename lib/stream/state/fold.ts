@@ -10,7 +10,7 @@ import { hash64, lastLow } from '../hash64.js';
 import { HashSet64 } from '../hash-set64.js';
 import { CustomerSketch } from '../sketch.js';
 import type { ReadMessage } from '../kafka-reader.js';
-import { cubeKey, type ContentCell, type CubeCell, type PartitionState } from './partition-state.js';
+import type { ContentCell, CubeCell, PartitionState } from './partition-state.js';
 
 /** A message bound for the dead-letter topic. */
 export interface DeadLetter {
@@ -126,10 +126,15 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
 
     const profile = p.lookup(e.customerId);
     const unknown = profile ? 0 : 1;
-    const dims = { eventType: e.eventType, country: profile?.country ?? 'unknown', plan: profile?.plan ?? 'unknown', device: e.device, statusCategory: statusCategory(e.httpStatus) };
-    const key = cubeKey(dims);
+    const country = profile?.country ?? 'unknown';
+    const plan = profile?.plan ?? 'unknown';
+    const status = statusCategory(e.httpStatus);
+    const key = `${e.eventType}|${country}|${plan}|${e.device}|${status}`; // = cubeKey(dims), without a dims object per event
     let cell = win.cube.get(key);
-    if (!cell) win.cube.set(key, (cell = { ...dims, windowStartMs: w, events: 0, watchMs: 0, unknownCustomerEvents: 0, firstOffset: p.batchStart }));
+    if (!cell) {
+      cell = { eventType: e.eventType, country, plan, device: e.device, statusCategory: status, windowStartMs: w, events: 0, watchMs: 0, unknownCustomerEvents: 0, firstOffset: p.batchStart };
+      win.cube.set(key, cell);
+    }
     cell.events++;
     cell.watchMs += e.watchMs;
     cell.unknownCustomerEvents += unknown;
