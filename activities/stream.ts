@@ -113,7 +113,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           }
           folds.set(p, fold);
         }
-        const lookup = (id: string) => deps.cache.get(id);
+        const lookup = (_id: string, hi: number, lo: number) => deps.cache.getByHash(hi, lo);
         const tRead = Date.now();
         const read = await reader.read({
           topic: deps.topics.events,

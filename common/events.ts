@@ -60,6 +60,7 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const str = (v: unknown, max: number): v is string => typeof v === 'string' && v.length >= 1 && v.length <= max;
+const optStr = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
 
 /** Validate one message value (UTF-8 JSON); unknown fields are ignored. */
 export function parseEvent(value: Uint8Array | null, decode: (b: Uint8Array) => string): { ok: true; event: WebEvent } | { ok: false; reason: DlqReason } {
@@ -79,7 +80,6 @@ export function parseEvent(value: Uint8Array | null, decode: (b: Uint8Array) => 
   if (Number.isNaN(t)) return { ok: false, reason: 'bad_event_time' };
   if (tooLong(e.event_type) || tooLong(e.content_id) || tooLong(e.device)) return { ok: false, reason: 'field_too_long' };
   if (!str(e.event_type, 64)) return { ok: false, reason: 'bad_event_type' };
-  const optStr = (v: unknown) => v === undefined || v === null || typeof v === 'string';
   const status = e.http_status ?? 200;
   const watch = e.watch_ms ?? 0;
   if (!optStr(e.content_id) || !optStr(e.device)) return { ok: false, reason: 'bad_optional_field' };

@@ -56,7 +56,8 @@ export interface FoldParams {
   watermarkMs: number;
   /** An event time further than this ahead of its message's Kafka timestamp is dead-lettered. */
   maxFutureMs: number;
-  lookup: (customerId: string) => { country: string; plan: string } | undefined;
+  /** The customer's profile, by id and by the id's `hash64` (hi, lo), which the fold has computed already. */
+  lookup: (customerId: string, hi: number, lo: number) => { country: string; plan: string } | undefined;
 }
 
 const decoder = new TextDecoder();
@@ -124,7 +125,7 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
     const cLo = lastLow();
     if (win.customers.add(cHi, cLo)) delta.customers.add(cHi, cLo);
 
-    const profile = p.lookup(e.customerId);
+    const profile = p.lookup(e.customerId, cHi, cLo);
     const unknown = profile ? 0 : 1;
     const country = profile?.country ?? 'unknown';
     const plan = profile?.plan ?? 'unknown';
