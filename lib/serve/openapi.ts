@@ -40,7 +40,10 @@ const schemas: Record<string, Schema> = {
     buckets: { type: 'array', items: ref('Bucket') },
   }),
   ServiceCheck: obj({ name: { type: 'string', enum: ['kafka', 'search', 'profiles', 'temporal'] }, up: bool, latencyMs: num, detail: str, error: str }, ['name', 'up', 'latencyMs']),
-  LastBatch: obj({ atMs: num, read: num, accepted: num, lag: num, tookMs: num }),
+  LastBatch: obj(
+    { atMs: num, read: num, accepted: num, lag: num, tookMs: num, checkpointBytes: { ...num, description: 'bytes of state checkpoint records the tick wrote' }, checkpointMs: { ...num, description: 'ms the slowest group spent writing its checkpoint records' } },
+    ['atMs', 'read', 'accepted', 'lag', 'tookMs'],
+  ),
   StreamTotals: obj({ batches: num, events: num, deadLettered: num, late: num, duplicates: num }),
   Stream: withError({
     workflowId: str, url: str, status: str, running: bool, paused: nullable('boolean'), lastBatchAt: { type: ['string', 'null'], format: 'date-time' },
