@@ -59,11 +59,6 @@ export class StateRegistry {
   drop(streamId: string, partitions: Iterable<number>): void {
     for (const p of partitions) this.held.delete(StateRegistry.key(streamId, p));
   }
-
-  /** Partitions and sizes held (for status and benchmarks). */
-  describe(): { stream: string; partition: number; offset: number; windows: number; ids: number; cubeCells: number }[] {
-    return [...this.held.entries()].map(([k, h]) => ({ stream: k.slice(0, k.lastIndexOf('#')), partition: h.state.partition, offset: h.state.offset, ...h.state.size() }));
-  }
 }
 
 /**
