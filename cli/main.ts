@@ -131,7 +131,11 @@ stream
   .action(async (o: { json?: boolean }) => {
     const s = await streamStatus(loadConfig());
     if (o.json) console.log(JSON.stringify(s));
-    else console.log(`${s.paused ? 'paused' : 'running'} — interval ${s.settings.intervalMs} ms, lag ${s.lastBatch?.lag ?? '?'}, watermark ${s.watermarkMs ? new Date(s.watermarkMs).toISOString() : 'none'}, events ${s.totals.events}, late ${s.totals.late}, dead-lettered ${s.totals.deadLettered}, duplicates ${s.totals.duplicates}  ${s.url}`);
+    else if (!s.running) {
+      const at = s.offsets ? `, checkpoint offsets ${JSON.stringify(s.offsets)}` : '';
+      const t = s.totals ? `, events ${s.totals.events}, late ${s.totals.late}, dead-lettered ${s.totals.deadLettered}, duplicates ${s.totals.duplicates}` : '';
+      console.log(`${s.state}${at}${t}  ${s.url}`);
+    } else console.log(`${s.paused ? 'paused' : 'running'} — interval ${s.settings?.intervalMs} ms, lag ${s.lastBatch?.lag ?? '?'}, watermark ${s.watermarkMs ? new Date(s.watermarkMs).toISOString() : 'none'}, events ${s.totals?.events}, late ${s.totals?.late}, dead-lettered ${s.totals?.deadLettered}, duplicates ${s.totals?.duplicates}  ${s.url}`);
   });
 stream
   .command('totals')

@@ -1,7 +1,7 @@
 /** `viewership stream …`: operate the streaming workflow through Updates, and read the speed view back. */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
-import type { StreamSettings, StreamState } from '../common/stream.js';
+import { streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 import { createCheckpointStore } from '../lib/clients.js';
 import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
@@ -72,12 +72,31 @@ export async function streamRewind(cfg: AppConfig, to: string): Promise<RewindRe
   return withClient(cfg, (client) => client.workflow.getHandle(cfg.stream.workflowId).executeUpdate<RewindResult, [number]>('rewind', { args: [toMs] }));
 }
 
-/** The running stream's state (query) with its lag and watermark. */
-export async function streamStatus(cfg: AppConfig): Promise<StreamState & { watermarkMs: number; running: boolean; url: string }> {
+/** What `stream status` prints: the state, whether it runs, and for a stream that is not running how it ended. */
+export type StreamStatusReport = Partial<StreamState> & { watermarkMs?: number; running: boolean; state: 'running' | 'stopped' | 'failed' | 'terminated' | 'timed_out' | 'canceled'; url: string };
+
+/**
+ * The stream's state: a running stream answers its `status` query; a stream that is not running (no worker needs
+ * to be up) is described from Temporal: a stopped one with the checkpoint its run returned, otherwise with the
+ * last micro-batch and totals from its memo.
+ */
+export async function streamStatus(cfg: AppConfig): Promise<StreamStatusReport> {
   const id = cfg.stream.workflowId;
+  const url = workflowUrl(cfg.temporal, id);
   return withClient(cfg, async (client) => {
-    const s = await client.workflow.getHandle(id).query<StreamState & { watermarkMs: number; running: boolean }>('status');
-    return { ...s, url: workflowUrl(cfg.temporal, id) };
+    const handle = client.workflow.getHandle(id);
+    const d = await handle.describe();
+    if (d.status.name === 'RUNNING') {
+      const s = await handle.query<StreamState & { watermarkMs: number; running: boolean }>('status');
+      return { ...s, state: 'running' as const, url };
+    }
+    if (d.status.name === 'COMPLETED') {
+      const s = (await handle.result()) as StreamState;
+      return { ...s, watermarkMs: streamWatermark(s, d.closeTime?.getTime() ?? Date.now()), running: false, state: 'stopped' as const, url };
+    }
+    const memo = (d.memo ?? {}) as Partial<StreamState>;
+    const state = d.status.name.toLowerCase() as StreamStatusReport['state'];
+    return { lastBatch: memo.lastBatch, totals: memo.totals, running: false, state, url };
   });
 }
 

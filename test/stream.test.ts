@@ -14,7 +14,8 @@ import { connectTemporal } from '../lib/temporal.js';
 import type { StreamState } from '../common/stream.js';
 import type { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
-import { uniqueName } from './helpers.js';
+import { streamStatus } from '../cli/stream.js';
+import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 
@@ -147,5 +148,14 @@ describe('speed layer: streaming workflow', () => {
     expect((await status()).paused).toBe(false);
     const d = await handle.describe();
     expect(d.searchAttributes.Pipeline).toEqual(['stream']);
+  });
+
+  it('stream status of a stopped stream says stopped with its checkpoint, with no worker running', async () => {
+    await handle.executeUpdate('stop');
+    const final = await handle.result();
+    await workers.stop(); // nobody could answer a query now
+    const s = await streamStatus(testConfig({ ...env, STREAM_WORKFLOW_ID: handle.workflowId }));
+    expect(s).toMatchObject({ running: false, state: 'stopped', offsets: final.offsets, totals: { events: 1500 } });
+    expect(Object.values(s.offsets!).reduce((a, b) => a + b, 0)).toBe(1060 + BAD.length + 500 + 25);
   });
 });
