@@ -8,6 +8,7 @@ import { batchBackfill, batchRun, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
 import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
 import { kibanaExport } from './kibana.js';
+import { describeServiceError } from '../lib/service-errors.js';
 import { applySchedules, listSchedules } from './schedule.js';
 import { streamCommand, streamRewind, streamStart, streamStatus, streamTotals } from './stream.js';
 import { serveCommand } from './serve.js';
@@ -17,6 +18,10 @@ import { runWorkerCommand } from './worker.js';
 export const program = new Command('viewership')
   .description('Lambda-architecture viewership analytics orchestrated by Temporal')
   .showHelpAfterError()
+  .option('--verbose', 'also print client libraries\' own log lines (they go to .services/logs/clients.log otherwise)')
+  .hook('preAction', (cmd) => {
+    if (cmd.opts().verbose) process.env.VIEWERSHIP_VERBOSE = '1';
+  })
   .exitOverride();
 
 program
@@ -254,6 +259,17 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof PipelineError) {
       console.error(`viewership: ${err.message}`);
       process.exit(err.type === 'ConfigError' ? 2 : 1);
+    }
+    const unreachable = (() => {
+      try {
+        return describeServiceError(err, loadConfig());
+      } catch {
+        return undefined;
+      }
+    })();
+    if (unreachable && process.env.VIEWERSHIP_VERBOSE !== '1') {
+      console.error(`viewership: ${unreachable}`);
+      process.exit(1);
     }
     console.error(err);
     process.exit(1);

@@ -2,12 +2,13 @@
  * Builds the long-lived clients of every external system once per process (Kafka, search engine,
  * profiles store), so worker activities and the CLI share connections and close them together.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import { createPostgresCheckpointStore } from '../adapters/checkpoints/postgres.js';
 import type { CheckpointStore } from '../adapters/checkpoints/types.js';
 import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/index.js';
 import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
-import type { AppConfig } from './config.js';
+import { SERVICES_HOME, type AppConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 /** The process's clients; `close()` releases them all. */
@@ -22,12 +23,30 @@ export interface Clients {
   close(): Promise<void>;
 }
 
-/** Kafka client for the configured brokers, quiet unless something is wrong. */
+/**
+ * Where kafkajs writes its own log lines (errors only): `VIEWERSHIP_CLIENT_LOG`, default
+ * `.services/logs/clients.log`; with `--verbose` (VIEWERSHIP_VERBOSE=1) to stderr as well. Commands report a
+ * failure in one line of their own; the client's retry-by-retry JSON lines are kept out of their output.
+ */
+const clientLog: logCreator = () => ({ namespace, log }) => {
+  const line = JSON.stringify({ at: new Date().toISOString(), client: 'kafkajs', namespace, ...log });
+  if (process.env.VIEWERSHIP_VERBOSE === '1') console.error(line);
+  try {
+    const file = process.env.VIEWERSHIP_CLIENT_LOG ?? `${SERVICES_HOME}/logs/clients.log`;
+    mkdirSync(file.slice(0, file.lastIndexOf('/')) || '.', { recursive: true });
+    appendFileSync(file, `${line}\n`);
+  } catch {
+    // A log line that cannot be written must not fail the operation it describes.
+  }
+};
+
+/** Kafka client for the configured brokers; its error log goes to a file (see `clientLog`). */
 export function createKafka(cfg: AppConfig['kafka'], suffix = ''): Kafka {
   return new Kafka({
     clientId: `${cfg.clientId}${suffix}`,
     brokers: cfg.brokers,
     logLevel: logLevel.ERROR,
+    logCreator: clientLog,
     connectionTimeout: 3000,
     retry: { retries: 5, initialRetryTime: 200 },
   });
