@@ -2,6 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import { streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
+import { CheckpointMissingError } from '../adapters/checkpoints/types.js';
 import { createCheckpointStore } from '../lib/clients.js';
 import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
@@ -44,6 +45,7 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
     } else if (prev?.status.name === 'COMPLETED') {
       state = (await last.result()) as StreamState;
       state = { ...state, settings: { ...state.settings, ...settings }, paused: false };
+      await checkResumable(cfg, id, state.offsets);
     } else if (prev && prev.status.name !== 'RUNNING') {
       throw new BadInputError(`the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`);
     }
@@ -55,6 +57,24 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
     }
     return workflowUrl(cfg.temporal, id);
   });
+}
+
+/**
+ * A stopped stream resumes only if its partitions' state can be restored at the offsets it stopped at (a run of
+ * an earlier version kept no checkpoints, or they were pruned): otherwise a clear error asks for --from-scratch.
+ */
+async function checkResumable(cfg: AppConfig, id: string, offsets: Record<number, number>): Promise<void> {
+  const store = createCheckpointStore(cfg);
+  try {
+    for (const [p, offset] of Object.entries(offsets)) {
+      if (offset > 0) await store.chain(id, Number(p), offset);
+    }
+  } catch (err) {
+    if (!(err instanceof CheckpointMissingError)) throw err;
+    throw new BadInputError(`the last stream run cannot be resumed: ${err.message}; start with --from-scratch to re-read the topic into a cleared speed view`);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Send one command (an Update): pause, resume, stop, or setInterval with its argument. */

@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
-import { createKafka } from '../lib/clients.js';
+import { createCheckpointStore, createKafka } from '../lib/clients.js';
 import { generateProfile } from '../lib/generate/profiles.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import type { StreamState } from '../common/stream.js';
 import type { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
-import { streamStatus } from '../cli/stream.js';
+import { streamStart, streamStatus } from '../cli/stream.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
@@ -157,5 +157,24 @@ describe('speed layer: streaming workflow', () => {
     const s = await streamStatus(testConfig({ ...env, STREAM_WORKFLOW_ID: handle.workflowId }));
     expect(s).toMatchObject({ running: false, state: 'stopped', offsets: final.offsets, totals: { events: 1500 } });
     expect(Object.values(s.offsets!).reduce((a, b) => a + b, 0)).toBe(1060 + BAD.length + 500 + 25);
+  });
+
+  it('stream start resumes a stopped stream from its checkpoint, and refuses when its state checkpoints are gone', async () => {
+    const c = testConfig({ ...env, STREAM_WORKFLOW_ID: handle.workflowId });
+    const before = await streamStatus(c);
+    const again = await startWorkers(cfg, ['stream']);
+    try {
+      await streamStart(c, {});
+      const resumed = client.workflow.getHandle<typeof streamViewership>(handle.workflowId);
+      const s = await resumed.query<StreamState>('status');
+      expect({ offsets: s.offsets, events: s.totals.events }).toEqual({ offsets: before.offsets, events: 1500 });
+      await resumed.executeUpdate('stop');
+      await resumed.result();
+    } finally {
+      await again.stop();
+    }
+    const store = createCheckpointStore(c);
+    await store.clear(handle.workflowId).finally(() => store.close());
+    await expect(streamStart(c, {})).rejects.toThrow(/cannot be resumed: no checkpoint .* --from-scratch/);
   });
 });
