@@ -7,20 +7,20 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Kafka, Producer } from 'kafkajs';
-import type { CheckpointStore, CheckpointWrite } from '../adapters/checkpoints/types.js';
+import type { CheckpointStore } from '../adapters/checkpoints/types.js';
 import type { SearchSink } from '../adapters/search/types.js';
 import { inPartitionGroup, type PartitionGroup } from '../common/stream.js';
 import type { GroupSummary } from '../common/stream-merge.js';
-import { toTemporalFailure } from '../lib/errors.js';
+import { CheckpointError, toTemporalFailure } from '../lib/errors.js';
 import { failpoint } from '../lib/failpoints.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
 import { SPEED_TEMPLATE, speedIndices } from '../lib/search-templates.js';
 import { OffsetReader, type Offsets } from '../lib/stream/kafka-reader.js';
-import { foldBatch, newFoldResult, type FoldResult } from '../lib/stream/state/fold.js';
-import { StateRegistry, type Held } from '../lib/stream/state/registry.js';
+import { createStateClient } from '../lib/stream/state/client.js';
+import type { BatchOutput } from '../lib/stream/state/host.js';
+import { checkpointChain } from '../lib/stream/state/restore.js';
 import { publishAggregates, publishDeadLetters } from '../lib/stream/state/sink-kafka.js';
-import { batchDocuments, discardAfter, writeDocuments } from '../lib/stream/state/sink-search.js';
-import { markAllDirty } from '../lib/stream/state/dirty.js';
+import { discardAfter, writeDocuments } from '../lib/stream/state/sink-search.js';
 import { rewindPartitions, type PartitionRewind } from '../lib/stream/rewind.js';
 
 /** Dependencies of the stream activities. */
@@ -38,6 +38,8 @@ export interface StreamActivityDeps {
   snapshotEvery: number;
   /** Checkpoint records older than this are pruned (bounds how far back a rewind restores state). */
   checkpointRetentionMs: number;
+  /** Worker threads holding the partitions' state and folding their events (0: in the activity's thread). */
+  stateThreads: number;
   /** Registers the reader's and producer's shutdown with the process's clients. */
   onClose?: (close: () => Promise<void>) => void;
 }
@@ -60,7 +62,7 @@ export type MicroBatchSummary = GroupSummary;
 /** Create the stream activities (one reader, producer and state registry per worker process). */
 export function createStreamActivities(deps: StreamActivityDeps) {
   const reader = new OffsetReader(deps.kafka);
-  const registry = new StateRegistry(deps.checkpoints);
+  const state = createStateClient({ threads: deps.stateThreads, cache: deps.cache });
   let producer: Promise<Producer> | undefined;
   const getProducer = () =>
     (producer ??= (async () => {
@@ -72,6 +74,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       throw err;
     }));
   deps.onClose?.(async () => {
+    await state.close().catch(() => undefined);
     await reader.close().catch(() => undefined);
     const p = await producer?.catch(() => undefined);
     await p?.disconnect().catch(() => undefined);
@@ -92,54 +95,50 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       const ctx = Context.current();
       const streamId = ctx.info.workflowExecution?.workflowId ?? 'unknown-stream';
       const beat = setInterval(() => ctx.heartbeat(), 1000);
-      const held = new Map<number, Held>();
+      const open: number[] = [];
       try {
         await ensureTemplate();
         const ends = await reader.endOffsets(deps.topics.events);
         const partitions = Object.keys(ends).map(Number).filter((p) => inPartitionGroup(p, input.group));
-        const folds = new Map<number, FoldResult>();
         const restored: number[] = [];
         for (const p of partitions) {
           const start = input.start[p] ?? 0;
-          const h = await registry.acquire(streamId, p, start, input.windowMs);
-          held.set(p, h);
-          const fold = newFoldResult();
-          if (h.restored) {
-            // Whatever batches from `start` on wrote (a failed attempt — also one from offset 0 —, a rewound
-            // stretch) goes; the restored state's open cells are written again with their values at `start`.
+          if (!(await state.has(streamId, p, start, input.windowMs))) {
+            // Not held here at `start` (another worker ran it, an attempt failed, a rewind): rebuild it from the
+            // checkpoints, and remove whatever batches from `start` on wrote (a failed attempt — also one from
+            // offset 0 —, a rewound stretch); the restored open cells are all written again by this batch.
+            await state.restore(streamId, p, start, input.windowMs, await checkpointChain(deps.checkpoints(), streamId, p, start)).catch((err: Error) => {
+              // Records that pass their checksum but do not fit together: as unusable as a corrupt one.
+              if (err.name !== 'CorruptCheckpointError') throw err;
+              throw new CheckpointError(`checkpoint of stream ${streamId} partition ${p} cannot be applied: ${err.message}`, { stream: streamId, partition: p, offset: String(start) });
+            });
             await discardAfter(deps.search, deps.indexPrefix, p, start);
-            markAllDirty(h.state, fold);
             if (start > 0) restored.push(p);
           }
-          folds.set(p, fold);
+          await state.begin({ streamId, partition: p, start, windowMs: input.windowMs, watermarkMs: input.watermarkMs, maxFutureMs: input.maxFutureMs });
+          open.push(p);
         }
-        const lookup = (_id: string, hi: number, lo: number) => deps.cache.getByHash(hi, lo);
         const tRead = Date.now();
         const read = await reader.read({
           topic: deps.topics.events,
           start: input.start,
           maxMessages: input.maxMessages,
-          include: (p) => held.has(p),
-          // Folded chunk by chunk as fetched: memory does not grow with the batch size.
-          onMessages: (p, msgs) => void foldBatch(held.get(p)!.state, msgs, { batchStart: input.start[p] ?? 0, watermarkMs: input.watermarkMs, maxFutureMs: input.maxFutureMs, lookup }, folds.get(p)),
+          include: (p) => open.includes(p),
+          // Folded chunk by chunk as fetched (on a state thread when configured): memory does not grow with the batch.
+          onMessages: (_p, msgs) => state.fold(streamId, msgs),
         });
-        const records: CheckpointWrite[] = [];
-        for (const [p, h] of held) {
-          const start = input.start[p] ?? 0;
-          h.state.advanceWatermark(input.watermarkMs);
-          h.state.offset = read.next[p] ?? start;
-          records.push(...registry.records(streamId, h, start, folds.get(p)!, deps.snapshotEvery));
-        }
+        const outs = await Promise.all(open.map((p) => state.finish(streamId, p, read.next[p] ?? input.start[p] ?? 0, deps.snapshotEvery, deps.indexPrefix)));
         const tIndex = Date.now();
-        const producer = await getProducer();
         let documents = 0;
-        for (const [p, fold] of folds) documents += await writeDocuments(deps.search, batchDocuments(deps.indexPrefix, held.get(p)!.state, input.start[p] ?? 0, fold));
+        for (const o of outs) documents += await writeDocuments(deps.search, new Map(o.documents));
         const tPublish = Date.now();
-        for (const [p, fold] of folds) {
-          await publishDeadLetters(producer, deps.topics, fold);
-          await publishAggregates(producer, deps.topics.aggregates, held.get(p)!.state, fold);
+        const producer = await getProducer();
+        for (const o of outs) {
+          await publishDeadLetters(producer, deps.topics, o.deadLetters);
+          await publishAggregates(producer, deps.topics.aggregates, o.aggregates);
         }
         const tc = Date.now();
+        const records = outs.flatMap((o) => o.records);
         const written = deps.checkpoints().write(streamId, records);
         // Test-only: SIGKILL this worker while the checkpoint write is in flight (see test/stream-state-faults.test.ts).
         if (failpoint('checkpoint-write')) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
@@ -147,11 +146,10 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         for (const r of records) if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
         const checkpoint = { bytes: records.reduce((n, r) => n + r.payload.length, 0), ms: Date.now() - tc };
         const stagesMs = { restore: tRead - t0, readFold: tIndex - tRead, index: tPublish - tIndex, publish: tc - tPublish, checkpoint: checkpoint.ms };
-        const all = [...folds.values()];
-        const sum = (f: (o: FoldResult) => number) => all.reduce((n, o) => n + f(o), 0);
+        const sum = (f: (o: BatchOutput) => number) => outs.reduce((n, o) => n + f(o), 0);
         return {
           next: read.next,
-          maxEventTimeMs: Object.fromEntries([...folds].filter(([, o]) => o.maxEventTimeMs !== undefined).map(([p, o]) => [p, o.maxEventTimeMs!])),
+          maxEventTimeMs: Object.fromEntries(open.flatMap((p, i) => (outs[i]!.maxEventTimeMs === undefined ? [] : [[p, outs[i]!.maxEventTimeMs!]]))),
           read: read.count,
           accepted: sum((o) => o.accepted),
           deadLettered: sum((o) => o.deadLettered),
@@ -168,7 +166,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         };
       } catch (err) {
         // The held state may be half-applied: the retry restores it from the checkpoints.
-        registry.drop(streamId, held.keys());
+        await state.drop(streamId, open).catch(() => undefined);
         throw toTemporalFailure(err);
       } finally {
         clearInterval(beat);

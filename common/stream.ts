@@ -33,7 +33,7 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   windowMs: 60_000,
   allowedLatenessMs: 30_000,
   idleTimeoutMs: 60_000,
-  maxMessagesPerBatch: 150_000,
+  maxMessagesPerBatch: 300_000,
   partitionGroups: 3,
   maxFutureMs: 300_000,
 };

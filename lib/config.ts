@@ -56,6 +56,7 @@ const base = z.object({
   BATCH_SCHEDULE_TIMEZONE: z.string().default('UTC').describe('IANA time zone of the daily batch Schedule'),
   BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
   STREAM_WORKFLOW_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _ . - only').default('stream-viewership').describe('Workflow id of the speed-layer stream (also the key of its state checkpoints); another id runs a second stream beside the first'),
+  STREAM_STATE_THREADS: z.coerce.number().int().min(0).max(16).default(1).describe('Worker threads per stream worker process that hold the partitions\' state and parse + fold their events (0: in the main thread); the main thread keeps Kafka reads, Temporal and the sinks'),
   STREAM_CHECKPOINT_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(20).describe('A stream partition writes a full snapshot of its state every this many micro-batches (a delta per batch in between); bounds restore time'),
   STREAM_CHECKPOINT_RETENTION_MINUTES: z.coerce.number().min(1).default(60).describe('Stream state checkpoints older than this are pruned: a rewind further back recomputes from the start of the topic'),
   PROFILE_CACHE_FULL_RELOAD_MINUTES: z.coerce.number().min(0).default(15).describe('Stream workers reload the whole profile cache this often (catches deletes); refreshes in between read only changes'),
@@ -81,6 +82,8 @@ export interface AppConfig {
   stream: {
     profileFullReloadMs: number;
     workflowId: string;
+    /** Worker threads holding the stream state (0: in the activity's thread). */
+    stateThreads: number;
     /** Checkpoints of the stream state: PostgreSQL (the PROFILES_PG_* database), snapshot cadence, retention. */
     checkpoints: { postgres: { host: string; port: number; database: string; user: string; password?: string }; snapshotEvery: number; retentionMs: number };
   };
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
     stream: {
       profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000,
       workflowId: c.STREAM_WORKFLOW_ID,
+      stateThreads: c.STREAM_STATE_THREADS,
       checkpoints: {
         // The password is checked when the checkpoint store is created (commands that never touch it do not need it).
         postgres: { host: c.PROFILES_PG_HOST, port: c.PROFILES_PG_PORT, database: c.PROFILES_PG_DATABASE, user: c.PROFILES_PG_USER, password: c.PROFILES_PG_PASSWORD },

@@ -23,6 +23,21 @@ const PAGE = 20_000;
  */
 export const OVERLAP_MS = 5_000;
 
+/** A copy of the cache's contents (see `ProfileCache.snapshot` and `profileLookup`). */
+export interface ProfileSnapshot {
+  table: Uint32Array;
+  values: CachedProfile[];
+}
+
+/** A look-up by customer-id hash over a snapshot (used inside a stream state thread). */
+export function profileLookup(s: ProfileSnapshot): (hi: number, lo: number) => CachedProfile | undefined {
+  const map = HashMap64.fromTable(s.table);
+  return (hi, lo) => {
+    const v = map.get(hi, lo);
+    return v < 0 ? undefined : s.values[v];
+  };
+}
+
 /** The cache; one instance per worker process. */
 export class ProfileCache {
   private entries = new HashMap64();
@@ -41,6 +56,18 @@ export class ProfileCache {
   getByHash(hi: number, lo: number): CachedProfile | undefined {
     const v = this.entries.get(hi, lo);
     return v < 0 ? undefined : this.values[v];
+  }
+
+  private readonly listeners: (() => void)[] = [];
+
+  /** Call `listener` after every refresh (stream state threads take a copy of the cache then). */
+  onRefresh(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A copy of the cache to hand to another thread: the key table and the interned (country, plan) values. */
+  snapshot(): ProfileSnapshot {
+    return { table: this.entries.toTable(), values: [...this.values] };
   }
 
   /** Number of cached profiles. */
@@ -88,9 +115,11 @@ export class ProfileCache {
       this.entries = target;
       this.lastFullReloadMs = nowMs;
       this.watermark = newest;
+      for (const l of this.listeners) l();
       return { mode: 'full', changed, removed: gone };
     }
     this.watermark = newest;
+    for (const l of this.listeners) l();
     return { mode: 'incremental', changed, removed: 0 };
   }
 }

@@ -13,7 +13,7 @@ import type { ReadMessage } from '../lib/stream/kafka-reader.js';
 import { encodeDelta, encodeSnapshot } from '../lib/stream/state/codec.js';
 import { foldBatch } from '../lib/stream/state/fold.js';
 import { PartitionState } from '../lib/stream/state/partition-state.js';
-import { restoreState } from '../lib/stream/state/registry.js';
+import { restoreState } from '../lib/stream/state/restore.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 const cfg = testConfig();

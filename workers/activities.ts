@@ -14,7 +14,8 @@ import type { AppConfig } from '../lib/config.js';
 export function streamActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
   return createStreamActivities({
     kafka: clients.kafka, search: clients.search, cache: profileCache, checkpoints: () => clients.checkpoints, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity,
-    snapshotEvery: cfg.stream.checkpoints.snapshotEvery, checkpointRetentionMs: cfg.stream.checkpoints.retentionMs, onClose: clients.onClose,
+    snapshotEvery: cfg.stream.checkpoints.snapshotEvery, checkpointRetentionMs: cfg.stream.checkpoints.retentionMs, stateThreads: cfg.stream.stateThreads,
+    onClose: clients.onClose,
   });
 }
 

@@ -63,6 +63,20 @@ export class HashMap64 {
     }
   }
 
+  /** A copy of the table (to hand the map to another thread; {@link HashMap64.fromTable} rebuilds it). */
+  toTable(): Uint32Array {
+    return this.table.slice();
+  }
+
+  /** A map over a table made by {@link HashMap64.toTable} (taken over, not copied). */
+  static fromTable(table: Uint32Array): HashMap64 {
+    const m = new HashMap64();
+    m.table = table;
+    m.mask = table.length / 3 - 1;
+    for (let i = 2; i < table.length; i += 3) if (table[i] !== 0) m.count++;
+    return m;
+  }
+
   /** Call `cb` for every key and value (table order). */
   forEach(cb: (hi: number, lo: number, value: number) => void): void {
     const t = this.table;

@@ -10,7 +10,7 @@ import type { Admin } from 'kafkajs';
 import type { CheckpointStore } from '../../adapters/checkpoints/types.js';
 import type { SearchSink } from '../../adapters/search/types.js';
 import type { Offsets } from './kafka-reader.js';
-import { restoreState } from './state/registry.js';
+import { restoreState } from './state/restore.js';
 import { discardAfter } from './state/sink-search.js';
 
 /** Per partition: the first offset whose Kafka record timestamp is ≥ `toMs` (the end offset when none is). */

@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { createSearchSink } from '../../adapters/search/index.js';
 import { createCheckpointStore, createKafka } from '../../lib/clients.js';
-import { restoreState } from '../../lib/stream/state/registry.js';
+import { restoreState } from '../../lib/stream/state/restore.js';
 import { connectTemporal } from '../../lib/temporal.js';
 import { createEnv, isInterrupted, isolatedEnv, log, onCleanup, sleep, spawnWorker, type BenchStreamEnv } from './stream-env.js';
 import { bareConsumer, preload, produceSteady } from './stream-kafka.js';

@@ -151,3 +151,8 @@ export function applyRecord(state: PartitionState | undefined, record: Uint8Arra
   }
   return s;
 }
+
+/** The state a chain applies to: none when it begins with a snapshot, else the empty state at offset 0. */
+export function startState(chain: Uint8Array[], partition: number, windowMs: number): PartitionState | undefined {
+  return chain.length && decodeHeader(chain[0]!).header.kind === 'snapshot' ? undefined : new PartitionState(partition, windowMs, 0);
+}
