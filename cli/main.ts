@@ -9,6 +9,8 @@ import { doctor } from './doctor.js';
 import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
 import { kibanaExport } from './kibana.js';
 import { describeServiceError } from '../lib/service-errors.js';
+import { setupEnvironment } from '../lib/setup.js';
+import { connectTemporal } from '../lib/temporal.js';
 import { applySchedules, listSchedules } from './schedule.js';
 import { streamCommand, streamRewind, streamStart, streamStatus, streamTotals } from './stream.js';
 import { serveCommand } from './serve.js';
@@ -30,6 +32,22 @@ program
   .option('--queue <role...>', 'task queue role(s) to serve: batch, stream', ['batch', 'stream'])
   .addHelpText('after', '\nExample:\n  viewership worker --queue stream')
   .action((opts: { queue: string[] }) => runWorkerCommand(loadConfig(), opts.queue));
+
+program
+  .command('setup')
+  .description('Prepare the configured environment, idempotently: Temporal namespace + search attributes, Kafka topics, index templates, PostgreSQL schema')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  TEMPORAL_NAMESPACE=analytics viewership setup')
+  .action(async (opts: { json?: boolean }) => {
+    const cfg = loadConfig();
+    const client = await connectTemporal(cfg.temporal);
+    try {
+      const steps = await setupEnvironment(cfg, client.connection);
+      console.log(opts.json ? JSON.stringify(steps) : steps.map((s) => `${s.result.padEnd(8)} ${s.what}`).join('\n'));
+    } finally {
+      await client.connection.close();
+    }
+  });
 
 program
   .command('doctor')

@@ -4,6 +4,7 @@ import { createSearchSink } from '../adapters/search/index.js';
 import { streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 import { CheckpointMissingError } from '../adapters/checkpoints/types.js';
 import { createCheckpointStore } from '../lib/clients.js';
+import { missingInNamespace, missingMessage } from '../lib/setup.js';
 import type { RewindResult } from '../common/stream-merge.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
@@ -33,6 +34,9 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
 export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>, fromScratch = false): Promise<string> {
   const id = cfg.stream.workflowId;
   return withClient(cfg, async (client) => {
+    // A namespace without the workflows' search attributes would take the start and fail every task after it.
+    const missing = await missingInNamespace(client.connection, cfg.temporal.namespace);
+    if (missing.length) throw new BadInputError(missingMessage(cfg.temporal.namespace, missing));
     let state: StreamState | undefined;
     const last = client.workflow.getHandle(id);
     const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createClients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
-import { ServiceUnavailableError } from '../lib/errors.js';
+import { ConfigError, ServiceUnavailableError } from '../lib/errors.js';
+import { missingInNamespace, missingMessage } from '../lib/setup.js';
 import { loadStatusReference } from '../lib/status-reference.js';
 import { hostname } from 'node:os';
 import { createProfileCacheActivities } from '../activities/profile-cache.js';
@@ -58,6 +59,15 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
     connection = await NativeConnection.connect({ address: cfg.temporal.address });
   } catch (err) {
     throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.temporal.address} (try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
+  }
+  // The workflows set the project's search attributes: without them in this namespace their tasks would fail forever.
+  const missing = await missingInNamespace(connection, cfg.temporal.namespace).catch(async (err) => {
+    await connection.close();
+    throw err;
+  });
+  if (missing.length) {
+    await connection.close();
+    throw new ConfigError(missingMessage(cfg.temporal.namespace, missing), { variable: 'TEMPORAL_NAMESPACE' });
   }
   const clients = createClients(cfg);
   try {
