@@ -59,7 +59,7 @@ export interface MicroBatchInput {
 /** What a micro-batch returns (small: offsets, counts, timings; see `GroupSummary`). */
 export type MicroBatchSummary = GroupSummary;
 
-/** Create the stream activities (one reader, producer and state registry per worker process). */
+/** Create the stream activities (one reader, producer and state client per worker process). */
 export function createStreamActivities(deps: StreamActivityDeps) {
   const reader = new OffsetReader(deps.kafka);
   const state = createStateClient({ threads: deps.stateThreads, cache: deps.cache });
