@@ -5,15 +5,11 @@
  * 1,000,000 keys take 24 MiB and no JS object per key. No deletes: rebuild to drop keys. Pure: no I/O.
  */
 
+import { slotHash } from './hash-set64.js';
+
 const MIN_CAPACITY = 16;
 
-function slot(hi: number, lo: number, mask: number): number {
-  let h = Math.imul(lo, 0xcc9e2d51) ^ hi;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return (h ^ (h >>> 16)) & mask;
-}
+const slot = (hi: number, lo: number, mask: number): number => slotHash(hi, lo) & mask;
 
 /** 64-bit key → uint32 value (values up to 2^32 − 2). */
 export class HashMap64 {

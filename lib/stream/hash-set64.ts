@@ -15,7 +15,7 @@ const KEY_BYTES = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Slot hash of a key: an fmix32-style avalanche of both halves, so structured keys (e.g. lo = 0) still spread. */
-function slotHash(hi: number, lo: number): number {
+export function slotHash(hi: number, lo: number): number {
   let h = Math.imul(lo, 0xcc9e2d51) ^ hi;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
