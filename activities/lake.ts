@@ -1,15 +1,23 @@
 /**
  * Activities on the data lake, computed with DuckDB: write the date's Hive-partitioned Parquet from the
- * validated rows, and compute the daily aggregates joined with the profile snapshot and status reference.
+ * validated rows, compute the daily aggregates joined with the profile snapshot and status reference, and
+ * register (or withdraw) the date's `weblogs` partitions in the lake catalog.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
+import type { LakeCatalog, PartitionRegistration } from '../adapters/catalog/types.js';
+import { parsePartitionPath } from '../common/lake.js';
 import type { AggregateSummary, ValidationReport } from '../common/batch.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
 import { computeAggregates, loadProfileSnapshot, loadStatusTable } from '../lib/batch/aggregate.js';
+import { computeEventAggregates } from '../lib/batch/aggregate-events.js';
 import { withDuckDb, type DuckDbSettings } from '../lib/batch/duckdb.js';
 import { writePartition } from '../lib/batch/partition.js';
+import { requireDate } from '../lib/batch/input-checks.js';
 import { batchPaths, lakePartition } from '../lib/batch/paths.js';
-import { toTemporalFailure } from '../lib/errors.js';
+import { BadInputError, toTemporalFailure } from '../lib/errors.js';
+import { describeParquetFiles } from '../lib/lake/files.js';
 import { writeFileAtomic } from '../lib/fsutil.js';
 import { loadStatusReference } from '../lib/status-reference.js';
 
@@ -21,6 +29,14 @@ export interface LakeActivityDeps {
   profiles: ProfilesStore;
   statusReferencePath: string;
   duckdb: Omit<DuckDbSettings, 'tempDir'>;
+  /** The lake catalog (created on first use: workers that never register need no catalog database). */
+  catalog: () => LakeCatalog;
+}
+
+/** `workflowId/runId` of the activity's workflow: the producer recorded with a registration. */
+function producer(): string {
+  const { workflowExecution: w, activityId } = Context.current().info;
+  return w ? `${w.workflowId}/${w.runId}` : `activity/${activityId}`;
 }
 
 /** Create the lake activities. */
@@ -30,6 +46,7 @@ export function createLakeActivities(deps: LakeActivityDeps) {
     /** Replace the date's lake partition with Parquet of the validated rows; returns files and rows written. */
     async writeLakePartition(input: { date: string }): Promise<{ files: number; rows: number; partition: string }> {
       try {
+        requireDate('writeLakePartition', input?.date);
         const p = batchPaths(deps, input.date);
         const partition = lakePartition(deps.lakeDir, input.date);
         Context.current().heartbeat({ step: 'partition' });
@@ -43,6 +60,7 @@ export function createLakeActivities(deps: LakeActivityDeps) {
     /** Compute the batch view's documents for the date into the run's aggregates file; returns a summary. */
     async computeDailyAggregates(input: { date: string; fingerprint: string; report: ValidationReport; landedFiles: number }): Promise<AggregateSummary> {
       try {
+        requireDate('computeDailyAggregates', input?.date);
         // Read (and validate) the reference first: a broken file fails the step before any heavy work.
         const ref = loadStatusReference(deps.statusReferencePath);
         const p = batchPaths(deps, input.date);
@@ -56,6 +74,73 @@ export function createLakeActivities(deps: LakeActivityDeps) {
         writeFileAtomic(p.aggregates, JSON.stringify(docs));
         const total = docs.find((d) => d.doc.kind === 'total');
         return { aggregatesPath: p.aggregates, documents: docs.length, requests: Number(total?.doc.requests ?? 0) };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
+    /**
+     * Withdraw the date's `weblogs` partitions from the catalog (before the partition step rewrites their
+     * files): readers never see files whose content differs from what the catalog registered. Returns how many.
+     */
+    async withdrawLakePartitions(input: { date: string }): Promise<{ withdrawn: number }> {
+      try {
+        const registered = await deps.catalog().list({ table: 'weblogs', fromDate: input.date, toDate: input.date });
+        // One transaction: an empty registration that replaces the date.
+        await deps.catalog().register('weblogs', [], producer(), { date: input.date });
+        return { withdrawn: registered.length };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
+    /**
+     * Register the date's `weblogs` hour partitions (files, rows, bytes, content hashes) in one transaction that
+     * replaces whatever the catalog had for the date. `expectedRows` (what the partition step wrote) is checked
+     * against the files' Parquet footers, so a partition that changed underneath is never registered.
+     */
+    async registerLakePartitions(input: { date: string; expectedRows?: number }): Promise<{ partitions: number; files: number; rows: number }> {
+      try {
+        const tableDir = `${deps.lakeDir}/weblogs`;
+        const dateDir = lakePartition(deps.lakeDir, input.date);
+        const hours = existsSync(dateDir) ? readdirSync(dateDir).filter((h) => parsePartitionPath(`date=${input.date}/${h}`)).sort() : [];
+        Context.current().heartbeat({ step: 'register' });
+        const parts: PartitionRegistration[] = await withDuckDb(settings(), async (db) => {
+          const out: PartitionRegistration[] = [];
+          for (const hour of hours) {
+            const files = readdirSync(`${dateDir}/${hour}`).filter((f) => f.endsWith('.parquet')).map((f) => `${dateDir}/${hour}/${f}`);
+            if (files.length === 0) continue;
+            out.push({ values: parsePartitionPath(`date=${input.date}/${hour}`)!, files: await describeParquetFiles(db, tableDir, files) });
+          }
+          return out;
+        });
+        const rows = parts.reduce((n, p) => n + p.files.reduce((m, f) => m + f.rows, 0), 0);
+        if (input.expectedRows !== undefined && rows !== input.expectedRows) {
+          throw new BadInputError(`${dateDir}: ${rows} rows in the Parquet files, but the partition step wrote ${input.expectedRows}; not registering`, { file: dateDir });
+        }
+        await deps.catalog().register('weblogs', parts, producer(), { date: input.date });
+        return { partitions: parts.length, files: parts.reduce((n, p) => n + p.files.length, 0), rows };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
+    /**
+     * Compute the date's batch-view documents from its `web_events` hours registered in the catalog (only
+     * those: an hour still open or being compacted is not read) into the run's aggregates file.
+     */
+    async computeEventAggregates(input: { date: string }): Promise<{ aggregatesPath: string; hours: string[]; files: number; events: number; documents: number }> {
+      try {
+        requireDate('computeEventAggregates', input?.date);
+        const parts = await deps.catalog().list({ table: 'web_events', fromDate: input.date, toDate: input.date });
+        const p = batchPaths(deps, input.date);
+        const files = parts.flatMap((x) => x.files.map((f) => `${deps.lakeDir}/web_events/${f.path}`));
+        const fingerprint = createHash('sha256').update(parts.map((x) => `${x.path}:${x.fingerprint}`).join('\n')).digest('hex');
+        Context.current().heartbeat({ step: 'aggregate-events' });
+        const docs = await withDuckDb(settings(), (db) => computeEventAggregates(db, { date: input.date, files, hours: parts.map((x) => x.values.hour), fingerprint }));
+        writeFileAtomic(p.aggregates, JSON.stringify(docs));
+        const total = docs.find((d) => d.doc.kind === 'total');
+        return { aggregatesPath: p.aggregates, hours: parts.map((x) => x.values.hour), files: files.length, events: Number(total?.doc.requests ?? 0), documents: docs.length };
       } catch (err) {
         throw toTemporalFailure(err);
       }

@@ -22,6 +22,10 @@ import { checkpointChain } from '../lib/stream/state/restore.js';
 import { publishAggregates, publishDeadLetters } from '../lib/stream/state/sink-kafka.js';
 import { discardAfter, writeDocuments } from '../lib/stream/state/sink-search.js';
 import { rewindPartitions, type PartitionRewind } from '../lib/stream/rewind.js';
+import { compactClosedHours, discardStaged, openDir, webEventsLayout } from '../lib/stream/lake/sink-lake.js';
+import { registerClosedHours } from '../lib/stream/lake/register.js';
+import type { LakeCatalog } from '../adapters/catalog/types.js';
+import type { DuckDbSettings } from '../lib/batch/duckdb.js';
 
 /** Dependencies of the stream activities. */
 export interface StreamActivityDeps {
@@ -40,6 +44,8 @@ export interface StreamActivityDeps {
   checkpointRetentionMs: number;
   /** Worker threads holding the partitions' state and folding their events (0: in the activity's thread). */
   stateThreads: number;
+  /** The stream → lake sink (`web_events`, see lib/stream/lake/sink-lake.ts); off when absent. */
+  lake?: { dir: string; duckdb: DuckDbSettings; catalog: () => LakeCatalog };
   /** Registers the reader's and producer's shutdown with the process's clients. */
   onClose?: (close: () => Promise<void>) => void;
 }
@@ -79,6 +85,7 @@ export function createStreamActivities(deps: StreamActivityDeps) {
     const p = await producer?.catch(() => undefined);
     await p?.disconnect().catch(() => undefined);
   });
+  const lake = deps.lake && { ...deps.lake, layout: webEventsLayout(deps.lake.dir) };
   let templateReady = false;
   const ensureTemplate = async () => {
     if (templateReady) return;
@@ -113,9 +120,13 @@ export function createStreamActivities(deps: StreamActivityDeps) {
               throw new CheckpointError(`checkpoint of stream ${streamId} partition ${p} cannot be applied: ${err.message}`, { stream: streamId, partition: p, offset: String(start) });
             });
             await discardAfter(deps.search, deps.indexPrefix, p, start);
+            if (lake) discardStaged(lake.layout, streamId, p, start);
             if (start > 0) restored.push(p);
           }
-          await state.begin({ streamId, partition: p, start, windowMs: input.windowMs, watermarkMs: input.watermarkMs, maxFutureMs: input.maxFutureMs });
+          await state.begin({
+            streamId, partition: p, start, windowMs: input.windowMs, watermarkMs: input.watermarkMs, maxFutureMs: input.maxFutureMs,
+            lakeOpenDir: lake && openDir(lake.layout, streamId, p),
+          });
           open.push(p);
         }
         const tRead = Date.now();
@@ -128,6 +139,8 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           onMessages: (_p, msgs) => state.fold(streamId, msgs),
         });
         const outs = await Promise.all(open.map((p) => state.finish(streamId, p, read.next[p] ?? input.start[p] ?? 0, deps.snapshotEvery, deps.indexPrefix)));
+        // Test-only: SIGKILL once the batch's lake rows are staged, before anything commits them.
+        if (failpoint('lake-staged')) process.kill(process.pid, 'SIGKILL');
         const tIndex = Date.now();
         let documents = 0;
         for (const o of outs) documents += await writeDocuments(deps.search, new Map(o.documents));
@@ -145,7 +158,10 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         await written;
         for (const r of records) if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
         const checkpoint = { bytes: records.reduce((n, r) => n + r.payload.length, 0), ms: Date.now() - tc };
-        const stagesMs = { restore: tRead - t0, readFold: tIndex - tRead, index: tPublish - tIndex, publish: tc - tPublish, checkpoint: checkpoint.ms };
+        const tLake = Date.now();
+        // Hours the watermark has passed hold committed rows only: fold them into one Parquet file each.
+        if (lake) for (const [i, p] of open.entries()) await compactClosedHours(lake.layout, streamId, p, outs[i]!.watermarkMs, lake.duckdb, () => ctx.heartbeat());
+        const stagesMs = { restore: tRead - t0, readFold: tIndex - tRead, index: tPublish - tIndex, publish: tc - tPublish, checkpoint: checkpoint.ms, lakeCompact: Date.now() - tLake };
         const sum = (f: (o: BatchOutput) => number) => outs.reduce((n, o) => n + f(o), 0);
         return {
           next: read.next,
@@ -170,6 +186,20 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         throw toTemporalFailure(err);
       } finally {
         clearInterval(beat);
+      }
+    },
+
+    /**
+     * Register in the lake catalog the `web_events` hours ending at or before `throughMs`, which every partition
+     * has compacted (the workflow asks after a round whose watermark passed them). Returns the hours registered.
+     */
+    async registerLakeHours(input: { throughMs: number }): Promise<string[]> {
+      if (!lake) return [];
+      try {
+        const info = Context.current().info;
+        return await registerClosedHours(lake.catalog(), lake.layout, input.throughMs, `${info.workflowExecution?.workflowId ?? 'unknown'}/${info.workflowExecution?.runId ?? 'unknown'}`, lake.duckdb);
+      } catch (err) {
+        throw toTemporalFailure(err);
       }
     },
 

@@ -10,6 +10,8 @@ import { batchIndex } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import type { BackfillItem } from '../workflows/batch.js';
 import { count, progress, whilePending } from './progress.js';
+import { compareDate, type DateComparison } from '../lib/batch/compare.js';
+import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from '../workflows/batch-events.js';
 
 function checkDate(flag: string, d: string): void {
   if (!isIsoDate(d)) throw new BadInputError(`${flag} must be a date YYYY-MM-DD (got "${d}")`);
@@ -53,6 +55,43 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
       throw new BadInputError(`batch run ${o.date} failed: ${String((err as Error).cause ?? err)}`);
     }
   });
+}
+
+/** Start `batchEventsDay` (the date recomputed from the lake's registered `web_events`); with `wait`, until it ends. */
+export async function batchRunEvents(cfg: AppConfig, o: { date: string; wait: boolean }): Promise<BatchEventsResult | undefined> {
+  checkDate('--date', o.date);
+  return withClient(cfg, async (client) => {
+    const workflowId = batchEventsWorkflowId(o.date);
+    let handle;
+    try {
+      handle = await client.workflow.start(batchEventsDay, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [{ date: o.date }] });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`a recomputation of ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`);
+      throw err;
+    }
+    console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
+    if (!o.wait) return undefined;
+    const p = progress(`[batch ${o.date} from events]`, 2000);
+    try {
+      const r = await whilePending(handle.result(), async () => p.update('aggregate → index'));
+      p.done(r.hours.length ? `completed: ${count(r.events)} events from ${r.hours.length} registered hours (${r.files} files), ${r.documents} index docs` : 'no web_events hour of the date is registered in the lake: batch view left as it was');
+      return r;
+    } catch (err) {
+      p.done('failed');
+      throw new BadInputError(`recomputation of ${o.date} from events failed: ${String((err as Error).cause ?? err)}`);
+    }
+  });
+}
+
+/** Compare the date's speed view with its batch view, per hour (`batch compare`). */
+export async function batchCompare(cfg: AppConfig, date: string): Promise<DateComparison> {
+  checkDate('--date', date);
+  const sink = createSearchSink(cfg.search);
+  try {
+    return await compareDate(sink, cfg.search.indexPrefix, date);
+  } finally {
+    await sink.close();
+  }
 }
 
 /** Run `batchBackfill` over a date range, waiting with progress unless `wait` is false. */

@@ -3,11 +3,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describeConfig, loadConfig } from '../lib/config.js';
-import { PipelineError } from '../lib/errors.js';
-import { batchBackfill, batchRun, batchStatus } from './batch.js';
+import { BadInputError, PipelineError } from '../lib/errors.js';
+import { batchBackfill, batchCompare, batchRun, batchRunEvents, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
 import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
 import { kibanaExport } from './kibana.js';
+import { formatPartitions, lakeDdlCommand, lakeList, lakeQueryCommand } from './lake.js';
+import { formatTable } from '../lib/lake/query.js';
 import { describeServiceError } from '../lib/service-errors.js';
 import { setupEnvironment } from '../lib/setup.js';
 import { connectTemporal } from '../lib/temporal.js';
@@ -66,9 +68,29 @@ batch
   .requiredOption('--date <YYYY-MM-DD>', 'business date (UTC)')
   .option('--landing <dir>', 'landing directory (default: LANDING_DIR)')
   .option('--format <csv|combined>', 'force the file format instead of detecting it')
+  .option('--source <weblogs|events>', 'weblogs: the landed web-log files (default); events: recompute the date from the lake\'s registered web_events hours (workflow id batch-events-YYYY-MM-DD)', 'weblogs')
   .option('--wait', 'wait for the end, showing progress')
-  .addHelpText('after', '\nExample:\n  viewership batch run --date 2024-09-13 --wait')
-  .action((o: { date: string; landing?: string; format?: 'csv' | 'combined'; wait?: boolean }) => batchRun(loadConfig(), { ...o, wait: !!o.wait }));
+  .addHelpText('after', '\nExamples:\n  viewership batch run --date 2024-09-13 --wait\n  viewership batch run --date 2024-09-13 --source events --wait')
+  .action(async (o: { date: string; landing?: string; format?: 'csv' | 'combined'; source: string; wait?: boolean }) => {
+    if (o.source === 'events') await batchRunEvents(loadConfig(), { date: o.date, wait: !!o.wait });
+    else if (o.source === 'weblogs') await batchRun(loadConfig(), { ...o, wait: !!o.wait });
+    else throw new BadInputError(`--source must be weblogs or events (got "${o.source}")`);
+  });
+batch
+  .command('compare')
+  .description('The speed view of a date against its batch view, per hour (equal after a recomputation from events of a complete day)')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date (UTC)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership batch compare --date 2024-09-13 --json')
+  .action(async (o: { date: string; json?: boolean }) => {
+    const c = await batchCompare(loadConfig(), o.date);
+    if (o.json) console.log(JSON.stringify(c));
+    else {
+      console.log(`${c.date}: batch view from ${c.batchSource ?? 'nothing'}${c.hoursRegistered ? ` (${c.hoursRegistered.length} lake hours)` : ''}; speed ${c.speed.events} events, batch ${c.batch.events} events: ${c.equal ? 'equal' : `${c.differences.length} hours differ`}`);
+      for (const d of c.differences) console.log(`  hour ${d.hour}: speed ${d.speed.events}, batch ${d.batch.events} (${d.eventsDiff > 0 ? '+' : ''}${d.eventsDiff})`);
+    }
+    if (!c.equal) process.exitCode = 1;
+  });
 batch
   .command('backfill')
   .description('Run the batch DAG for every date of a range, N at a time (one child run per date)')
@@ -244,6 +266,40 @@ program
   .option('--host <addr>', 'address to bind (default SERVE_HOST, 127.0.0.1)')
   .addHelpText('after', '\nExample:\n  viewership serve --port 8080   # then open http://127.0.0.1:8080/')
   .action((o: { port?: number; host?: string }) => serveCommand(loadConfig(), o));
+
+const lake = program.command('lake').description('The data lake catalog: registered partitions, DDL for query engines, DuckDB queries (see docs/lake.md)')
+  .addHelpText('after', '\nExamples:\n  viewership lake ls --table weblogs\n  viewership lake query "SELECT date, count(*) FROM weblogs GROUP BY date ORDER BY date"');
+lake
+  .command('ls')
+  .description('List the registered partitions: files, rows, bytes, when and by which workflow run')
+  .option('--table <name>', 'only this table (weblogs, web_events)')
+  .option('--json', 'print JSON (with each partition\'s files and content hashes)')
+  .addHelpText('after', '\nExample:\n  viewership lake ls --table weblogs --json')
+  .action(async (o: { table?: string; json?: boolean }) => {
+    const parts = await lakeList(loadConfig(), o);
+    console.log(o.json ? JSON.stringify(parts, null, 2) : formatPartitions(parts));
+  });
+lake
+  .command('ddl')
+  .description('Print statements that make an engine see exactly the registered partitions (views or external tables)')
+  .requiredOption('--dialect <duckdb|hive|spark>', 'SQL dialect')
+  .option('--table <name>', 'only this table (weblogs, web_events)')
+  .option('--database <name>', 'create the tables in this database/schema')
+  .option('--replace', 'hive/spark: drop the (external) tables first, so partitions withdrawn since the last apply go too; files are kept')
+  .addHelpText('after', '\nExamples:\n  viewership lake ddl --dialect duckdb > lake.sql && duckdb -c ".read lake.sql"\n  viewership lake ddl --dialect spark --replace | spark-sql')
+  .action(async (o: { dialect: string; table?: string; database?: string; replace?: boolean }) => {
+    process.stdout.write(await lakeDdlCommand(loadConfig(), o));
+  });
+lake
+  .command('query')
+  .description('Run SQL with DuckDB over the registered partitions only (each table is a view with date and hour columns)')
+  .argument('<sql>', 'SQL; the tables are weblogs and web_events')
+  .option('--json', 'print the rows as JSON')
+  .addHelpText('after', '\nExample:\n  viewership lake query "SELECT date, hour, count(*) AS n FROM weblogs GROUP BY ALL ORDER BY ALL"')
+  .action(async (sql: string, o: { json?: boolean }) => {
+    const r = await lakeQueryCommand(loadConfig(), sql);
+    console.log(o.json ? JSON.stringify(r.rows) : formatTable(r));
+  });
 
 const kibana = program.command('kibana').description('Kibana saved objects for the batch and speed indices')
   .addHelpText('after', '\nExample:\n  viewership kibana export --out kibana/viewership.ndjson');

@@ -38,6 +38,8 @@ export interface LandResult {
   fingerprint: string;
   /** Files newly copied in this run (0 when everything was already staged). */
   newlyStaged: number;
+  /** Files byte-identical to an earlier file of the day: counted once, under the first name (`sameAs`). */
+  duplicates: { name: string; sameAs: string }[];
 }
 
 /** Row counts of one validated file. */

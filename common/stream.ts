@@ -68,6 +68,8 @@ export interface StreamState {
   restores?: number;
   /** Rewinds applied: when, to which time, and the offsets each partition restarted from. */
   rewinds?: { atMs: number; toMs: number; offsets: Record<number, number> }[];
+  /** The lake's `web_events` hours ending at or before this (epoch ms) are registered in the catalog. */
+  lakeRegisteredMs?: number;
 }
 
 /**

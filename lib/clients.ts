@@ -6,6 +6,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import { createPostgresCheckpointStore } from '../adapters/checkpoints/postgres.js';
 import type { CheckpointStore } from '../adapters/checkpoints/types.js';
+import { createPostgresCatalog } from '../adapters/catalog/postgres.js';
+import type { LakeCatalog } from '../adapters/catalog/types.js';
 import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/index.js';
 import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
 import { SERVICES_HOME, type AppConfig } from './config.js';
@@ -80,4 +82,11 @@ export function createCheckpointStore(cfg: AppConfig): CheckpointStore {
   const pg = cfg.stream.checkpoints.postgres;
   if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the stream state checkpoints live in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
   return createPostgresCheckpointStore({ ...pg, password: pg.password });
+}
+
+/** Build the catalog of the configured lake (LAKE_DIR) in the PROFILES_PG_* database (see adapters/catalog/postgres.ts). */
+export function createLakeCatalog(cfg: AppConfig): LakeCatalog {
+  const pg = cfg.stream.checkpoints.postgres;
+  if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake catalog lives in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  return createPostgresCatalog({ ...pg, password: pg.password }, cfg.paths.lakeDir);
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseEnvFile } from './env-file.js';
+import { DEFAULT_SERVE_LIMITS, type ServeLimits } from './serve/limits.js';
 import { ConfigError } from './errors.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -57,6 +58,7 @@ const base = z.object({
   BATCH_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3).describe('Days before the scheduled date re-checked for changed landing files (reprocessed when changed)'),
   STREAM_WORKFLOW_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _ . - only').default('stream-viewership').describe('Workflow id of the speed-layer stream (also the key of its state checkpoints); another id runs a second stream beside the first'),
   STREAM_STATE_THREADS: z.coerce.number().int().min(0).max(16).default(1).describe('Worker threads per stream worker process that hold the partitions\' state and parse + fold their events (0: in the main thread); the main thread keeps Kafka reads, Temporal and the sinks'),
+  STREAM_LAKE_SINK: z.enum(['on', 'off']).default('on').describe('Whether the stream sinks its valid, de-duplicated events into the lake (<LAKE_DIR>/web_events, Parquet, exactly once) and registers closed hours in the lake catalog'),
   STREAM_CHECKPOINT_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(20).describe('A stream partition writes a full snapshot of its state every this many micro-batches (a delta per batch in between); bounds restore time'),
   STREAM_CHECKPOINT_RETENTION_MINUTES: z.coerce.number().min(1).default(60).describe('Stream state checkpoints older than this are pruned: a rewind further back recomputes from the start of the topic'),
   PROFILE_CACHE_FULL_RELOAD_MINUTES: z.coerce.number().min(0).default(15).describe('Stream workers reload the whole profile cache this often (catches deletes); refreshes in between read only changes'),
@@ -65,6 +67,18 @@ const base = z.object({
   SERVE_PORT: port.default(8080).describe('Port of `viewership serve` (serving API and dashboard)'),
   SERVE_HOST: z.string().default('127.0.0.1').describe('Address `viewership serve` binds (loopback by default; 0.0.0.0 exposes it)'),
   SERVE_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000).describe('Time limit of each /api/health check (a service that does not answer in time is reported down)'),
+  SERVE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_SERVE_LIMITS.requestTimeoutMs).describe('Deadline of one /api/viewership or /api/health request: past it the answer is 504 with a JSON error and the request stops reading'),
+  SERVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(DEFAULT_SERVE_LIMITS.maxConcurrent).describe('/api/viewership requests served at once (a slot is held until the request\'s reads end)'),
+  SERVE_MAX_QUEUED: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_SERVE_LIMITS.maxQueued).describe('/api/viewership requests waiting for a slot; beyond, or when none frees before the deadline, the answer is 503 with Retry-After'),
+  SERVE_MAX_RESULT_BUCKETS: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_SERVE_LIMITS.maxResultBuckets).describe('Buckets (time buckets × groups) one /api/viewership answer may hold; more is a 400 naming the parameter to narrow (limit is pushed into the query)'),
+  SERVE_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(DEFAULT_SERVE_LIMITS.maxResponseBytes).describe('Bytes of one /api/viewership JSON answer; more is a 400 naming the parameter to narrow'),
+  SERVE_MAX_RANGE_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_SERVE_LIMITS.maxRangeDays).describe('Longest from–to range of one /api/viewership request, in days (longer is a 400 naming `from`)'),
+  SERVE_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(DEFAULT_SERVE_LIMITS.headersTimeoutMs).describe('Time a client has to send its request headers to `viewership serve` (slower: 408, connection closed)'),
+  SERVE_ALLOWED_HOSTS: list.optional().describe('Host names `viewership serve` answers (DNS-rebinding protection; IP literals always): comma list, `.example.com` also allows subdomains, `*` any; default localhost, *.localhost and SERVE_HOST when it is a name'),
+  SERVE_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Access token of `viewership serve` (secret, from the environment only): every request then needs `Authorization: Bearer <token>` or HTTP Basic with it as the password'),
+  SERVE_AUTH_TOKEN_FILE: z.string().min(1).optional().describe('File holding the access token of `viewership serve` instead of SERVE_AUTH_TOKEN (read at start, surrounding whitespace trimmed)'),
+  SERVE_TLS_CERT_FILE: z.string().min(1).optional().describe('PEM certificate chain: `viewership serve` speaks HTTPS only (with SERVE_TLS_KEY_FILE) and sends Strict-Transport-Security'),
+  SERVE_TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key of SERVE_TLS_CERT_FILE (secret; read at start, never logged)'),
 });
 
 /** Raw (flat) validated settings, as read from the environment. */
@@ -84,11 +98,25 @@ export interface AppConfig {
     workflowId: string;
     /** Worker threads holding the stream state (0: in the activity's thread). */
     stateThreads: number;
+    /** Whether the stream writes `web_events` into the lake. */
+    lakeSink: boolean;
     /** Checkpoints of the stream state: PostgreSQL (the PROFILES_PG_* database), snapshot cadence, retention. */
     checkpoints: { postgres: { host: string; port: number; database: string; user: string; password?: string }; snapshotEvery: number; retentionMs: number };
   };
   batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
-  serve: { port: number; host: string; checkTimeoutMs: number };
+  serve: {
+    port: number;
+    host: string;
+    checkTimeoutMs: number;
+    /** Bounds on each request (deadline, concurrency, answer size, range) and on slow clients. */
+    limits: ServeLimits;
+    /** Host names answered besides IP literals; undefined = the defaults (see `lib/serve/guard.ts`). */
+    allowedHosts?: string[];
+    /** Access token (from SERVE_AUTH_TOKEN; `token` is non-enumerable, so printing the config never shows it) or the file holding it. */
+    auth: { token?: string; tokenFile?: string };
+    /** PEM files of the HTTPS certificate and key. */
+    tls?: { certFile: string; keyFile: string };
+  };
 }
 
 /** Environment overlaid on the local generated secrets file (the environment wins). */
@@ -102,6 +130,25 @@ function need(value: string | undefined, name: string, what: string): string {
   const r = secret(what).safeParse(value);
   if (!r.success) throw new ConfigError(`${name}: ${r.error.issues[0]?.message}`, { variable: name });
   return r.data;
+}
+
+/** The serve access token settings; the token is a non-enumerable property (kept out of JSON and `util.inspect`). */
+function serveAuth(c: RawConfig): AppConfig['serve']['auth'] {
+  if (c.SERVE_AUTH_TOKEN && c.SERVE_AUTH_TOKEN_FILE) {
+    throw new ConfigError('SERVE_AUTH_TOKEN and SERVE_AUTH_TOKEN_FILE are both set: set one', { variable: 'SERVE_AUTH_TOKEN_FILE' });
+  }
+  const auth: AppConfig['serve']['auth'] = c.SERVE_AUTH_TOKEN_FILE ? { tokenFile: c.SERVE_AUTH_TOKEN_FILE } : {};
+  if (c.SERVE_AUTH_TOKEN) Object.defineProperty(auth, 'token', { value: c.SERVE_AUTH_TOKEN, enumerable: false });
+  return auth;
+}
+
+/** The serve TLS files: both or neither. */
+function serveTls(c: RawConfig): AppConfig['serve']['tls'] {
+  if (!c.SERVE_TLS_CERT_FILE !== !c.SERVE_TLS_KEY_FILE) {
+    const missing = c.SERVE_TLS_CERT_FILE ? 'SERVE_TLS_KEY_FILE' : 'SERVE_TLS_CERT_FILE';
+    throw new ConfigError(`${missing}: required with ${missing === 'SERVE_TLS_KEY_FILE' ? 'SERVE_TLS_CERT_FILE' : 'SERVE_TLS_KEY_FILE'} (HTTPS needs both)`, { variable: missing });
+  }
+  return c.SERVE_TLS_CERT_FILE && c.SERVE_TLS_KEY_FILE ? { certFile: c.SERVE_TLS_CERT_FILE, keyFile: c.SERVE_TLS_KEY_FILE } : undefined;
 }
 
 /**
@@ -155,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000,
       workflowId: c.STREAM_WORKFLOW_ID,
       stateThreads: c.STREAM_STATE_THREADS,
+      lakeSink: c.STREAM_LAKE_SINK === 'on',
       checkpoints: {
         // The password is checked when the checkpoint store is created (commands that never touch it do not need it).
         postgres: { host: c.PROFILES_PG_HOST, port: c.PROFILES_PG_PORT, database: c.PROFILES_PG_DATABASE, user: c.PROFILES_PG_USER, password: c.PROFILES_PG_PASSWORD },
@@ -170,7 +218,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       duckdbMemoryLimit: c.DUCKDB_MEMORY_LIMIT,
       duckdbThreads: c.DUCKDB_THREADS,
     },
-    serve: { port: c.SERVE_PORT, host: c.SERVE_HOST, checkTimeoutMs: c.SERVE_CHECK_TIMEOUT_MS },
+    serve: {
+      port: c.SERVE_PORT,
+      host: c.SERVE_HOST,
+      checkTimeoutMs: c.SERVE_CHECK_TIMEOUT_MS,
+      limits: {
+        requestTimeoutMs: c.SERVE_REQUEST_TIMEOUT_MS,
+        maxConcurrent: c.SERVE_MAX_CONCURRENT,
+        maxQueued: c.SERVE_MAX_QUEUED,
+        maxResultBuckets: c.SERVE_MAX_RESULT_BUCKETS,
+        maxResponseBytes: c.SERVE_MAX_RESPONSE_BYTES,
+        maxRangeDays: c.SERVE_MAX_RANGE_DAYS,
+        headersTimeoutMs: c.SERVE_HEADERS_TIMEOUT_MS,
+      },
+      allowedHosts: c.SERVE_ALLOWED_HOSTS?.length ? c.SERVE_ALLOWED_HOSTS : undefined,
+      auth: serveAuth(c),
+      tls: serveTls(c),
+    },
   };
 }
 

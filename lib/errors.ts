@@ -80,6 +80,19 @@ export class ServiceUnavailableError extends PipelineError {
   readonly retryable = true;
 }
 
+/** File-system error codes that retrying cannot cure: the file is unreadable as it stands. */
+const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENXIO', 'EFBIG']);
+
+/**
+ * An error reading the input file `file`: one that retrying cannot cure (permissions, a link, not a file)
+ * becomes a {@link BadInputError} naming the file; any other error (e.g. ENOSPC, EMFILE) is returned unchanged.
+ */
+export function fileInputError(err: unknown, file: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof PipelineError || !code || !UNREADABLE_CODES.has(code)) return err;
+  return new BadInputError(`${file} cannot be read (${code}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})`, { file, reason: 'unreadable' }, { cause: err });
+}
+
 /**
  * Convert anything thrown inside an activity into what Temporal should see: project errors become typed
  * ApplicationFailures; anything else is rethrown unchanged (retryable by default).

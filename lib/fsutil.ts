@@ -1,19 +1,6 @@
-/** File helpers for atomic outputs (write aside, then rename) and hashing. */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+/** File helpers for atomic outputs (write aside, then rename). */
+import { existsSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/** sha256 (hex) and size of a file, streamed. */
-export async function hashFile(path: string, onProgress?: (bytes: number) => void): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    onProgress?.(size);
-  }
-  return { sha256: h.digest('hex'), size };
-}
 
 /** Write a file atomically: content goes to `<path>.tmp-<pid>` first, then is renamed over `path`. */
 export function writeFileAtomic(path: string, content: string | Buffer): void {

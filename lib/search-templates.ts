@@ -42,6 +42,11 @@ export const BATCH_TEMPLATE: IndexDefinition = {
       valid_rows: long,
       rejected_rows: long,
       rejected_by_reason: { type: 'object', dynamic: true },
+      // A date recomputed from the lake's web_events (`batch run --source events`) says so and carries watch time.
+      source: kw,
+      watch_ms: { type: 'double' },
+      hours_registered: kw,
+      lake_files: long,
     },
   },
 };

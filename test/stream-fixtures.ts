@@ -65,9 +65,9 @@ export async function waitCaughtUp(handle: WorkflowHandle, messages: number, tim
   throw new Error(`stream not caught up with ${messages} messages after ${timeoutMs} ms: ${JSON.stringify(last)}`);
 }
 
-/** Start `viewership worker --queue stream` as a child process with `env`; `ready` resolves once it polls. */
-export function spawnStreamWorker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; stderr: () => string } {
-  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Start `viewership worker --queue stream` (or the given queues) as a child process with `env`; `ready` resolves once it polls. */
+export function spawnStreamWorker(env: Record<string, string>, queues: string[] = ['stream']): { child: ChildProcess; ready: Promise<void>; stderr: () => string } {
+  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', ...queues], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d) => {

@@ -7,12 +7,24 @@ import { createProfilesActivities } from '../activities/profiles.js';
 import { createSearchActivities } from '../activities/search.js';
 import { createStreamActivities } from '../activities/stream.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
-import type { Clients } from '../lib/clients.js';
+import { createLakeCatalog, type Clients } from '../lib/clients.js';
+import type { LakeCatalog } from '../adapters/catalog/types.js';
 import type { AppConfig } from '../lib/config.js';
 
 /** The speed layer's activities (also registered alone on each stream worker's own state queue). */
 export function streamActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
+  let catalog: LakeCatalog | undefined;
+  clients.onClose(async () => void (await catalog?.close()));
+  const lake = cfg.stream.lakeSink
+    ? {
+        dir: cfg.paths.lakeDir,
+        // Compaction of one hour per partition at a time: small next to the batch layer's sessions.
+        duckdb: { memoryLimit: '256MB', threads: 1, tempDir: `${cfg.paths.workDir}/duckdb-tmp` },
+        catalog: () => (catalog ??= createLakeCatalog(cfg)),
+      }
+    : undefined;
   return createStreamActivities({
+    lake,
     kafka: clients.kafka, search: clients.search, cache: profileCache, checkpoints: () => clients.checkpoints, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity,
     snapshotEvery: cfg.stream.checkpoints.snapshotEvery, checkpointRetentionMs: cfg.stream.checkpoints.retentionMs, stateThreads: cfg.stream.stateThreads,
     onClose: clients.onClose,
@@ -21,9 +33,18 @@ export function streamActivities(cfg: AppConfig, clients: Clients, profileCache:
 
 /** All activities a worker registers, keyed by activity name. */
 export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
+  // The lake catalog's pool is opened on first use and closed with the process's clients.
+  let catalog: LakeCatalog | undefined;
+  const lakeCatalog = (): LakeCatalog => {
+    if (!catalog) {
+      const c = (catalog = createLakeCatalog(cfg));
+      clients.onClose(() => c.close());
+    }
+    return catalog;
+  };
   return {
     ...createKafkaActivities({ kafka: clients.kafka, topics: Object.values(cfg.kafka.topics) }),
-    ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix }),
+    ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix, workDir: cfg.paths.workDir }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
     ...streamActivities(cfg, clients, profileCache, identity),
@@ -33,6 +54,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
       profiles: clients.profiles,
       statusReferencePath: cfg.paths.statusReference,
       duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
+      catalog: lakeCatalog,
     }),
   };
 }

@@ -4,7 +4,7 @@
  * `scheduledBatch` (what the daily Schedule starts: the previous day) and `batchBackfill` (a date range).
  */
 import {
-  ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createLakeActivities } from '../activities/lake.js';
 import type { createLandingActivities } from '../activities/landing.js';
@@ -12,8 +12,10 @@ import type { createSearchActivities } from '../activities/search.js';
 import {
   batchWorkflowId, combineValidation, type BatchDayInput, type BatchDayResult, type BatchProgress, type LandedFile, type ValidateResult,
 } from '../common/batch.js';
+import { backfillInputProblem, batchDayInputProblem, rejectWorkflowInput, scheduledInputProblem, validateFilesInputProblem } from '../common/batch-input.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { dateRange } from '../common/weblog.js';
+import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from './batch-events.js';
 
 const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
 
@@ -26,16 +28,24 @@ export const FILES_PER_CHILD = 25;
 /** Default rejected-share threshold when the starter passes none. */
 export const DEFAULT_REJECT_THRESHOLD = 0.05;
 
+/**
+ * Patch id of the lake-catalog steps (withdraw before the partition step, register after the index step): runs
+ * started by an older worker replay without them, and they register nothing (the date's next run does).
+ */
+export const LAKE_CATALOG_PATCH = 'lake-catalog-registration';
+
 /** Query: where a batch run is (step and counts), for `batch run --wait` progress. */
 export const progressQuery = defineQuery<BatchProgress>('progress');
 
 /** Validate a slice of a day's files in parallel (child workflow of `batchDay`). */
 export async function validateFiles(input: { date: string; files: LandedFile[]; format?: 'csv' | 'combined' }): Promise<ValidateResult[]> {
+  rejectWorkflowInput('validateFiles', validateFilesInputProblem(input));
   return Promise.all(input.files.map((file) => landing.validateLandedFile({ date: input.date, file, format: input.format })));
 }
 
 /** One date through the whole DAG; idempotent (a re-run replaces the lake partition and the index docs). */
 export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
+  rejectWorkflowInput('batchDay', batchDayInputProblem(input));
   const timingsMs: Record<string, number> = {};
   const progress: BatchProgress = { step: 'land', filesTotal: 0, filesValidated: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
@@ -90,11 +100,23 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
     });
   }
 
+  // The lake catalog: readers (lake query, the printed DDL, the batch recomputation) see only registered
+  // partitions. The date is withdrawn before its files are rewritten (a reader never gets files whose content
+  // differs from their registration) and registered again only after the index step, i.e. once the whole DAG
+  // succeeded for it: a date is visible in the lake exactly when it is complete and its batch view is served.
+  const catalogSteps = patched(LAKE_CATALOG_PATCH);
+  if (catalogSteps) await lake.withdrawLakePartitions({ date: input.date });
   const part = await timed('partition', () => lake.writeLakePartition({ date: input.date }));
   const agg = await timed('aggregate', () =>
     lake.computeDailyAggregates({ date: input.date, fingerprint: land.fingerprint, report, landedFiles: land.files.length }),
   );
   const idx = await timed('index', () => search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }));
+  if (catalogSteps) {
+    const t0 = Date.now();
+    const reg = await lake.registerLakePartitions({ date: input.date, expectedRows: part.rows });
+    timingsMs.register = Date.now() - t0;
+    upsertMemo({ lakePartitionsRegistered: reg.partitions });
+  }
   progress.step = 'done';
   const result: BatchDayResult = { date: input.date, fingerprint: land.fingerprint, report, lakeFiles: part.files, documents: idx.indexed, timingsMs };
   upsertMemo({ lakeFiles: part.files, documents: idx.indexed, staleRemoved: idx.removed, timingsMs });
@@ -114,6 +136,8 @@ export interface ScheduledBatchResult {
   date: string;
   result: BatchDayResult;
   reprocessed: string[];
+  /** The recomputation of `date` from the lake's `web_events` (absent in runs started before it existed). */
+  events?: BatchEventsResult;
 }
 
 /**
@@ -122,6 +146,7 @@ export interface ScheduledBatchResult {
  * indexed (a late or replaced file makes its date reprocess).
  */
 export async function scheduledBatch(input: { timezone: string; rejectThreshold?: number; lookbackDays?: number }): Promise<ScheduledBatchResult> {
+  rejectWorkflowInput('scheduledBatch', scheduledInputProblem(input));
   const date = previousDay(workflowInfo().startTime, input.timezone);
   upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [date] });
   const result = await executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: input.rejectThreshold }] });
@@ -135,7 +160,14 @@ export async function scheduledBatch(input: { timezone: string; rejectThreshold?
     }
   }
   upsertMemo({ reprocessed });
-  return { date, result, reprocessed };
+  // Then the date's view recomputed from the lake's master dataset (the stream's registered web_events hours);
+  // a date the stream did not see keeps the web-log view.
+  let events: BatchEventsResult | undefined;
+  if (patched('batch-events')) {
+    events = await executeChild(batchEventsDay, { workflowId: batchEventsWorkflowId(date), args: [{ date }] });
+    upsertMemo({ eventsRecomputed: events.events, eventHours: events.hours.length });
+  }
+  return { date, result, reprocessed, events };
 }
 
 function shiftDate(date: string, days: number): string {
@@ -153,6 +185,7 @@ export interface BackfillItem {
 
 /** Run `batchDay` for every date from `from` to `to`, at most `parallel` at a time; failures are reported, not fatal. */
 export async function batchBackfill(input: { from: string; to: string; parallel: number; landingDir?: string; rejectThreshold?: number }): Promise<BackfillItem[]> {
+  rejectWorkflowInput('batchBackfill', backfillInputProblem(input));
   upsertSearchAttributes({ Pipeline: ['batch'] });
   const dates = dateRange(input.from, input.to);
   const out: BackfillItem[] = [];

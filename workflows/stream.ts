@@ -8,7 +8,7 @@
  */
 import {
   ActivityFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, TimeoutFailure, upsertMemo,
-  upsertSearchAttributes, workflowInfo, allHandlersFinished, sleep,
+  upsertSearchAttributes, workflowInfo, allHandlersFinished, sleep, patched,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createTemporalActivities } from '../activities/profile-cache.js';
@@ -32,6 +32,8 @@ const onWorker = (identity: string) =>
 // A rewind deletes and restores through the shared queue (any worker): no heartbeats, a few minutes at most.
 const shared = proxyActivities<ReturnType<typeof createStreamActivities>>({ startToCloseTimeout: '5 minutes', retry });
 const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+const HOUR_MS = 3_600_000;
 
 /** A worker found gone is not picked again for this long (its poller may still be listed for minutes). */
 const GONE_FOR_MS = 10 * 60_000;
@@ -118,6 +120,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
         state.lastActiveMs[p] = Date.now();
       }
       state.rewinds = [...(state.rewinds ?? []).slice(-9), { atMs: Date.now(), toMs, offsets }];
+      delete state.lakeRegisteredMs; // reopened hours are registered again once closed (the registration skips unchanged ones)
       upsertMemo({ rewinds: state.rewinds });
       applied.set(seq, { toMs, partitions: r });
       rewinds.shift();
@@ -203,6 +206,13 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     }
     // A partition with unread messages is behind, not idle: it keeps holding the watermark back.
     for (const p of s.behind) if (state.maxEventMs[p] !== undefined) state.lastActiveMs[p] = Date.now();
+    // Every partition compacted the lake hours this round's watermark passed: register them for readers.
+    const closedMs = Math.floor(watermarkMs / HOUR_MS) * HOUR_MS;
+    if (closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
+      const hours = await shared.registerLakeHours({ throughMs: closedMs });
+      state.lakeRegisteredMs = closedMs;
+      if (hours.length) upsertMemo({ lakeRegisteredMs: closedMs });
+    }
     state.totals.batches++;
     state.totals.events += s.accepted;
     state.totals.deadLettered += s.deadLettered;

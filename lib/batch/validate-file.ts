@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import type { LandedFile, ValidateResult } from '../../common/batch.js';
 import { dayBoundsMs } from '../../common/weblog.js';
+import { BadInputError, fileInputError } from '../errors.js';
 import { detectFormat } from '../weblog-validate.js';
 import { csvQuote, HourlyOutput, RejectOutput } from './validate/outputs.js';
 import { validateInParallel } from './validate/parallel.js';
@@ -56,7 +57,7 @@ export async function validateFileToHourlyCsv(o: ValidateFileOptions): Promise<V
     }
   };
 
-  const size = statSync(o.file.stagedPath).size;
+  const size = stagedSize(o.file);
   const workers = Math.min(availableParallelism(), MAX_WORKERS);
   const parallel = !o.file.gzip && workers > 1 && size >= (o.parallelMinBytes ?? PARALLEL_MIN_BYTES);
   const format = parallel ? (o.format ?? firstLineFormat(o.file.stagedPath)) : undefined;
@@ -72,6 +73,26 @@ export async function validateFileToHourlyCsv(o: ValidateFileOptions): Promise<V
   renameSync(`${quarantinePath}.tmp`, quarantinePath);
   const { rows, valid, byReason } = counts;
   return { file: o.file.name, format: counts.format, rows, valid, rejected: rows - valid, byReason, quarantinePath };
+}
+
+/** Size of the file's staged copy; a missing or unreadable copy is bad input naming the file (re-running the day stages it again). */
+function stagedSize(file: LandedFile): number {
+  try {
+    return statSync(file.stagedPath).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileInputError(err, file.stagedPath);
+    throw new BadInputError(`${file.name}: staged copy ${file.stagedPath} is missing; run the day again to stage it`, { file: file.name, reason: 'not_staged' });
+  }
+}
+
+/**
+ * A gzip stream error (zlib's `Z_*` codes: truncated, corrupt, not gzip at all) is bad input naming the file;
+ * retrying reads the same bytes again.
+ */
+function gzipInputError(err: unknown, name: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
+  return new BadInputError(`${name}: not a complete gzip file (${(err as Error).message}): it is truncated or corrupt; land a complete copy`, { file: name, reason: 'bad_gzip' }, { cause: err });
 }
 
 /** Format from a plain file's first line; undefined when it has no `\n` in its first 64 KiB (left to the stream path). */
@@ -112,7 +133,7 @@ async function validateStream(o: ValidateFileOptions, dayStartMs: number, source
   } catch (err) {
     out.discard();
     rejects.discard();
-    throw err;
+    throw gzipInputError(err, o.file.name);
   }
   out.close();
   rejects.close();

@@ -3,11 +3,11 @@
  * stream worker child processes with RSS sampling, and a cleanup stack that also runs on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { createCheckpointStore } from '../../lib/clients.js';
 import { createSearchSink } from '../../adapters/search/index.js';
-import { effectiveEnv, loadConfig, type AppConfig } from '../../lib/config.js';
+import { effectiveEnv, loadConfig, ROOT_DIR, type AppConfig } from '../../lib/config.js';
 import { speedIndices } from '../../lib/search-templates.js';
 
 /** Log a progress line of the benchmark on stderr. */
@@ -65,6 +65,10 @@ export function isolatedEnv(label: string): BenchStreamEnv {
   const env = {
     KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
     SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
+    // The stream → lake sink writes into a lake of the run's own (removed with the environment);
+    // BENCH_STREAM_LAKE=off measures the stream without it.
+    LAKE_DIR: `${ROOT_DIR}/.bench-cache/stream/lakes/${id}`,
+    STREAM_LAKE_SINK: process.env.BENCH_STREAM_LAKE === 'off' ? 'off' : 'on',
   };
   const cfg = loadConfig({ ...effectiveEnv(process.env), ...env });
   return { id, env, cfg, topics: cfg.kafka.topics };
@@ -94,6 +98,7 @@ export async function createEnv(e: BenchStreamEnv, admin: Admin, partitions: num
     } finally {
       await sink.close();
     }
+    rmSync(e.env.LAKE_DIR!, { recursive: true, force: true });
     // The stream's state checkpoints (its workflow id is `<env id>-stream`).
     const checkpoints = createCheckpointStore(e.cfg);
     await checkpoints.clear(`${e.id}-stream`).finally(() => checkpoints.close());

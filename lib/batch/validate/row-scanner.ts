@@ -78,6 +78,22 @@ export class RowScanner {
     else this.slow(buf.toString('utf8', ls, le));
   }
 
+  /**
+   * Handle a physical line longer than {@link MAX_LINE_BYTES} (`bytes` long, `head` its first bytes): it is
+   * quarantined as `malformed_row` with only its head as the raw text, never read whole.
+   */
+  overlong(head: string, bytes: number): void {
+    this.lineNo++;
+    if (this.firstLine) {
+      this.firstLine = false;
+      this.format ??= detectFormat(head);
+    }
+    this.rows++;
+    this.byReason.malformed_row = (this.byReason.malformed_row ?? 0) + 1;
+    const detail = `line of ${bytes} bytes is longer than the ${MAX_LINE_BYTES}-byte limit; raw holds its first ${HEAD_BYTES} bytes`;
+    this.o.rejects.push(`${this.o.rejectPrefix}${this.lineNo},malformed_row,${q(detail)},${q(head)}\n`);
+  }
+
   /** The string path: the reference validators, and the row serialized from the parsed fields. */
   private slow(line: string): void {
     const r = this.format === 'csv' ? validateCsvLine(line, this.o.dayStartMs) : validateCombinedLine(line, this.o.dayStartMs);
@@ -110,13 +126,23 @@ export class RowScanner {
 /** Most bytes read at once. */
 export const READ_CHUNK = 4 << 20;
 const MIN_READ = 1 << 16;
+/** Longest line validated (bytes before its `\n`); a longer one is quarantined as `malformed_row`. */
+export const MAX_LINE_BYTES = 1 << 20;
+/** Bytes of an overlong line kept for its quarantine record. */
+export const HEAD_BYTES = 1024;
 
 /**
  * Cuts a byte stream into lines for a {@link RowScanner} without decoding: complete lines are handed over
- * in place, a partial last line is carried to the front of the buffer for the next input.
+ * in place, a partial last line is carried to the front of the buffer for the next input. A line longer than
+ * {@link MAX_LINE_BYTES} is never buffered whole: its head is kept and the rest skipped up to its `\n`, so
+ * the buffer stays within `MAX_LINE_BYTES` plus one input chunk whatever the input.
  */
 export class LineSplitter {
   private have = 0;
+  /** Bytes seen so far of an overlong line being skipped, or -1. */
+  private skipped = -1;
+  /** Head of the overlong line being skipped. */
+  private head = '';
 
   /** @param buf initial buffer (replaced by a bigger one when a line does not fit). */
   constructor(private readonly scanner: RowScanner, private buf: Buffer) {}
@@ -138,8 +164,18 @@ export class LineSplitter {
     return n;
   }
 
+  /** Size of the line buffer (bounded, see the class comment). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Input ended: a last line without `\n` is still a line. */
   end(): void {
+    if (this.skipped >= 0) {
+      this.scanner.overlong(this.head, this.skipped);
+      this.skipped = -1;
+      return;
+    }
     if (this.have === 0) return;
     const rest = this.buf.subarray(0, this.have);
     this.scanner.setChunk(isAscii(rest), rest.indexOf(13) < 0);
@@ -157,11 +193,30 @@ export class LineSplitter {
   private scan(): void {
     const { buf, have, scanner } = this;
     const filled = buf.subarray(0, have);
-    scanner.setChunk(isAscii(filled), filled.indexOf(13) < 0);
     let ls = 0;
-    for (let nl = filled.indexOf(10, 0); nl >= 0; nl = filled.indexOf(10, ls)) {
-      scanner.line(buf, ls, nl);
+    if (this.skipped >= 0) {
+      const nl = filled.indexOf(10);
+      if (nl < 0) {
+        this.skipped += have;
+        this.have = 0;
+        return;
+      }
+      scanner.overlong(this.head, this.skipped + nl);
+      this.skipped = -1;
       ls = nl + 1;
+    }
+    scanner.setChunk(isAscii(filled), filled.indexOf(13) < 0);
+    for (let nl = filled.indexOf(10, ls); nl >= 0; nl = filled.indexOf(10, ls)) {
+      if (nl - ls > MAX_LINE_BYTES) scanner.overlong(buf.toString('utf8', ls, ls + HEAD_BYTES), nl - ls);
+      else scanner.line(buf, ls, nl);
+      ls = nl + 1;
+    }
+    if (have - ls > MAX_LINE_BYTES) {
+      // The partial line is already too long: keep its head, skip the rest up to its end.
+      this.head = buf.toString('utf8', ls, ls + HEAD_BYTES);
+      this.skipped = have - ls;
+      this.have = 0;
+      return;
     }
     if (ls > 0) buf.copyWithin(0, ls, have);
     this.have = have - ls;

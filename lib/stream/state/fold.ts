@@ -10,6 +10,7 @@ import { hash64, lastLow } from '../hash64.js';
 import { HashSet64 } from '../hash-set64.js';
 import { CustomerSketch } from '../sketch.js';
 import type { ReadMessage } from '../kafka-reader.js';
+import type { LakeRow } from '../lake/stage.js';
 import type { ContentCell, CubeCell, PartitionState } from './partition-state.js';
 
 /** A message bound for the dead-letter topic. */
@@ -58,6 +59,8 @@ export interface FoldParams {
   maxFutureMs: number;
   /** The customer's profile, by id and by the id's `hash64` (hi, lo), which the fold has computed already. */
   lookup: (customerId: string, hi: number, lo: number) => { country: string; plan: string } | undefined;
+  /** Called with each accepted event (the lake sink stages it); the fold stays pure without it. */
+  onAccept?: (row: LakeRow) => void;
 }
 
 const decoder = new TextDecoder();
@@ -150,6 +153,7 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
 
     win.events++;
     out.accepted++;
+    p.onAccept?.({ event: e, country, plan, unknownCustomer: unknown === 1, statusCategory: status, partition: msg.partition, offset: msg.offset });
   }
   if (out.maxEventTimeMs !== undefined && (state.maxEventMs === null || out.maxEventTimeMs > state.maxEventMs)) state.maxEventMs = out.maxEventTimeMs;
   return out;

@@ -1,7 +1,7 @@
 /**
  * Holds the keyed state of the partitions a worker owns and runs the CPU work of their micro-batches on it —
  * restore, fold, and the batch's outputs (documents, output-topic messages, dead letters, checkpoint records) —
- * with no I/O. It runs on a worker thread (`thread.ts`, so parse + fold use a core of their own) or in process;
+ * with no I/O but the lake sink's staged files (`../lake/stage.ts`). It runs on a worker thread (`thread.ts`, so parse + fold use a core of their own) or in process;
  * the activity does the I/O around it (`client.ts`).
  */
 import type { CheckpointWrite } from '../../../adapters/checkpoints/types.js';
@@ -13,6 +13,7 @@ import { foldBatch, newFoldResult, type FoldResult } from './fold.js';
 import { PartitionState } from './partition-state.js';
 import { aggregateMessages, deadLetters, type DeadLetterOut, type OutMessage } from './sink-kafka.js';
 import { batchDocuments } from './sink-search.js';
+import { LakeStage, type StagedHour } from '../lake/stage.js';
 
 /** A batch of one partition, as opened by {@link StateHost.begin}. */
 export interface BatchParams {
@@ -22,6 +23,8 @@ export interface BatchParams {
   windowMs: number;
   watermarkMs: number;
   maxFutureMs: number;
+  /** The partition's open area of the lake sink (`sink-lake.ts`); no lake rows are staged when absent. */
+  lakeOpenDir?: string;
 }
 
 /** Messages of one partition packed into flat arrays (one copy, cheap to send to a thread). */
@@ -45,6 +48,10 @@ export interface BatchOutput {
   duplicates: number;
   deadLettered: number;
   maxEventTimeMs: number | undefined;
+  /** The watermark the batch applied (the state's: never behind the one asked for). */
+  watermarkMs: number;
+  /** The lake files the batch staged, per event-time hour. */
+  lake: StagedHour[];
 }
 
 /** A customer's profile by the `hash64` of the id. */
@@ -59,7 +66,7 @@ interface Held {
 /** The state holder (see module doc). */
 export class StateHost {
   private readonly held = new Map<string, Held>();
-  private readonly open = new Map<string, { held: Held; fold: FoldResult; params: BatchParams; error?: Error }>();
+  private readonly open = new Map<string, { held: Held; fold: FoldResult; params: BatchParams; stage?: LakeStage; error?: Error }>();
   constructor(private lookup: HashLookup = () => undefined) {}
 
   private static key = (streamId: string, partition: number) => `${streamId}#${partition}`;
@@ -92,7 +99,8 @@ export class StateHost {
     const fold = newFoldResult();
     if (held.restored) markAllDirty(held.state, fold);
     held.restored = false;
-    this.open.set(k, { held, fold, params: p });
+    this.open.get(k)?.stage?.abort();
+    this.open.set(k, { held, fold, params: p, stage: p.lakeOpenDir === undefined ? undefined : new LakeStage(p.lakeOpenDir, p.start) });
   }
 
   /** Fold messages of an open batch (in offset order). An error is kept and thrown by `finish`. */
@@ -102,7 +110,12 @@ export class StateHost {
     if (!b || b.error) return;
     try {
       const lookup = this.lookup;
-      foldBatch(b.held.state, messages, { batchStart: b.params.start, watermarkMs: b.params.watermarkMs, maxFutureMs: b.params.maxFutureMs, lookup: (_id, hi, lo) => lookup(hi, lo) }, b.fold);
+      const stage = b.stage;
+      foldBatch(
+        b.held.state, messages,
+        { batchStart: b.params.start, watermarkMs: b.params.watermarkMs, maxFutureMs: b.params.maxFutureMs, lookup: (_id, hi, lo) => lookup(hi, lo), onAccept: stage && ((r) => stage.add(r)) },
+        b.fold,
+      );
     } catch (err) {
       b.error = err as Error;
     }
@@ -130,7 +143,10 @@ export class StateHost {
     const b = this.open.get(k);
     if (!b) throw new Error(`no open batch of partition ${partition}`);
     this.open.delete(k);
-    if (b.error) throw b.error;
+    if (b.error) {
+      b.stage?.abort();
+      throw b.error;
+    }
     const { held, fold, params } = b;
     const s = held.state;
     s.advanceWatermark(params.watermarkMs);
@@ -153,6 +169,8 @@ export class StateHost {
       duplicates: fold.duplicates,
       deadLettered: fold.deadLettered,
       maxEventTimeMs: fold.maxEventTimeMs,
+      watermarkMs: s.watermarkMs,
+      lake: b.stage?.finish() ?? [],
     };
   }
 
@@ -160,6 +178,7 @@ export class StateHost {
   drop(streamId: string, partitions: number[]): void {
     for (const p of partitions) {
       this.held.delete(StateHost.key(streamId, p));
+      this.open.get(StateHost.key(streamId, p))?.stage?.abort();
       this.open.delete(StateHost.key(streamId, p));
     }
   }

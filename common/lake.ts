@@ -1,0 +1,92 @@
+/**
+ * The data lake's tables as the product writes them: names, Hive partition layout and the `web_events`
+ * columns the stream sinks. Pure and workflow-safe (no I/O): the stream sink, the catalog, the CLI and the
+ * batch recomputation all take the layout from here.
+ */
+
+/** Lake tables known to the catalog (later issues add theirs). */
+export const LAKE_TABLES = ['weblogs', 'web_events'] as const;
+/** A lake table name. */
+export type LakeTable = (typeof LAKE_TABLES)[number];
+
+/** Hive partition columns of every lake table, in path order. */
+export const PARTITION_COLUMNS = ['date', 'hour'] as const;
+
+/** Partition values of one Hive partition (`date=YYYY-MM-DD/hour=HH`). */
+export interface PartitionValues {
+  date: string;
+  hour: string;
+}
+
+/** Relative path of a partition under its table (`date=YYYY-MM-DD/hour=HH`). */
+export const partitionPath = (v: PartitionValues): string => `date=${v.date}/hour=${v.hour}`;
+
+/** Partition values of an event time (UTC hour). */
+export function hourPartition(tMs: number): PartitionValues {
+  const iso = new Date(tMs).toISOString();
+  return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
+}
+
+/** Start (epoch ms) of a partition's hour. */
+export const partitionStartMs = (v: PartitionValues): number => Date.parse(`${v.date}T${v.hour}:00:00.000Z`);
+
+/** Parse `date=YYYY-MM-DD/hour=HH` (undefined when it is not one). */
+export function parsePartitionPath(path: string): PartitionValues | undefined {
+  const m = /^date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})$/.exec(path);
+  if (!m) return undefined;
+  const v = { date: m[1]!, hour: m[2]! };
+  return Number.isNaN(partitionStartMs(v)) || hourPartition(partitionStartMs(v)).date !== v.date ? undefined : v;
+}
+
+/**
+ * Columns of `web_events` (the validated, de-duplicated, enriched speed-layer events) in file order, with their
+ * DuckDB types. `kafka_partition` + `kafka_offset` identify each row's message: compaction keeps one row per
+ * offset, which is what makes the sink exactly once.
+ */
+export const WEB_EVENT_COLUMNS = [
+  ['event_time_ms', 'BIGINT'],
+  ['event_id', 'VARCHAR'],
+  ['customer_id', 'VARCHAR'],
+  ['event_type', 'VARCHAR'],
+  ['content_id', 'VARCHAR'],
+  ['device', 'VARCHAR'],
+  ['http_status', 'SMALLINT'],
+  ['status_category', 'VARCHAR'],
+  ['watch_ms', 'DOUBLE'],
+  ['country', 'VARCHAR'],
+  ['plan', 'VARCHAR'],
+  ['unknown_customer', 'BOOLEAN'],
+  ['kafka_partition', 'INTEGER'],
+  ['kafka_offset', 'BIGINT'],
+] as const;
+
+/**
+ * Columns of `weblogs` (the batch layer's validated web-log rows, written by lib/batch/partition.ts) in file
+ * order, with their DuckDB types. lib/lake/ddl.test.ts checks them against a file that writePartition writes.
+ */
+export const WEBLOG_COLUMNS = [
+  ['event_time', 'TIMESTAMPTZ'],
+  ['customer_id', 'VARCHAR'],
+  ['session_id', 'VARCHAR'],
+  ['ip', 'VARCHAR'],
+  ['method', 'VARCHAR'],
+  ['path', 'VARCHAR'],
+  ['http_status', 'SMALLINT'],
+  ['bytes_sent', 'BIGINT'],
+  ['response_ms', 'BIGINT'],
+  ['user_agent', 'VARCHAR'],
+  ['referrer', 'VARCHAR'],
+  ['device', 'VARCHAR'],
+  ['content_id', 'VARCHAR'],
+  ['status_category', 'VARCHAR'],
+  ['source_file', 'VARCHAR'],
+] as const;
+
+/** DuckDB type names used by the lake's columns. */
+export type LakeColumnType = (typeof WEBLOG_COLUMNS | typeof WEB_EVENT_COLUMNS)[number][1];
+
+/** Data columns (without the partition columns) of every lake table, in file order. */
+export const LAKE_COLUMNS: Record<LakeTable, readonly (readonly [string, LakeColumnType])[]> = {
+  weblogs: WEBLOG_COLUMNS,
+  web_events: WEB_EVENT_COLUMNS,
+};
