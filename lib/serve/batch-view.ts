@@ -4,7 +4,8 @@
  */
 import type { SearchSink } from '../../adapters/search/types.js';
 import { batchIndex } from '../search-templates.js';
-import { aggValue, compositeAll, errorEvents, isIndexMissing, termsSums } from './composite.js';
+import type { ReadBounds } from './bounds.js';
+import { aggValue, compositeAll, errorEvents, isIndexMissing, termsSums, topGroupsAll } from './composite.js';
 import { batchReadPlan, batchUniquesExact, type RawBucket } from './merge.js';
 import { INTERVALS, type Dimension, type ViewershipQuery } from './params.js';
 
@@ -42,13 +43,17 @@ export async function batchTotals(search: SearchSink, prefix: string, days: stri
 const dayMs = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const keyDate = (v: string | number | null) => (typeof v === 'number' ? v : dayMs(String(v).slice(0, 10)));
 
-/** The batch buckets of `days` (each a completed day) for the query. */
-export async function batchBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, totals: Map<string, BatchTotalDoc>): Promise<RawBucket[]> {
+/**
+ * The batch buckets of `days` (each a completed day) for the query; with `q.limit` and a grouping the limit is
+ * pushed into the query (`topGroupsAll`).
+ */
+export async function batchBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, totals: Map<string, BatchTotalDoc>, bounds?: ReadBounds): Promise<RawBucket[]> {
   const days = [...totals.keys()];
   if (days.length === 0) return [];
   const plan = batchReadPlan(q.interval, q.groupBy);
   const nullDims = (keep: Dimension[]) => Object.fromEntries(q.groupBy.map((d) => [d, keep.includes(d) ? undefined : null]));
   if (plan.kind === 'total') {
+    bounds?.budget?.take(totals.size);
     return [...totals.values()].map((t) => {
       const byStatus = t.by_status_category ?? {};
       return {
@@ -64,17 +69,20 @@ export async function batchBuckets(search: SearchSink, prefix: string, q: Viewer
   const sources = [
     { date: { terms: { field: 'date' } } },
     ...(plan.kind === 'hour' ? [{ hour: { terms: { field: 'hour' } } }] : []),
-    ...dims.map((d) => ({ [d]: { terms: { field: d } } })),
   ];
   const sum = (field: string) => ({ sum: { field } });
-  const buckets = await compositeAll(search, batchIndex(prefix), {
+  const request = {
     query: { bool: { filter: [{ term: { kind: plan.kind } }, { terms: { date: days } }] } },
     sources,
     aggs: {
       requests: sum('requests'), bytes: sum('bytes'), uniq: sum('unique_customers'), unknown: sum('unknown_customer_requests'), errors: sum('error_requests'),
       ...(plan.kind === 'dimension' ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('requests') } } } : {}),
     },
-  });
+  };
+  const buckets =
+    q.limit !== undefined && dims.length > 0
+      ? await topGroupsAll(search, batchIndex(prefix), { ...request, dims, orderBy: 'requests', limit: q.limit }, bounds)
+      : await compositeAll(search, batchIndex(prefix), { ...request, sources: [...sources, ...dims.map((d) => ({ [d]: { terms: { field: d } } }))] }, bounds);
   const uniquesExact = plan.kind !== 'dimension' || batchUniquesExact(q.groupBy);
   const raw: RawBucket[] = buckets.map((b) => {
     const startMs = keyDate(b.key.date ?? null) + (plan.kind === 'hour' ? Number(b.key.hour) * INTERVALS.hour : 0);

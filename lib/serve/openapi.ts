@@ -65,8 +65,14 @@ const schemas: Record<string, Schema> = {
   }),
 };
 
+/** Answers of every route before routing: without the access token (when SERVE_AUTH_TOKEN is set), or for a Host not allowed. */
+const GUARDED = {
+  401: { ...json(ref('Error'), 'SERVE_AUTH_TOKEN is set and the request does not carry it (Bearer, or Basic with it as the password)'), headers: { 'WWW-Authenticate': { schema: str } } },
+  403: json(ref('Error'), 'The Host header names a host not in SERVE_ALLOWED_HOSTS (DNS-rebinding protection)'),
+};
+
 /** The OpenAPI 3.1 document. */
-export const OPENAPI: Schema & { paths: Record<string, Record<string, Schema>>; components: { schemas: Record<string, Schema> } } = {
+export const OPENAPI: Schema & { paths: Record<string, Record<string, Schema>>; components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, Schema> } } = {
   openapi: '3.1.0',
   info: { title: 'viewership serving API', version: '1.0.0', description: 'Batch and speed views merged: a day whose batch run completed is answered by the batch view, everything else by the speed view.' },
   servers: [{ url: '/' }],
@@ -82,19 +88,26 @@ export const OPENAPI: Schema & { paths: Record<string, Record<string, Schema>>; 
           q('metrics', `Comma-separated metrics (default all): ${METRICS.join(', ')}`, str, 'events,uniqueCustomers'),
           q('limit', 'Keep the N groups with most events per bucket (needs groupBy)', { type: 'integer', minimum: 1, maximum: MAX_LIMIT }),
         ],
-        responses: { 200: json(ref('Viewership'), 'Buckets, each naming its source view'), 400: json(ref('Error'), 'A bad parameter, named in `parameter`'), 503: json(ref('Error'), 'The search engine did not answer') },
+        responses: {
+          200: json(ref('Viewership'), 'Buckets, each naming its source view'),
+          400: json(ref('Error'), 'A bad parameter, named in `parameter`: also an impossible date, a range over SERVE_MAX_RANGE_DAYS, or an answer over SERVE_MAX_RESULT_BUCKETS buckets or SERVE_MAX_RESPONSE_BYTES bytes'),
+          ...GUARDED,
+          503: { ...json(ref('Error'), 'The search engine did not answer, or the server is busy (SERVE_MAX_CONCURRENT running and SERVE_MAX_QUEUED waiting): retry after Retry-After seconds'), headers: { 'Retry-After': { description: 'Seconds to wait (when busy)', schema: { type: 'integer' } } } },
+          504: json(ref('Error'), 'No answer within SERVE_REQUEST_TIMEOUT_MS'),
+        },
       },
     },
-    '/api/health': { get: { summary: 'Services, streaming workflow, batch runs, Schedules, dead letters and quarantine', responses: { 200: json(ref('Health'), 'Health report (also when degraded)') } } },
-    '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1 document') } } },
-    '/': { get: { summary: 'The dashboard', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: str } } } } } },
+    '/api/health': { get: { summary: 'Services, streaming workflow, batch runs, Schedules, dead letters and quarantine', responses: { 200: json(ref('Health'), 'Health report (also when degraded)'), ...GUARDED, 504: json(ref('Error'), 'No answer within SERVE_REQUEST_TIMEOUT_MS') } } },
+    '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1 document'), ...GUARDED } } },
+    '/': { get: { summary: 'The dashboard', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: str } } }, ...GUARDED } } },
     '/assets/{file}': {
       get: {
         summary: 'Dashboard static files',
         parameters: [{ name: 'file', in: 'path', required: true, schema: str }],
-        responses: { 200: { description: 'A static file (JavaScript, CSS)', content: { 'text/javascript': { schema: str }, 'text/css': { schema: str } } }, 404: json(ref('Error'), 'No such file') },
+        responses: { 200: { description: 'A static file (JavaScript, CSS)', content: { 'text/javascript': { schema: str }, 'text/css': { schema: str } } }, 404: json(ref('Error'), 'No such file'), ...GUARDED },
       },
     },
   },
-  components: { schemas },
+  components: { schemas, securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'Only when SERVE_AUTH_TOKEN is set; HTTP Basic with the token as the password works too (browsers)' } } },
+  security: [{}, { token: [] }],
 };

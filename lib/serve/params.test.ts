@@ -43,4 +43,24 @@ describe('parseViewershipQuery', () => {
     expect(badParam('interval=day&interval=hour').parameter).toBe('interval');
     expect(badParam('from=2020-01-01&to=2026-01-01&interval=minute')).toMatchObject({ parameter: 'interval', message: expect.stringMatching(/buckets/) });
   });
+
+  it('rejects impossible calendar dates and times instead of rolling them over', () => {
+    // Date.parse reads 2026-02-30 as 2 March: each of these must be a 400 naming the parameter.
+    for (const v of ['2026-02-30', '2026-02-29', '2025-04-31', '2026-00-10', '2026-13-01', '2026-01-00', '1969-12-31']) {
+      expect(parseTime(v), v).toBeUndefined();
+      expect(badParam(`from=${v}&to=2026-11-23`), v).toMatchObject({ parameter: 'from', message: expect.stringMatching(/not a real date/) });
+    }
+    for (const v of ['2026-02-30T10:00:00Z', '2026-11-23T24:00:00Z', '2026-11-23T10:60:00Z', '2026-11-23T10:00:60Z', '2026-11-23T10:00:00+24:00', '2026-11-23T10:00:00+01:60']) {
+      expect(parseTime(v), v).toBeUndefined();
+      expect(badParam(`to=${encodeURIComponent(v)}`).parameter, v).toBe('to');
+    }
+    expect(parseTime('2028-02-29')).toBe(Date.parse('2028-02-29T00:00:00Z'));
+    expect(parseTime('2026-12-31T23:59:59.999+14:00')).toBe(Date.parse('2026-12-31T09:59:59.999Z'));
+  });
+
+  it('rejects a range longer than the maximum with 400 naming from', () => {
+    expect(badParam('from=2025-11-01&to=2026-11-23&interval=day')).toMatchObject({ parameter: 'from', message: expect.stringMatching(/387 days \(at most 366\)/) });
+    expect(parseViewershipQuery(new URLSearchParams('from=2025-11-23&to=2026-11-23&interval=day'), NOW).interval).toBe('day');
+    expect(() => parseViewershipQuery(new URLSearchParams('from=2026-11-01&to=2026-11-23&interval=day'), NOW, { maxRangeDays: 7 })).toThrow(/22 days \(at most 7\)/);
+  });
 });

@@ -3,6 +3,7 @@
  * naming it, which the server answers with 400 `{error, parameter}`.
  */
 import { z } from 'zod';
+import { DEFAULT_SERVE_LIMITS } from './limits.js';
 
 /** Time granularities the API serves. */
 export const INTERVALS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -25,6 +26,8 @@ export const MAX_BUCKETS = 20_000;
 export const MAX_LIMIT = 10_000;
 /** Default range when `from` is omitted: the hour before `to`. */
 export const DEFAULT_RANGE_MS = 3_600_000;
+/** Default longest range one request may ask for, in days (`SERVE_MAX_RANGE_DAYS`). */
+export const DEFAULT_MAX_RANGE_DAYS = DEFAULT_SERVE_LIMITS.maxRangeDays;
 
 /** A validated viewership query. */
 export interface ViewershipQuery {
@@ -45,19 +48,35 @@ export class BadParameterError extends Error {
   }
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
 
-/** Parse `2026-11-23` (UTC midnight) or an ISO time with a zone, or epoch milliseconds; undefined when invalid. */
+/**
+ * True when year-month-day names a real calendar day (`2026-02-30` does not: `Date.parse` would roll it over to
+ * 2 March) and the year is 1970–9999.
+ */
+function realDay(y: number, m: number, d: number): boolean {
+  if (y < 1970 || m < 1 || m > 12 || d < 1) return false;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * Parse `2026-11-23` (UTC midnight) or an ISO time with a zone, or epoch milliseconds; undefined when invalid —
+ * also for a day, hour, minute, second or zone offset out of range (`2026-02-30`, `T24:00`, `+25:00`), which
+ * `Date.parse` would silently roll over.
+ */
 export function parseTime(v: string): number | undefined {
   if (/^\d{10,14}$/.test(v)) return Number(v);
-  if (DATE_ONLY.test(v)) {
-    const t = Date.parse(`${v}T00:00:00Z`);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  if (!ISO_TIME.test(v)) return undefined;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
+  const day = DATE_ONLY.exec(v);
+  if (day) return realDay(Number(day[1]), Number(day[2]), Number(day[3])) ? Date.parse(`${v}T00:00:00Z`) : undefined;
+  const t = ISO_TIME.exec(v);
+  if (!t) return undefined;
+  const [, y, mo, d, h, mi, s, , , oh, om] = t;
+  if (!realDay(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 const csv = <T extends string>(name: string, allowed: readonly T[]) =>
@@ -72,7 +91,9 @@ const csv = <T extends string>(name: string, allowed: readonly T[]) =>
 const time = (name: string) =>
   z.string().transform((s, ctx) => {
     const t = parseTime(s);
-    if (t === undefined) ctx.addIssue({ code: 'custom', message: `${name} must be a date (YYYY-MM-DD), an ISO time with a zone, or epoch ms (got "${s}")` });
+    const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+    if (t === undefined && (DATE_ONLY.test(s) || ISO_TIME.test(s))) ctx.addIssue({ code: 'custom', message: `${name} "${shown}" is not a real date or time (a day, hour, minute, second or zone offset out of range, or a year before 1970)` });
+    else if (t === undefined) ctx.addIssue({ code: 'custom', message: `${name} must be a date (YYYY-MM-DD), an ISO time with a zone, or epoch ms (got "${shown}")` });
     return t ?? 0;
   });
 
@@ -87,8 +108,17 @@ const schema = z
   })
   .strict();
 
-/** Validate query parameters (`now` fixes the defaults); throws `BadParameterError` naming the first bad one. */
-export function parseViewershipQuery(params: URLSearchParams, nowMs: number): ViewershipQuery {
+/** Limits of what one query may ask for. */
+export interface QueryLimits {
+  /** Longest `to − from`, in days (default `DEFAULT_MAX_RANGE_DAYS`). */
+  maxRangeDays?: number;
+}
+
+/**
+ * Validate query parameters (`now` fixes the defaults); throws `BadParameterError` naming the first bad one —
+ * also for a range longer than `limits.maxRangeDays`.
+ */
+export function parseViewershipQuery(params: URLSearchParams, nowMs: number, limits: QueryLimits = {}): ViewershipQuery {
   const raw: Record<string, string> = {};
   for (const [k, v] of params) {
     if (k in raw) throw new BadParameterError(k, `${k} is given more than once`);
@@ -110,6 +140,11 @@ export function parseViewershipQuery(params: URLSearchParams, nowMs: number): Vi
   const intervalMs = INTERVALS[q.interval];
   const buckets = Math.ceil((toMs - fromMs) / intervalMs);
   if (buckets > MAX_BUCKETS) throw new BadParameterError('interval', `${q.interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`);
+  const maxDays = limits.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
+  if (toMs - fromMs > maxDays * INTERVALS.day) {
+    const days = Math.ceil((toMs - fromMs) / INTERVALS.day);
+    throw new BadParameterError('from', `the range from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} spans ${days} days (at most ${maxDays}): ask for a shorter range`);
+  }
   if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
   return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, metrics: q.metrics.length ? q.metrics : [...METRICS], limit: q.limit };
 }

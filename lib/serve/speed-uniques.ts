@@ -8,6 +8,7 @@
 import type { Json, SearchSink } from '../../adapters/search/types.js';
 import { speedUniquesIndex } from '../search-templates.js';
 import { CustomerSketch } from '../stream/sketch.js';
+import { checkBounds, type ReadBounds } from './bounds.js';
 import { isIndexMissing } from './composite.js';
 
 /** A time range `[fromMs, toMs)` of window starts. */
@@ -102,12 +103,14 @@ export class SlotSketches {
 
 /**
  * Visit every uniques document whose window starts in `ranges`, a page at a time in (window_start, partition)
- * order, reading only the key and the sketch. A missing index has no documents.
+ * order, reading only the key and the sketch. A missing index has no documents. Past `bounds`' deadline the
+ * next page is not read (the signal's reason is thrown).
  */
-export async function forEachUniquesDoc(search: SearchSink, prefix: string, ranges: MsRange[], visit: (doc: UniquesDoc) => void): Promise<void> {
+export async function forEachUniquesDoc(search: SearchSink, prefix: string, ranges: MsRange[], visit: (doc: UniquesDoc) => void, bounds?: ReadBounds): Promise<void> {
   if (ranges.length === 0) return;
   let cursor: PageCursor | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
+    checkBounds(bounds);
     let r;
     try {
       r = await search.search<UniquesDoc>(speedUniquesIndex(prefix), {
@@ -131,11 +134,11 @@ export async function forEachUniquesDoc(search: SearchSink, prefix: string, rang
  * Distinct customers per UTC bucket of width `intervalMs` (keyed by bucket start) over the windows starting in
  * `ranges`: the union of the sketches of every partition's document of every window in the bucket.
  */
-export async function uniquesByBucket(search: SearchSink, prefix: string, ranges: MsRange[], intervalMs: number): Promise<Map<number, number>> {
+export async function uniquesByBucket(search: SearchSink, prefix: string, ranges: MsRange[], intervalMs: number, bounds?: ReadBounds): Promise<Map<number, number>> {
   const slots = new SlotSketches();
   await forEachUniquesDoc(search, prefix, ranges, (d) => {
     if (d.customers_sketch) slots.add(bucketSlot(windowStartMs(d.window_start), intervalMs), CustomerSketch.fromBase64(d.customers_sketch));
-  });
+  }, bounds);
   return slots.estimates();
 }
 

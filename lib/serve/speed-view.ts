@@ -8,7 +8,8 @@
  */
 import type { SearchSink } from '../../adapters/search/types.js';
 import { speedContentIndex, speedIndex } from '../search-templates.js';
-import { aggValue, compositeAll, errorEvents, termsSums, type CompositeBucket } from './composite.js';
+import type { ReadBounds } from './bounds.js';
+import { aggValue, compositeAll, errorEvents, termsSums, topGroupsAll, type CompositeBucket } from './composite.js';
 import type { RawBucket } from './merge.js';
 import { INTERVALS, type Dimension, type ViewershipQuery } from './params.js';
 import { uniquesByBucket, type MsRange } from './speed-uniques.js';
@@ -22,22 +23,28 @@ function source(prefix: string, groupBy: Dimension[]): { index: string; dims: Di
   return { index: speedIndex(prefix), dims: groupBy, byStatus: true };
 }
 
-/** Speed buckets over `ranges` (the parts of the query on days without a completed batch run). */
-export async function speedBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, ranges: MsRange[]): Promise<RawBucket[]> {
+/**
+ * Speed buckets over `ranges` (the parts of the query on days without a completed batch run). With `q.limit` and a
+ * grouping, the limit is pushed into the query (`topGroupsAll`): the engine returns the top groups of each slot only.
+ */
+export async function speedBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, ranges: MsRange[], bounds?: ReadBounds): Promise<RawBucket[]> {
   if (ranges.length === 0) return [];
   const intervalMs = INTERVALS[q.interval];
   const from = source(prefix, q.groupBy);
   const wantUniques = q.groupBy.length === 0 && q.metrics.includes('uniqueCustomers');
+  const request = {
+    query: { bool: { should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })), minimum_should_match: 1 } },
+    sources: [{ t: { date_histogram: { field: 'window_start', fixed_interval: FIXED[q.interval] } } }],
+    aggs: {
+      events: sum('events'), watch_ms: sum('watch_ms'), unknown: sum('unknown_customer_events'),
+      ...(from.byStatus ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('events') } } } : {}),
+    },
+  };
   const [buckets, uniques] = await Promise.all([
-    compositeAll(search, from.index, {
-      query: { bool: { should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })), minimum_should_match: 1 } },
-      sources: [{ t: { date_histogram: { field: 'window_start', fixed_interval: FIXED[q.interval] } } }, ...from.dims.map((d) => ({ [d]: { terms: { field: d } } }))],
-      aggs: {
-        events: sum('events'), watch_ms: sum('watch_ms'), unknown: sum('unknown_customer_events'),
-        ...(from.byStatus ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('events') } } } : {}),
-      },
-    }),
-    wantUniques ? uniquesByBucket(search, prefix, ranges, intervalMs) : undefined,
+    q.limit !== undefined && from.dims.length > 0
+      ? topGroupsAll(search, from.index, { ...request, dims: from.dims, orderBy: 'events', limit: q.limit }, bounds)
+      : compositeAll(search, from.index, { ...request, sources: [...request.sources, ...from.dims.map((d) => ({ [d]: { terms: { field: d } } }))] }, bounds),
+    wantUniques ? uniquesByBucket(search, prefix, ranges, intervalMs, bounds) : undefined,
   ]);
   const first = ranges[0]!.fromMs;
   const last = ranges[ranges.length - 1]!.toMs;

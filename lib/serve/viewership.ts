@@ -4,6 +4,7 @@
  */
 import type { SearchSink } from '../../adapters/search/types.js';
 import { batchBuckets, batchTotals } from './batch-view.js';
+import { checkBounds, type ReadBounds } from './bounds.js';
 import { daysOverlapping, finishBuckets, speedRanges, type Bucket } from './merge.js';
 import type { ViewershipQuery } from './params.js';
 import { speedBuckets } from './speed-view.js';
@@ -22,12 +23,16 @@ export interface ViewershipResult {
   buckets: Bucket[];
 }
 
-/** Answer a validated query from both views. */
-export async function queryViewership(search: SearchSink, prefix: string, q: ViewershipQuery): Promise<ViewershipResult> {
+/**
+ * Answer a validated query from both views, within `bounds`: the bucket budget (a `TooManyBucketsError` once the
+ * reads pass it) and the deadline signal (reads stop at their next page once it is aborted).
+ */
+export async function queryViewership(search: SearchSink, prefix: string, q: ViewershipQuery, bounds?: ReadBounds): Promise<ViewershipResult> {
+  checkBounds(bounds);
   const totals = await batchTotals(search, prefix, daysOverlapping(q.fromMs, q.toMs));
   const batchDays = [...totals.keys()].sort();
   const ranges = speedRanges(q.fromMs, q.toMs, new Set(batchDays));
-  const [b, s] = await Promise.all([batchBuckets(search, prefix, q, totals), speedBuckets(search, prefix, q, ranges)]);
+  const [b, s] = await Promise.all([batchBuckets(search, prefix, q, totals, bounds), speedBuckets(search, prefix, q, ranges, bounds)]);
   return {
     from: new Date(q.fromMs).toISOString(),
     to: new Date(q.toMs).toISOString(),

@@ -112,7 +112,12 @@ export function statusStack(host, byCat) {
     seg.style.background = color;
     seg.title = `${c}: ${byCat[c]}`;
     stack.appendChild(seg);
-    rows.insertAdjacentHTML('beforeend', `<span class="swatch" style="background:${color}"></span><span>${c}</span><span class="num">${compact(byCat[c])}</span><span class="num muted">${pct(byCat[c] / total)}</span>`);
+    // Styles set through the DOM, never a style="" attribute: the page's Content-Security-Policy allows no inline style.
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = color;
+    rows.append(swatch);
+    rows.insertAdjacentHTML('beforeend', `<span>${c}</span><span class="num">${compact(byCat[c])}</span><span class="num muted">${pct(byCat[c] / total)}</span>`);
   }
   host.append(stack, rows);
 }

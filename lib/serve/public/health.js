@@ -30,7 +30,7 @@ function stream(h) {
       <dt>last micro-batch</dt><dd>${relative(s.lastBatchAt)}${s.lastBatch ? ` · ${compact(s.lastBatch.read)} read in ${s.lastBatch.tookMs} ms` : ''}</dd>
       <dt>lag</dt><dd>${s.lagTotal === null ? '–' : `${compact(s.lagTotal)} messages`}</dd>
       <dt>processed</dt><dd>${s.totals ? `${compact(s.totals.events)} events in ${compact(s.totals.batches)} batches` : '–'}</dd>
-    </dl><div id="lag-bars" style="margin-top:8px"></div>`;
+    </dl><div id="lag-bars" class="gap-top"></div>`;
   if (s.lagByPartition) {
     hbars(document.getElementById('lag-bars'), Object.entries(s.lagByPartition).map(([p, v]) => ({ name: `partition ${p}`, value: v })), (v) => `${compact(v)} lag`);
   }
@@ -61,7 +61,7 @@ function rejects(h) {
       <dt>late events</dt><dd>${compact(d.late)}</dd>
       <dt>duplicates dropped</dt><dd>${compact(d.duplicates)}</dd>
       <dt>quarantined rows</dt><dd><b>${compact(q.rejectedRows)}</b> <span class="muted">(batch view, all days)</span></dd>
-    </dl><div id="quarantine-days" style="margin-top:10px"></div>`;
+    </dl><div id="quarantine-days" class="gap-top"></div>`;
   hbars(document.getElementById('quarantine-days'), q.days.map((x) => ({ name: x.date, value: x.rejectedRows, source: 'batch' })));
 }
 
