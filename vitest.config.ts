@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests of pure logic beside the code, and integration tests in test/ that
-// talk to the real services (started by `npm test` / `npm run services -- up`), run one file at a time.
+// Two projects: fast unit tests beside the code (pure logic; workflows/*.test.ts also run the workflows with mocked
+// activities on a private dev server from the project's `temporal` binary, no shared service), and integration
+// tests in test/ that talk to the real services (started by `npm test` / `npm run services -- up`), one file at a time.
 export default defineConfig({
   test: {
     // Integration files share the real services: one file at a time.

@@ -137,10 +137,10 @@ export function createLakeActivities(deps: LakeActivityDeps) {
         const files = parts.flatMap((x) => x.files.map((f) => `${deps.lakeDir}/web_events/${f.path}`));
         const fingerprint = createHash('sha256').update(parts.map((x) => `${x.path}:${x.fingerprint}`).join('\n')).digest('hex');
         Context.current().heartbeat({ step: 'aggregate-events' });
-        const docs = await withDuckDb(settings(), (db) => computeEventAggregates(db, { date: input.date, files, hours: parts.map((x) => x.values.hour), fingerprint }));
+        const docs = await withDuckDb(settings(), (db) => computeEventAggregates(db, { date: input.date, files, hours: parts.map((x) => x.values.hour ?? ''), fingerprint }));
         writeFileAtomic(p.aggregates, JSON.stringify(docs));
         const total = docs.find((d) => d.doc.kind === 'total');
-        return { aggregatesPath: p.aggregates, hours: parts.map((x) => x.values.hour), files: files.length, events: Number(total?.doc.requests ?? 0), documents: docs.length };
+        return { aggregatesPath: p.aggregates, hours: parts.map((x) => x.values.hour ?? ''), files: files.length, events: Number(total?.doc.requests ?? 0), documents: docs.length };
       } catch (err) {
         throw toTemporalFailure(err);
       }

@@ -1,14 +1,15 @@
 /** `viewership batch run|backfill|status`: operate the daily batch DAG on Temporal. */
 import { existsSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { batchWorkflowId, type BatchDayInput, type BatchDayResult, type BatchProgress } from '../common/batch.js';
+import { batchWorkflowId, type BatchDayInput } from '../common/batch.js';
+import { progressQuery } from '../common/batch-api.js';
 import { isIsoDate, dateRange } from '../common/weblog.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { batchIndex } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
-import type { BackfillItem } from '../workflows/batch.js';
+import { batchBackfill as batchBackfillWorkflow, batchDay, type BackfillItem } from '../workflows/batch.js';
 import { count, progress, whilePending } from './progress.js';
 import { compareDate, type DateComparison } from '../lib/batch/compare.js';
 import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from '../workflows/batch-events.js';
@@ -36,7 +37,7 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
     const workflowId = batchWorkflowId(o.date);
     let handle;
     try {
-      handle = await client.workflow.start('batchDay', { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [input] });
+      handle = await client.workflow.start(batchDay, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [input] });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`a batch run for ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`);
       throw err;
@@ -45,8 +46,8 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
     if (!o.wait) return;
     const p = progress(`[batch ${o.date}]`, 2000);
     try {
-      const r = await whilePending(handle.result() as Promise<BatchDayResult>, async () => {
-        const pr = await handle.query<BatchProgress>('progress');
+      const r = await whilePending(handle.result(), async () => {
+        const pr = await handle.query(progressQuery);
         p.update(`${pr.step}: files ${pr.filesValidated}/${pr.filesTotal}, rows ${count(pr.rows)}`);
       });
       p.done(`completed: ${r.report.rows} rows, ${r.report.valid} valid, ${r.report.rejected} rejected, ${r.lakeFiles} lake files, ${r.documents} index docs`);
@@ -103,7 +104,7 @@ export async function batchBackfill(cfg: AppConfig, o: { from: string; to: strin
   const days = dateRange(o.from, o.to).length;
   return withClient(cfg, async (client) => {
     const workflowId = `backfill-${o.from}-to-${o.to}-${Date.now()}`;
-    const handle = await client.workflow.start('batchBackfill', {
+    const handle = await client.workflow.start(batchBackfillWorkflow, {
       taskQueue: cfg.temporal.taskQueues.batch,
       workflowId,
       args: [{ from: o.from, to: o.to, parallel: o.parallel, landingDir: o.landing, rejectThreshold: cfg.batch.rejectThreshold }],
@@ -111,7 +112,7 @@ export async function batchBackfill(cfg: AppConfig, o: { from: string; to: strin
     console.error(`started ${workflowId} (${days} days, ${o.parallel} at a time): ${workflowUrl(cfg.temporal, workflowId)}`);
     if (!o.wait) return undefined;
     const p = progress(`[backfill]`, 2000);
-    const items = await whilePending(handle.result() as Promise<BackfillItem[]>, async () => {
+    const items = await whilePending(handle.result(), async () => {
       const memo = (await handle.describe()).memo as { done?: number } | undefined;
       p.update(`${memo?.done ?? 0}/${days} days`);
     });

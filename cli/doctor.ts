@@ -1,7 +1,7 @@
 /** `viewership doctor`: a real workflow → activity round trip per task queue, reporting each system. */
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
-import type { SystemHealthReport } from '../workflows/health.js';
+import { systemHealth } from '../workflows/health.js';
 
 /** Run `systemHealth` on every task queue and print the reports; exits non-zero when one fails. */
 export async function doctor(cfg: AppConfig, opts: { json: boolean; timeoutMs: number }): Promise<void> {
@@ -11,7 +11,7 @@ export async function doctor(cfg: AppConfig, opts: { json: boolean; timeoutMs: n
     queues.map(async (taskQueue) => {
       const workflowId = `health-${taskQueue}-${Date.now()}`;
       try {
-        const report = await client.workflow.execute<() => Promise<SystemHealthReport>>('systemHealth', {
+        const report = await client.workflow.execute(systemHealth, {
           taskQueue,
           workflowId,
           workflowExecutionTimeout: `${opts.timeoutMs} ms`,

@@ -7,6 +7,9 @@ import { BadInputError, PipelineError } from '../lib/errors.js';
 import { batchBackfill, batchCompare, batchRun, batchRunEvents, batchStatus } from './batch.js';
 import { doctor } from './doctor.js';
 import { generateEvents, generateProfiles, generateWeblogs } from './generate.js';
+import { generateAds, generateCampaigns } from './generate-ads.js';
+import { generateOrders } from './orders-generate.js';
+import { ordersRun, ordersStatus } from './orders.js';
 import { kibanaExport } from './kibana.js';
 import { formatPartitions, lakeDdlCommand, lakeList, lakeQueryCommand } from './lake.js';
 import { formatTable } from '../lib/lake/query.js';
@@ -15,6 +18,7 @@ import { setupEnvironment } from '../lib/setup.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { applySchedules, listSchedules } from './schedule.js';
 import { streamCommand, streamRewind, streamStart, streamStatus, streamTotals } from './stream.js';
+import { adsStart, adsStreamConfig, adsTotals } from './ads.js';
 import { serveCommand } from './serve.js';
 import { runWorkerCommand } from './worker.js';
 
@@ -115,6 +119,89 @@ batch
     else {
       console.log(`${s.date}: ${s.state} — ${s.landed.files} files, ${s.landed.rows} rows, ${s.valid} valid, ${s.rejected.total} rejected ${JSON.stringify(s.rejected.byReason)}`);
       console.log(`  requests ${s.totals.requests}, bytes ${s.totals.bytes}, customers ${s.totals.uniqueCustomers}, IPs ${s.totals.uniqueIps}, unknown-customer requests ${s.totals.unknownCustomerRequests}, by status ${JSON.stringify(s.totals.byStatusCategory)}`);
+    }
+  });
+
+const ads = program.command('ads').description('Operate the ad-analytics stream (impression ⋈ click join → PostgreSQL, ad-metrics topic)')
+  .addHelpText('after', '\nExamples:\n  viewership ads start\n  viewership ads totals --from 2024-09-13T06:00:00Z --to 2024-09-13T07:00:00Z --json');
+ads
+  .command('start')
+  .description('Start the ad stream (id ADS_STREAM_WORKFLOW_ID, default stream-ads); a stopped one resumes from its checkpoint')
+  .option('--interval-ms <ms>', 'micro-batch interval', int)
+  .option('--max-messages <n>', 'messages per micro-batch and topic', int)
+  .option('--from-scratch', 'clear what the ad stream wrote and read both topics from the start')
+  .addHelpText('after', '\nExample:\n  viewership ads start --interval-ms 5000')
+  .action(async (o: { intervalMs?: number; maxMessages?: number; fromScratch?: boolean }) => {
+    const settings = { ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}), ...(o.maxMessages ? { maxMessagesPerBatch: o.maxMessages } : {}) };
+    console.log(`started: ${await adsStart(loadConfig(), settings, !!o.fromScratch)}`);
+  });
+for (const [name, desc] of [['pause', 'Pause after the current micro-batch'], ['resume', 'Resume a paused ad stream'], ['stop', 'Stop after the current micro-batch']] as const) {
+  ads
+    .command(name)
+    .description(desc)
+    .addHelpText('after', `\nExample:\n  viewership ads ${name}`)
+    .action(async () => {
+      await streamCommand(adsStreamConfig(loadConfig()), name);
+      console.log(`${name}: done`);
+    });
+}
+ads
+  .command('status')
+  .description('Offsets (impressions: partition p, clicks: 1000000 + p), lag, watermark and counts of the ad stream')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership ads status --json')
+  .action(async (o: { json?: boolean }) => {
+    const s = await streamStatus(adsStreamConfig(loadConfig()));
+    if (o.json) console.log(JSON.stringify(s));
+    else console.log(`${s.state}: ${s.totals?.batches ?? 0} batches, ${s.totals?.events ?? 0} impressions + matched clicks, lag ${s.lastBatch?.lag ?? '?'} — ${s.url}`);
+  });
+ads
+  .command('rewind')
+  .description('Rewind the ad stream to a time (Kafka record time); it restores its state there and recomputes')
+  .requiredOption('--to <ISO time>', 'time to rewind to, with a zone')
+  .addHelpText('after', '\nExample:\n  viewership ads rewind --to 2024-09-13T06:00:00Z')
+  .action(async (o: { to: string }) => {
+    const r = await streamRewind(adsStreamConfig(loadConfig()), o.to);
+    console.log(JSON.stringify(r));
+  });
+ads
+  .command('totals')
+  .description('Totals over impression event time [from, to), read back from PostgreSQL')
+  .requiredOption('--from <ISO time>', 'start (inclusive)')
+  .requiredOption('--to <ISO time>', 'end (exclusive)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership ads totals --from 2024-09-13T06:00:00Z --to 2024-09-13T07:00:00Z --json')
+  .action(async (o: { from: string; to: string; json?: boolean }) => {
+    const t = await adsTotals(loadConfig(), o.from, o.to);
+    if (o.json) console.log(JSON.stringify(t));
+    else console.log(`${t.impressions} impressions, ${t.clicks} clicks (CTR ${t.ctr ?? '-'}), cost ${t.cost}, CPC ${t.cpc ?? '-'}, CPI ${t.cpi ?? '-'}; ${t.orphanClicks} orphan clicks, ${t.duplicates} duplicates, ${t.late} late, ${t.deadLettered} dead-lettered`);
+  });
+
+const orders = program.command('orders').description('Orders of the transactional database: incremental import into the lake, daily revenue aggregates')
+  .addHelpText('after', '\nExamples:\n  viewership orders run --date 2024-09-13 --wait\n  viewership orders status --date 2024-09-13 --json');
+orders
+  .command('run')
+  .description('Import the orders changed since the high-water mark, then register, aggregate and index every date they touch and the date (workflow id orders-YYYY-MM-DD)')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date (UTC)')
+  .option('--settle-ms <ms>', 'leave rows stamped less than this long ago for the next run (default 5000)', int)
+  .option('--wait', 'wait for the end')
+  .addHelpText('after', '\nExample:\n  viewership orders run --date 2024-09-13 --wait')
+  .action(async (o: { date: string; settleMs?: number; wait?: boolean }) => {
+    await ordersRun(loadConfig(), { date: o.date, settleMs: o.settleMs, wait: !!o.wait });
+  });
+orders
+  .command('status')
+  .description('A date\'s import state, rows in the lake, high-water mark and revenue totals (amounts exact, 2 decimals)')
+  .requiredOption('--date <YYYY-MM-DD>', 'business date (UTC)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership orders status --date 2024-09-13 --json')
+  .action(async (o: { date: string; json?: boolean }) => {
+    const s = await ordersStatus(loadConfig(), o.date);
+    if (o.json) console.log(JSON.stringify(s));
+    else {
+      console.log(`${s.date}: ${s.state} — ${s.imported.rows} rows in the lake, high-water mark ${s.imported.highWaterMark ? `${s.imported.highWaterMark.updatedAt} ${s.imported.highWaterMark.orderId}` : 'none'}`);
+      console.log(`  orders ${s.totals.orders}, paid ${s.totals.paidAmount}, refunded ${s.totals.refundedAmount}, top ${s.totals.maxAmount}, customers ${s.totals.uniqueCustomers}`);
+      for (const [k, v] of Object.entries(s.totals.byKind)) console.log(`  ${k}: ${v.orders} orders, paid ${v.paidAmount}, refunded ${v.refundedAmount}`);
     }
   });
 
@@ -236,6 +323,53 @@ generate
     await generateEvents(loadConfig(), { ...o, durationS: o.duration });
   });
 
+generate
+  .command('orders')
+  .description('Write an order history into the orders table: per day, paid orders, and a share changed 0-6 days later (refunded or amount corrected)')
+  .requiredOption('--days <n>', 'days of history, ending --to', int)
+  .requiredOption('--per-day <n>', 'orders placed per day', int)
+  .option('--update-rate <r>', 'share of orders changed later (0-1)', Number, 0.1)
+  .option('--seed <n>', 'random seed', int, 1)
+  .option('--to <YYYY-MM-DD>', 'last day (default: yesterday, UTC)')
+  .option('--customers <n>', 'customer ids are C000001…C<n> (match generate profiles --count)', int, 10000)
+  .option('--id-prefix <p>', 'order ids are <p><yyyymmdd>-<n>', 'O')
+  .addHelpText('after', '\nExample:\n  viewership generate orders --days 30 --per-day 2000 --update-rate 0.1')
+  .action(async (o: { days: number; perDay: number; updateRate: number; seed: number; to?: string; customers: number; idPrefix: string }) => {
+    await generateOrders(loadConfig(), o);
+  });
+
+generate
+  .command('campaigns')
+  .description('Write a sample campaigns CSV (campaign_id,campaign_name,network_id,advertiser), atomically')
+  .requiredOption('--count <n>', 'how many campaigns (ids 101, 102, …)', int)
+  .option('--networks <n>', 'ad networks they are spread over', int, 5)
+  .option('--out <path>', 'file to write (default: ADS_CAMPAIGNS_PATH, reference/campaigns.csv)')
+  .option('--seed <n>', 'random seed', int, 1)
+  .addHelpText('after', '\nExample:\n  viewership generate campaigns --count 30 --networks 5 --out /tmp/campaigns.csv')
+  .action((o: { count: number; networks: number; out?: string; seed: number }) => void generateCampaigns(loadConfig(), o));
+generate
+  .command('ads')
+  .description('Produce ad impressions and clicks (keyed by impression id, co-partitioned topics) at a steady rate')
+  .option('--rate <n>', 'impressions per second (clicks and the other kinds come on top)', Number, 1000)
+  .option('--duration <s>', 'seconds to run', Number, 60)
+  .option('--impressions <n>', 'impressions to produce (instead of --duration)', int)
+  .option('--ctr <r>', 'share of impressions clicked, 1 s – 5 min later (a tenth of them twice)', Number, 0.05)
+  .option('--orphan-rate <r>', 'orphan clicks (no impression ever) per impression', Number, 0)
+  .option('--late-rate <r>', 'messages 10 minutes behind per impression', Number, 0)
+  .option('--duplicate-rate <r>', 're-sent earlier messages per impression', Number, 0)
+  .option('--bad-rate <r>', 'malformed messages per impression (every dead-letter reason, both topics)', Number, 0)
+  .option('--unknown-campaign-rate <r>', 'share of impressions of campaigns not in the campaigns file', Number, 0.02)
+  .option('--out-of-order-rate <r>', 'share of clicked impressions sent after their first click', Number, 0.1)
+  .option('--campaigns <path>', 'campaigns CSV (default: ADS_CAMPAIGNS_PATH)')
+  .option('--wait-for-clicks', 'at the end, keep pacing until the last click is due (up to 5 min) instead of sending the rest at once')
+  .option('--seed <n>', 'random seed (ids are unique per seed)', int, Date.now() % 1_000_000)
+  .option('--json', 'print the generator\'s own tally of what it produced as JSON')
+  .addHelpText('after', '\nExample:\n  viewership generate ads --rate 2000 --duration 120 --ctr 0.05 --orphan-rate 0.005 --late-rate 0.005 --duplicate-rate 0.01 --bad-rate 0.005')
+  .action(async (o: { rate: number; duration: number; impressions?: number; ctr: number; orphanRate: number; lateRate: number; duplicateRate: number; badRate: number; unknownCampaignRate: number; outOfOrderRate: number; campaigns?: string; waitForClicks?: boolean; seed: number; json?: boolean }) => {
+    const tally = await generateAds(loadConfig(), { ...o, durationS: o.duration });
+    if (o.json) console.log(JSON.stringify(tally));
+  });
+
 const schedule = program.command('schedule').description('Temporal Schedules of the pipeline')
   .addHelpText('after', '\nExamples:\n  viewership schedule apply\n  viewership schedule list --json');
 schedule
@@ -272,7 +406,7 @@ const lake = program.command('lake').description('The data lake catalog: registe
 lake
   .command('ls')
   .description('List the registered partitions: files, rows, bytes, when and by which workflow run')
-  .option('--table <name>', 'only this table (weblogs, web_events)')
+  .option('--table <name>', 'only this table (weblogs, web_events, orders)')
   .option('--json', 'print JSON (with each partition\'s files and content hashes)')
   .addHelpText('after', '\nExample:\n  viewership lake ls --table weblogs --json')
   .action(async (o: { table?: string; json?: boolean }) => {
@@ -283,7 +417,7 @@ lake
   .command('ddl')
   .description('Print statements that make an engine see exactly the registered partitions (views or external tables)')
   .requiredOption('--dialect <duckdb|hive|spark>', 'SQL dialect')
-  .option('--table <name>', 'only this table (weblogs, web_events)')
+  .option('--table <name>', 'only this table (weblogs, web_events, orders)')
   .option('--database <name>', 'create the tables in this database/schema')
   .option('--replace', 'hive/spark: drop the (external) tables first, so partitions withdrawn since the last apply go too; files are kept')
   .addHelpText('after', '\nExamples:\n  viewership lake ddl --dialect duckdb > lake.sql && duckdb -c ".read lake.sql"\n  viewership lake ddl --dialect spark --replace | spark-sql')
@@ -293,7 +427,7 @@ lake
 lake
   .command('query')
   .description('Run SQL with DuckDB over the registered partitions only (each table is a view with date and hour columns)')
-  .argument('<sql>', 'SQL; the tables are weblogs and web_events')
+  .argument('<sql>', 'SQL; the tables are weblogs, web_events and orders')
   .option('--json', 'print the rows as JSON')
   .addHelpText('after', '\nExample:\n  viewership lake query "SELECT date, hour, count(*) AS n FROM weblogs GROUP BY ALL ORDER BY ALL"')
   .action(async (sql: string, o: { json?: boolean }) => {

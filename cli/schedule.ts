@@ -2,6 +2,8 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
+import { scheduledBatch } from '../workflows/batch.js';
+import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 /** The schedules this project owns, built from config (ids from SCHEDULE_ID_*, so tests use their own). */
 export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
@@ -11,7 +13,7 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
       spec: { cronExpressions: [cfg.batch.scheduleCron], timezone: cfg.batch.scheduleTimezone },
       action: {
         type: 'startWorkflow',
-        workflowType: 'scheduledBatch',
+        workflowType: scheduledBatch,
         taskQueue: cfg.temporal.taskQueues.batch,
         workflowId: `scheduled-${cfg.temporal.schedules.batch}`,
         args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold, lookbackDays: cfg.batch.lookbackDays }],
@@ -24,7 +26,7 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       action: {
         type: 'startWorkflow',
-        workflowType: 'refreshProfileCaches',
+        workflowType: refreshProfileCaches,
         taskQueue: cfg.temporal.taskQueues.stream,
         workflowId: cfg.temporal.schedules.profileCache,
         args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],

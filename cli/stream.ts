@@ -6,11 +6,13 @@ import { CheckpointMissingError } from '../adapters/checkpoints/types.js';
 import { createCheckpointStore } from '../lib/clients.js';
 import { missingInNamespace, missingMessage } from '../lib/setup.js';
 import type { RewindResult } from '../common/stream-merge.js';
+import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
 import { speedIndices } from '../lib/search-templates.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
+import { streamViewership } from '../workflows/stream.js';
 
 async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
   const client = await connectTemporal(cfg.temporal);
@@ -38,7 +40,7 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
     const missing = await missingInNamespace(client.connection, cfg.temporal.namespace);
     if (missing.length) throw new BadInputError(missingMessage(cfg.temporal.namespace, missing));
     let state: StreamState | undefined;
-    const last = client.workflow.getHandle(id);
+    const last = client.workflow.getHandle<typeof streamViewership>(id);
     const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
     if (fromScratch) {
       const sink = createSearchSink(cfg.search);
@@ -47,14 +49,14 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
       const checkpoints = createCheckpointStore(cfg);
       await checkpoints.clear(id).finally(() => checkpoints.close());
     } else if (prev?.status.name === 'COMPLETED') {
-      state = (await last.result()) as StreamState;
+      state = await last.result();
       state = { ...state, settings: { ...state.settings, ...settings }, paused: false };
       await checkResumable(cfg, id, state.offsets);
     } else if (prev && prev.status.name !== 'RUNNING') {
       throw new BadInputError(`the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`);
     }
     try {
-      await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: id, args: [state ? { state } : { settings }] });
+      await client.workflow.start(streamViewership, { taskQueue: cfg.temporal.taskQueues.stream, workflowId: id, args: [state ? { state } : { settings }] });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, id)}`);
       throw err;
@@ -81,11 +83,14 @@ async function checkResumable(cfg: AppConfig, id: string, offsets: Record<number
   }
 }
 
-/** Send one command (an Update): pause, resume, stop, or setInterval with its argument. */
-export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | 'stop' | 'setInterval', args: unknown[] = []): Promise<void> {
+/** The CLI's stream commands without an argument and the Updates they send. */
+const STREAM_COMMANDS = { pause: pauseUpdate, resume: resumeUpdate, stop: stopUpdate } as const;
+
+/** Send one command (an Update): pause, resume, stop, or setInterval with its argument (ms). */
+export async function streamCommand(cfg: AppConfig, name: keyof typeof STREAM_COMMANDS | 'setInterval', args: unknown[] = []): Promise<void> {
   await withClient(cfg, (client) => {
-    const handle = client.workflow.getHandle(cfg.stream.workflowId);
-    return args.length ? handle.executeUpdate(name, { args: args as [unknown] }) : handle.executeUpdate(name);
+    const handle = client.workflow.getHandle<typeof streamViewership>(cfg.stream.workflowId);
+    return name === 'setInterval' ? handle.executeUpdate(setIntervalUpdate, { args: [args[0] as number] }) : handle.executeUpdate(STREAM_COMMANDS[name]);
   });
 }
 
@@ -93,7 +98,7 @@ export async function streamCommand(cfg: AppConfig, name: 'pause' | 'resume' | '
 export async function streamRewind(cfg: AppConfig, to: string): Promise<RewindResult> {
   const toMs = Date.parse(to);
   if (!/T.*(Z|[+-]\d{2}:?\d{2})$/.test(to) || Number.isNaN(toMs)) throw new BadInputError(`--to must be an ISO time with a zone, e.g. 2024-09-13T06:00:00Z (got "${to}")`);
-  return withClient(cfg, (client) => client.workflow.getHandle(cfg.stream.workflowId).executeUpdate<RewindResult, [number]>('rewind', { args: [toMs] }));
+  return withClient(cfg, (client) => client.workflow.getHandle(cfg.stream.workflowId).executeUpdate(rewindUpdate, { args: [toMs] }));
 }
 
 /** What `stream status` prints: the state, whether it runs, and for a stream that is not running how it ended. */
@@ -108,14 +113,14 @@ export async function streamStatus(cfg: AppConfig): Promise<StreamStatusReport> 
   const id = cfg.stream.workflowId;
   const url = workflowUrl(cfg.temporal, id);
   return withClient(cfg, async (client) => {
-    const handle = client.workflow.getHandle(id);
+    const handle = client.workflow.getHandle<typeof streamViewership>(id);
     const d = await handle.describe();
     if (d.status.name === 'RUNNING') {
-      const s = await handle.query<StreamState & { watermarkMs: number; running: boolean }>('status');
+      const s = await handle.query(streamStatusQuery);
       return { ...s, state: 'running' as const, url };
     }
     if (d.status.name === 'COMPLETED') {
-      const s = (await handle.result()) as StreamState;
+      const s = await handle.result();
       return { ...s, watermarkMs: streamWatermark(s, d.closeTime?.getTime() ?? Date.now()), running: false, state: 'stopped' as const, url };
     }
     const memo = (d.memo ?? {}) as Partial<StreamState>;

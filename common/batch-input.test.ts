@@ -48,15 +48,15 @@ describe('batch workflow arguments', () => {
   });
 
   it('a problem fails the workflow with a non-retryable BadInputError naming it', () => {
-    expect(() => rejectWorkflowInput('batchDay', undefined)).not.toThrow();
+    expect(() => rejectWorkflowInput('someWorkflow', undefined)).not.toThrow();
     const err = (() => {
       try {
-        rejectWorkflowInput('batchDay', 'date "x" is not a calendar date YYYY-MM-DD');
+        rejectWorkflowInput('someWorkflow', 'date "x" is not a calendar date YYYY-MM-DD');
       } catch (e) {
         return e;
       }
     })() as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: 'BadInputError', nonRetryable: true, message: 'batchDay: date "x" is not a calendar date YYYY-MM-DD' });
+    expect(err).toMatchObject({ type: 'BadInputError', nonRetryable: true, message: 'someWorkflow: date "x" is not a calendar date YYYY-MM-DD' });
   });
 });

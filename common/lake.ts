@@ -5,33 +5,42 @@
  */
 
 /** Lake tables known to the catalog (later issues add theirs). */
-export const LAKE_TABLES = ['weblogs', 'web_events'] as const;
+export const LAKE_TABLES = ['weblogs', 'web_events', 'orders'] as const;
 /** A lake table name. */
 export type LakeTable = (typeof LAKE_TABLES)[number];
 
-/** Hive partition columns of every lake table, in path order. */
+/** Hive partition columns of the hourly lake tables, in path order. */
 export const PARTITION_COLUMNS = ['date', 'hour'] as const;
+/** A Hive partition column. */
+export type PartitionColumn = (typeof PARTITION_COLUMNS)[number];
+/** Hive partition columns of each lake table, in path order (`orders` is partitioned by date only). */
+export const TABLE_PARTITION_COLUMNS: Record<LakeTable, readonly PartitionColumn[]> = { weblogs: PARTITION_COLUMNS, web_events: PARTITION_COLUMNS, orders: ['date'] };
 
-/** Partition values of one Hive partition (`date=YYYY-MM-DD/hour=HH`). */
+/** Partition values of one Hive partition (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` for a daily table). */
 export interface PartitionValues {
   date: string;
+  hour?: string;
+}
+
+/** Partition values of an hourly table's partition. */
+export interface HourPartitionValues extends PartitionValues {
   hour: string;
 }
 
-/** Relative path of a partition under its table (`date=YYYY-MM-DD/hour=HH`). */
-export const partitionPath = (v: PartitionValues): string => `date=${v.date}/hour=${v.hour}`;
+/** Relative path of a partition under its table (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` without an hour). */
+export const partitionPath = (v: PartitionValues): string => (v.hour === undefined ? `date=${v.date}` : `date=${v.date}/hour=${v.hour}`);
 
 /** Partition values of an event time (UTC hour). */
-export function hourPartition(tMs: number): PartitionValues {
+export function hourPartition(tMs: number): HourPartitionValues {
   const iso = new Date(tMs).toISOString();
   return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
 /** Start (epoch ms) of a partition's hour. */
-export const partitionStartMs = (v: PartitionValues): number => Date.parse(`${v.date}T${v.hour}:00:00.000Z`);
+export const partitionStartMs = (v: HourPartitionValues): number => Date.parse(`${v.date}T${v.hour}:00:00.000Z`);
 
 /** Parse `date=YYYY-MM-DD/hour=HH` (undefined when it is not one). */
-export function parsePartitionPath(path: string): PartitionValues | undefined {
+export function parsePartitionPath(path: string): HourPartitionValues | undefined {
   const m = /^date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})$/.exec(path);
   if (!m) return undefined;
   const v = { date: m[1]!, hour: m[2]! };
@@ -82,11 +91,28 @@ export const WEBLOG_COLUMNS = [
   ['source_file', 'VARCHAR'],
 ] as const;
 
+/**
+ * Columns of `orders` (the transactional database's orders, imported incrementally by `ordersDay`; one file per
+ * created date, the latest version of each order) in file order, with their DuckDB types. Amounts are exact.
+ */
+export const ORDER_COLUMNS = [
+  ['order_id', 'VARCHAR'],
+  ['customer_id', 'VARCHAR'],
+  ['kind', 'VARCHAR'],
+  ['content_id', 'VARCHAR'],
+  ['amount', 'DECIMAL(12,2)'],
+  ['currency', 'VARCHAR'],
+  ['status', 'VARCHAR'],
+  ['created_at', 'TIMESTAMPTZ'],
+  ['updated_at', 'TIMESTAMPTZ'],
+] as const;
+
 /** DuckDB type names used by the lake's columns. */
-export type LakeColumnType = (typeof WEBLOG_COLUMNS | typeof WEB_EVENT_COLUMNS)[number][1];
+export type LakeColumnType = (typeof WEBLOG_COLUMNS | typeof WEB_EVENT_COLUMNS | typeof ORDER_COLUMNS)[number][1];
 
 /** Data columns (without the partition columns) of every lake table, in file order. */
 export const LAKE_COLUMNS: Record<LakeTable, readonly (readonly [string, LakeColumnType])[]> = {
   weblogs: WEBLOG_COLUMNS,
   web_events: WEB_EVENT_COLUMNS,
+  orders: ORDER_COLUMNS,
 };

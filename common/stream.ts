@@ -25,6 +25,8 @@ export interface StreamSettings {
   partitionGroups: number;
   /** An event whose time is further than this ahead of its Kafka message timestamp is dead-lettered. */
   maxFutureMs: number;
+  /** Which stream this is: the web events (default) or the ad-analytics join (`ads`). */
+  pipeline?: 'viewership' | 'ads';
 }
 
 /** Defaults: 10 s micro-batches, 1 min windows, 30 s allowed lateness. */

@@ -4,6 +4,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import pg from 'pg';
 import { createPostgresCheckpointStore } from '../adapters/checkpoints/postgres.js';
 import type { CheckpointStore } from '../adapters/checkpoints/types.js';
 import { createPostgresCatalog } from '../adapters/catalog/postgres.js';
@@ -89,4 +90,11 @@ export function createLakeCatalog(cfg: AppConfig): LakeCatalog {
   const pg = cfg.stream.checkpoints.postgres;
   if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake catalog lives in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
   return createPostgresCatalog({ ...pg, password: pg.password }, cfg.paths.lakeDir);
+}
+
+/** A small pool on the profiles PostgreSQL database (the ad stream's sinks and checkpoints live there). */
+export function createPgPool(cfg: AppConfig, max = 4): pg.Pool {
+  const c = cfg.stream.checkpoints.postgres;
+  if (!c.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the ad stream writes to that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  return new pg.Pool({ ...c, password: c.password, max, connectionTimeoutMillis: 5000 });
 }

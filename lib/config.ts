@@ -32,6 +32,14 @@ const base = z.object({
   KAFKA_CLIENT_ID: z.string().default('viewership').describe('Kafka client id prefix'),
   KAFKA_TOPIC_EVENTS: z.string().default('web-events').describe('Input topic of customer web events (JSON)'),
   KAFKA_TOPIC_AGGREGATES: z.string().default('viewership-aggregates').describe('Output topic of windowed aggregates (update mode)'),
+  ADS_TOPIC_IMPRESSIONS: z.string().default('ad-impressions').describe('Ad impressions topic (JSON, keyed by impression id)'),
+  ADS_TOPIC_CLICKS: z.string().default('ad-clicks').describe('Ad clicks topic (JSON, keyed by the impression id they join; same partition count as impressions)'),
+  ADS_TOPIC_DLQ: z.string().default('ad-events-dlq').describe('Dead-letter topic of the ad stream (original bytes, reason, source topic/partition/offset)'),
+  ADS_TOPIC_METRICS: z.string().default('ad-metrics').describe('Output topic of the ad metrics per minute and dimension set (update mode)'),
+  ADS_CAMPAIGNS_PATH: z.string().optional().describe('Campaigns CSV (campaign_id,campaign_name,network_id,advertiser); default reference/campaigns.csv, reloaded within a minute when it changes'),
+  ADS_JOIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10).describe('A click matches its impression when it comes at most this many minutes after it'),
+  ADS_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(30_000).describe('Ad messages further behind the watermark than this are late (dead-lettered, counted)'),
+  ADS_STREAM_WORKFLOW_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _ . - only').default('stream-ads').describe('Workflow id of the ad-analytics stream (also the key of its checkpoints and sink rows)'),
   KAFKA_TOPIC_DLQ: z.string().default('web-events-dlq').describe('Dead-letter topic for rejected events'),
   SEARCH_ENGINE: z.enum(['opensearch', 'elasticsearch']).default('opensearch').describe('Which search engine adapter the sinks use'),
   SEARCH_URL: z.string().url().optional().describe('Search engine URL; default http://127.0.0.1:9200 (OpenSearch) or :9201 (Elasticsearch)'),
@@ -93,6 +101,14 @@ export interface AppConfig {
     | { store: 'postgres'; postgres: { host: string; port: number; database: string; user: string; password: string } }
     | { store: 'oracle'; oracle: { connectString: string; user: string; password: string } };
   paths: { landingDir: string; lakeDir: string; quarantineDir: string; workDir: string; statusReference: string };
+  /** The ad-analytics stream (issue: impression ⋈ click join). */
+  ads: {
+    topics: { impressions: string; clicks: string; dlq: string; metrics: string };
+    campaignsPath: string;
+    joinWindowMs: number;
+    allowedLatenessMs: number;
+    workflowId: string;
+  };
   stream: {
     profileFullReloadMs: number;
     workflowId: string;
@@ -197,6 +213,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       quarantineDir: c.QUARANTINE_DIR,
       workDir: c.WORK_DIR,
       statusReference: c.STATUS_REFERENCE_PATH ?? `${ROOT_DIR}/reference/http-status-codes.xml`,
+    },
+    ads: {
+      topics: { impressions: c.ADS_TOPIC_IMPRESSIONS, clicks: c.ADS_TOPIC_CLICKS, dlq: c.ADS_TOPIC_DLQ, metrics: c.ADS_TOPIC_METRICS },
+      campaignsPath: c.ADS_CAMPAIGNS_PATH ?? `${ROOT_DIR}/reference/campaigns.csv`,
+      joinWindowMs: c.ADS_JOIN_WINDOW_MINUTES * 60_000,
+      allowedLatenessMs: c.ADS_ALLOWED_LATENESS_MS,
+      workflowId: c.ADS_STREAM_WORKFLOW_ID,
     },
     stream: {
       profileFullReloadMs: c.PROFILE_CACHE_FULL_RELOAD_MINUTES * 60_000,

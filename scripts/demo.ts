@@ -18,7 +18,8 @@ import { BadInputError } from '../lib/errors.js';
 import { loadConfig, effectiveEnv } from '../lib/config.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
-import type { SystemHealthReport } from '../workflows/health.js';
+import { systemHealth } from '../workflows/health.js';
+import { refreshProfileCaches } from '../workflows/profile-cache.js';
 import { contexts } from './services/cli.js';
 import { down, ServiceStartError, up } from './services/manager.js';
 import { selectServices } from './services/registry.js';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const client = await connectTemporal(cfg.temporal);
   for (const taskQueue of Object.values(cfg.temporal.taskQueues)) {
     const workflowId = `health-${taskQueue}-${Date.now()}`;
-    const r = await client.workflow.execute<() => Promise<SystemHealthReport>>('systemHealth', { taskQueue, workflowId });
+    const r = await client.workflow.execute(systemHealth, { taskQueue, workflowId });
     log(`${taskQueue}: Kafka ${JSON.stringify(r.kafka.topics)}, ${r.search.engine} ${r.search.version}, ${r.profiles.store} (${r.profiles.profiles} profiles) — ${workflowUrl(cfg.temporal, workflowId)}`);
   }
   await client.connection.close();
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   await store.close();
   if (existing < CUSTOMERS) await generateProfiles(cfg, { count: CUSTOMERS, seed: 1 });
   const refresh = await connectTemporal(cfg.temporal);
-  await refresh.workflow.execute('refreshProfileCaches', {
+  await refresh.workflow.execute(refreshProfileCaches, {
     taskQueue: cfg.temporal.taskQueues.stream, workflowId: `profile-cache-refresh-demo-${Date.now()}`, args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
   });
   await refresh.connection.close();

@@ -15,7 +15,8 @@ import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
 import { isolatedStreamEnv } from '../test/stream-env.js';
 import { FUTURE_FIXTURES, makeEvents, waitCaughtUp } from '../test/stream-fixtures.js';
-import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamViewership } from '../workflows/stream.js';
+import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
 
 const name = process.argv.includes('--name') ? process.argv[process.argv.indexOf('--name') + 1]! : 'v2';
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);

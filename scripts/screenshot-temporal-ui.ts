@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig, ROOT_DIR } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
+import { batchDay } from '../workflows/batch.js';
 
 /** Chromium flags for a quiet headless run on a machine without a display or sandbox support. */
 export const CHROMIUM_ARGS = [
@@ -52,7 +53,7 @@ async function batchRunToShow(workflowId?: string): Promise<{ workflowId: string
   const client = await connectTemporal(cfg.temporal);
   try {
     if (workflowId) return { workflowId, runId: (await client.workflow.getHandle(workflowId).describe()).runId };
-    for await (const w of client.workflow.list({ query: 'WorkflowType = "batchDay" AND ExecutionStatus = "Completed"', pageSize: 1 })) {
+    for await (const w of client.workflow.list({ query: `WorkflowType = "${batchDay.name}" AND ExecutionStatus = "Completed"`, pageSize: 1 })) {
       return { workflowId: w.workflowId, runId: w.runId };
     }
     return undefined;

@@ -7,10 +7,11 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { RetryState } from '@temporalio/common';
+import { RetryState, type Workflow } from '@temporalio/common';
 import { generateWeblogLines } from '../lib/generate/weblogs.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
+import { batchBackfill, batchDay, scheduledBatch, validateFiles } from '../workflows/batch.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 const root = mkdtempSync(`${tmpdir()}/viewership-batch-input-`);
@@ -41,36 +42,41 @@ describe('batch workflows started by hand with a bad argument', () => {
   });
 
   /** Start `workflow` with `args` and return why it failed (a run timeout turns a stuck run into a failure too). */
-  async function failureOf(workflow: string, args: unknown[]): Promise<{ root: ApplicationFailure; activity?: ActivityFailure; ms: number }> {
+  async function failureOf(workflow: Workflow, args: unknown[]): Promise<{ root: ApplicationFailure; activity?: ActivityFailure; ms: number }> {
     const t0 = Date.now();
+    // Deliberately bad input: the workflow is passed untyped so that the arguments are not checked.
     const err = await client.workflow
-      .execute(workflow, { taskQueue: queue, workflowId: uniqueName(`bad-${workflow}`), args, workflowRunTimeout: '30 seconds' })
+      .execute<Workflow>(workflow, { taskQueue: queue, workflowId: uniqueName(`bad-${workflow.name}`), args, workflowRunTimeout: '30 seconds' })
       .then(() => undefined, (e: unknown) => e);
-    expect(err, `${workflow} should have failed`).toBeInstanceOf(WorkflowFailedError);
+    expect(err, `${workflow.name} should have failed`).toBeInstanceOf(WorkflowFailedError);
     let cause = (err as WorkflowFailedError).cause;
     let activity: ActivityFailure | undefined;
     if (cause instanceof ActivityFailure) {
       activity = cause;
       cause = cause.cause;
     }
-    expect(cause, `${workflow}: ${String(cause)}`).toBeInstanceOf(ApplicationFailure);
+    expect(cause, `${workflow.name}: ${String(cause)}`).toBeInstanceOf(ApplicationFailure);
     const root = cause as ApplicationFailure;
     expect(root.type).toBe('BadInputError');
     expect(root.nonRetryable).toBe(true);
     return { root, activity, ms: Date.now() - t0 };
   }
 
-  it.each([
-    ['batchDay', [{ date: '2031-02-30' }], 'batchDay: date "2031-02-30" is not a calendar date YYYY-MM-DD'],
-    ['batchDay', [], 'batchDay: expected one argument {"date": "YYYY-MM-DD", ...} (got nothing)'],
-    ['batchDay', [{ date: 20310304 }], 'batchDay: date must be a date string YYYY-MM-DD (got 20310304)'],
-    ['batchDay', [{ date: '2031-03-04', rejectThreshold: 'lots' }], 'batchDay: rejectThreshold must be a number from 0 to 1 (got "lots")'],
-    ['batchBackfill', [{ from: '2031-04-03', to: '2031-04-01', parallel: 2 }], 'batchBackfill: to (2031-04-01) is before from (2031-04-03)'],
-    ['batchBackfill', [{ from: 'yesterday', to: '2031-04-01', parallel: 2 }], 'batchBackfill: from "yesterday" is not a calendar date YYYY-MM-DD'],
-    ['validateFiles', [{ date: '2031-03-04' }], 'validateFiles: files must be the list of landed files (got nothing)'],
-    ['scheduledBatch', [{ timezone: 'Mars/Olympus_Mons' }], 'scheduledBatch: timezone must be an IANA time zone such as "UTC" (got "Mars/Olympus_Mons")'],
-  ])('%s %j fails the workflow at once', async (workflow, args, message) => {
-    const { root, activity, ms } = await failureOf(workflow, args);
+  it.each(
+    (
+      [
+        [batchDay, [{ date: '2031-02-30' }], 'batchDay: date "2031-02-30" is not a calendar date YYYY-MM-DD'],
+        [batchDay, [], 'batchDay: expected one argument {"date": "YYYY-MM-DD", ...} (got nothing)'],
+        [batchDay, [{ date: 20310304 }], 'batchDay: date must be a date string YYYY-MM-DD (got 20310304)'],
+        [batchDay, [{ date: '2031-03-04', rejectThreshold: 'lots' }], 'batchDay: rejectThreshold must be a number from 0 to 1 (got "lots")'],
+        [batchBackfill, [{ from: '2031-04-03', to: '2031-04-01', parallel: 2 }], 'batchBackfill: to (2031-04-01) is before from (2031-04-03)'],
+        [batchBackfill, [{ from: 'yesterday', to: '2031-04-01', parallel: 2 }], 'batchBackfill: from "yesterday" is not a calendar date YYYY-MM-DD'],
+        [validateFiles, [{ date: '2031-03-04' }], 'validateFiles: files must be the list of landed files (got nothing)'],
+        [scheduledBatch, [{ timezone: 'Mars/Olympus_Mons' }], 'scheduledBatch: timezone must be an IANA time zone such as "UTC" (got "Mars/Olympus_Mons")'],
+      ] as [Workflow, unknown[], string][]
+    ).map(([workflow, args, message]) => [workflow.name, args, message, workflow] as const),
+  )('%s %j fails the workflow at once', async (_name, args, message, workflow) => {
+    const { root, activity, ms } = await failureOf(workflow, [...args]);
     expect(root.message).toBe(message);
     expect(activity).toBeUndefined();
     expect(ms).toBeLessThan(15_000);
@@ -78,7 +84,7 @@ describe('batch workflows started by hand with a bad argument', () => {
 
   it('a landing directory outside LANDING_DIR fails the land activity once, not retried', async () => {
     land(`${root}/elsewhere`, '2031-03-05');
-    const { root: r, activity } = await failureOf('batchDay', [{ date: '2031-03-05', landingDir: `${root}/elsewhere` }]);
+    const { root: r, activity } = await failureOf(batchDay, [{ date: '2031-03-05', landingDir: `${root}/elsewhere` }]);
     expect(r.message).toBe(`landDayFiles: landingDir ${root}/elsewhere is outside the configured LANDING_DIR (${env.LANDING_DIR})`);
     expect(activity?.activityType).toBe('landDayFiles');
     expect(activity?.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
@@ -88,7 +94,7 @@ describe('batch workflows started by hand with a bad argument', () => {
     land(env.LANDING_DIR, '2031-03-06');
     writeFileSync(`${root}/secret.txt`, 'secret\n');
     symlinkSync(`${root}/secret.txt`, `${env.LANDING_DIR}/2031-03-06/z.csv`);
-    const { root: r, activity } = await failureOf('batchDay', [{ date: '2031-03-06' }]);
+    const { root: r, activity } = await failureOf(batchDay, [{ date: '2031-03-06' }]);
     expect(r.message).toContain(`${env.LANDING_DIR}/2031-03-06/z.csv is a symbolic link (to ${root}/secret.txt)`);
     expect(activity?.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
   });

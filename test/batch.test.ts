@@ -23,6 +23,7 @@ import { batchBackfill, batchStatus } from '../cli/batch.js';
 import { applySchedules, deleteSchedules } from '../cli/schedule.js';
 import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
+import { batchDay, scheduledBatch } from '../workflows/batch.js';
 
 const root = mkdtempSync(`${tmpdir()}/viewership-batch-`);
 const queue = uniqueName('batch-test');
@@ -97,7 +98,7 @@ async function knownCustomers(): Promise<Set<string>> {
 }
 
 async function runDay(client: Client, date: string, extra: Record<string, unknown> = {}): Promise<BatchDayResult> {
-  return client.workflow.execute('batchDay', { taskQueue: queue, workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: 0.05, ...extra }] });
+  return client.workflow.execute(batchDay, { taskQueue: queue, workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: 0.05, ...extra }] });
 }
 
 async function dayDocs(date: string): Promise<{ id: string; source: unknown }[]> {
@@ -227,7 +228,7 @@ describe('batch layer: daily DAG on Temporal', () => {
     await runDay(client, before);
     land(before, 'late.csv', 'csv', 200, 0, 32); // arrives after the date was processed
     land(yesterday, 'day.csv', 'csv', 400, 0, 33);
-    const r = await client.workflow.execute('scheduledBatch', {
+    const r = await client.workflow.execute(scheduledBatch, {
       taskQueue: queue, workflowId: uniqueName('scheduled-batch'), args: [{ timezone: 'UTC', rejectThreshold: 0.05, lookbackDays: 1 }],
     });
     expect(r).toMatchObject({ date: yesterday, reprocessed: [before] });
@@ -243,7 +244,7 @@ describe('batch layer: daily DAG on Temporal', () => {
       expect(created.find((s) => s.id === id)?.action).toBe('created');
       expect(again.find((s) => s.id === id)?.action).toBe('updated');
       const d = await client.schedule.getHandle(id).describe();
-      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scheduledBatch', taskQueue: queue });
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: scheduledBatch.name, taskQueue: queue });
       expect(d.info.nextActionTimes.length).toBeGreaterThan(0);
     } finally {
       await deleteSchedules(cfg);

@@ -21,6 +21,7 @@ import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { ensureSpark, sparkSql } from './spark.js';
+import { batchDay } from '../workflows/batch.js';
 
 const root = mkdtempSync(`${tmpdir()}/viewership-lake-`);
 const queue = uniqueName('lake-test');
@@ -71,7 +72,7 @@ describe('lake catalog: batch registration, lake ls/query/ddl, DuckDB and Spark 
   let duckStats: Stats;
 
   const runDay = async (date: string) => {
-    const handle = await client.workflow.start('batchDay', { taskQueue: queue, workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: 0.05 }] });
+    const handle = await client.workflow.start(batchDay, { taskQueue: queue, workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: 0.05 }] });
     const result = (await handle.result()) as BatchDayResult;
     return (runs[date] = { runId: handle.firstExecutionRunId, result });
   };
@@ -162,7 +163,7 @@ describe('lake catalog: batch registration, lake ls/query/ddl, DuckDB and Spark 
 
   it('operator errors are one clear line and a non-zero exit', () => {
     for (const [args, message] of [
-      [['lake', 'ls', '--table', 'nope'], /--table must be one of weblogs, web_events \(got "nope"\)/],
+      [['lake', 'ls', '--table', 'nope'], /--table must be one of weblogs, web_events, orders \(got "nope"\)/],
       [['lake', 'ddl', '--dialect', 'oracle'], /--dialect must be one of duckdb, hive, spark/],
       [['lake', 'query', 'SELEC 1'], /lake query failed: Parser Error: syntax error at or near "SELEC"/],
       [['lake', 'query', 'SELECT nope FROM weblogs'], /lake query failed: Binder Error/],

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
-import type { CacheRefreshSummary } from '../common/profile-cache.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { applySchedules, deleteSchedules } from '../cli/schedule.js';
 import { startWorkers, workerIdentity } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
+import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 const queue = uniqueName('stream-test');
 // Own Schedule ids: applying them never repoints the real Schedules at this test's task queue.
@@ -24,7 +24,7 @@ describe('profile cache refresh', () => {
   let workers: Awaited<ReturnType<typeof startWorkers>>;
 
   const refresh = (fullReloadEveryMs: number) =>
-    client.workflow.execute<(i: { fullReloadEveryMs: number }) => Promise<CacheRefreshSummary>>('refreshProfileCaches', {
+    client.workflow.execute(refreshProfileCaches, {
       taskQueue: queue,
       workflowId: uniqueName('profile-cache-refresh'),
       args: [{ fullReloadEveryMs }],
@@ -73,7 +73,7 @@ describe('profile cache refresh', () => {
 
   it('each run shows in Temporal with what changed, and the every-minute Schedule exists after apply', async () => {
     const wid = uniqueName('profile-cache-refresh');
-    await client.workflow.execute('refreshProfileCaches', { taskQueue: queue, workflowId: wid, args: [{ fullReloadEveryMs: 3_600_000 }] });
+    await client.workflow.execute(refreshProfileCaches, { taskQueue: queue, workflowId: wid, args: [{ fullReloadEveryMs: 3_600_000 }] });
     const d = await client.workflow.getHandle(wid).describe();
     expect(d.searchAttributes.Pipeline).toEqual(['profile-cache']);
     expect(d.memo).toMatchObject({ changed: expect.any(Number), workers: [expect.stringContaining(workerIdentity())] });
@@ -81,7 +81,7 @@ describe('profile cache refresh', () => {
       await applySchedules(cfg);
       const s = await client.schedule.getHandle(cfg.temporal.schedules.profileCache).describe();
       expect(s.spec.intervals?.[0]?.every).toBe(60_000);
-      expect(s.action).toMatchObject({ workflowType: 'refreshProfileCaches', taskQueue: queue });
+      expect(s.action).toMatchObject({ workflowType: refreshProfileCaches.name, taskQueue: queue });
     } finally {
       await deleteSchedules(cfg);
     }

@@ -18,6 +18,8 @@ import { startWorkers, type QueueRole } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { FUTURE_FIXTURES } from './stream-fixtures.js';
+import { stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
 
 /** An event as produced (wire shape). */
 export interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id: string; device: string; http_status: number; watch_ms: number }
@@ -82,13 +84,13 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
       }
     },
     async startStream(intervalMs: number): Promise<void> {
-      stream = await client.workflow.start('streamViewership', { taskQueue: cfg.temporal.taskQueues.stream, workflowId: streamWorkflowId, args: [{ settings: { intervalMs, ...FUTURE_FIXTURES } }] });
+      stream = await client.workflow.start(streamViewership, { taskQueue: cfg.temporal.taskQueues.stream, workflowId: streamWorkflowId, args: [{ settings: { intervalMs, ...FUTURE_FIXTURES } }] });
     },
     /** Wait until the stream has taken `minMessages` (accepted + dead-lettered + late + duplicates) and is caught up. */
     async caughtUp(minMessages: number, timeoutMs = 120_000): Promise<StreamState> {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const s = await stream!.query<StreamState>('status');
+        const s = await stream!.query(streamStatusQuery);
         const t = s.totals;
         if (s.lastBatch?.lag === 0 && t.events + t.deadLettered + t.late + t.duplicates >= minMessages) return s;
         if (Date.now() > end) throw new Error(`stream not caught up: ${JSON.stringify(s.totals)}`);
@@ -96,7 +98,7 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
       }
     },
     async cleanup(): Promise<void> {
-      await stream?.executeUpdate('stop').catch(() => undefined);
+      await stream?.executeUpdate(stopUpdate).catch(() => undefined);
       await stream?.result().catch(() => undefined);
       await workers.stop();
       await producer.disconnect();

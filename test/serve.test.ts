@@ -19,6 +19,7 @@ import type { HealthReport } from '../lib/serve/health.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { testConfig } from './helpers.js';
 import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
+import { batchDay } from '../workflows/batch.js';
 
 const DAY = 86_400_000;
 // A random far-future date: the batch workflow id (batch-<date>) is global on the shared Temporal server.
@@ -51,7 +52,7 @@ describe('serving API: merged views, validation, OpenAPI, health', () => {
   beforeAll(async () => {
     t = await serveTestEnv('sv', ['batch', 'stream']);
     await generateWeblogs(t.cfg, { date: D1, rows: ROWS, format: 'csv', badRate: 0.02, gzip: false, seed: 7, customers: 40 });
-    await t.client.workflow.execute('batchDay', { taskQueue: t.cfg.temporal.taskQueues.batch, workflowId: batchWorkflowId(D1), args: [{ date: D1, rejectThreshold: 0.05 }] });
+    await t.client.workflow.execute(batchDay, { taskQueue: t.cfg.temporal.taskQueues.batch, workflowId: batchWorkflowId(D1), args: [{ date: D1, rejectThreshold: 0.05 }] });
     batch = await batchStatus(t.cfg, D1);
     // Everything is on the topic before the stream starts: the first micro-batch (watermark 0) takes it all.
     await t.send([...D1_EVENTS, ...D2_EVENTS].map((e) => JSON.stringify(e)).concat(BAD));

@@ -14,6 +14,7 @@ import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { FUTURE_FIXTURES, makeEvents, waitCaughtUp } from './stream-fixtures.js';
+import { stopUpdate } from '../common/stream-api.js';
 
 const namespace = uniqueName('setup');
 const iso = isolatedStreamEnv('su');
@@ -60,7 +61,7 @@ describe('viewership setup', () => {
         const handle = client.workflow.getHandle(env.STREAM_WORKFLOW_ID);
         const s: StreamState = await waitCaughtUp(handle, 50, 60_000);
         expect(s.totals.events).toBe(50);
-        await handle.executeUpdate('stop');
+        await handle.executeUpdate(stopUpdate);
         await handle.result();
       } finally {
         await producer.disconnect();

@@ -12,7 +12,6 @@ import type { Admin } from 'kafkajs';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import { MAX_DIMENSION_BYTES } from '../common/events.js';
-import type { StreamState } from '../common/stream.js';
 import { createKafka } from '../lib/clients.js';
 import { generateProfile } from '../lib/generate/profiles.js';
 import { customerId } from '../lib/generate/random.js';
@@ -23,10 +22,12 @@ import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, waitCaughtUp, type Ev } from './stream-fixtures.js';
+import { stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
+import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pg = () => createPostgresProfilesStore((testConfig().profiles as Extract<ReturnType<typeof testConfig>['profiles'], { store: 'postgres' }>).postgres);
-type Status = StreamState & { watermarkMs: number; running: boolean };
 
 /** Poll `probe` until it returns a value (not undefined) or `timeoutMs` passes; the error says what was awaited and the last state. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, last: () => unknown = () => undefined): Promise<T> {
@@ -83,15 +84,15 @@ function streamEnv(prefix: string) {
       await producer.send({ topic: iso.env.KAFKA_TOPIC_EVENTS, messages: messages.map((m) => ({ key: m.key ?? 'k', ...m })) });
     },
     async start(settings: Record<string, number>): Promise<WorkflowHandle> {
-      const h = await client!.workflow.start('streamViewership', { taskQueue: iso.env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings }] });
+      const h = await client!.workflow.start(streamViewership, { taskQueue: iso.env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings }] });
       handles.push(h);
       return h;
     },
-    status: (h: WorkflowHandle) => h.query<Status>('status'),
+    status: (h: WorkflowHandle) => h.query(streamStatusQuery),
     /** Stop (or, when it does not end within 10 s, terminate) the workflows, stop the workers, delete topics and indices. */
     async teardown() {
       for (const h of handles) {
-        await h.executeUpdate('stop').catch(() => undefined);
+        await h.executeUpdate(stopUpdate).catch(() => undefined);
         const ended = await Promise.race([h.result().then(() => true, () => true), sleep(10_000).then(() => false)]);
         if (!ended) await h.terminate('test cleanup').catch(() => undefined);
       }
@@ -272,7 +273,7 @@ describe('speed layer: bad input', () => {
       const store = pg();
       await store.upsert([{ ...old, country: moved }]);
       await store.close();
-      await h.client.workflow.execute('refreshProfileCaches', { taskQueue: h.env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
+      await h.client.workflow.execute(refreshProfileCaches, { taskQueue: h.env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
       expect(h.workers.profileCache.get(who)?.country).toBe(moved);
       // An attempt already running may have enriched with the old profile: wait for one that starts after the refresh.
       const current = await pendingAttempt(handle);

@@ -13,6 +13,8 @@ import { connectTemporal } from '../lib/temporal.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { killHard as kill, spawnStreamWorker, FUTURE_FIXTURES } from './stream-fixtures.js';
+import { stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('sc');
 const kafka = createKafka(cfg.kafka, '-crash-test');
@@ -50,14 +52,14 @@ describe('speed layer: exactly once under worker crashes', () => {
         await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(i, Math.min(to, i + 1000)).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
       }
     };
-    const handle = await client.workflow.start('streamViewership', {
+    const handle = await client.workflow.start(streamViewership, {
       taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-crash'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200, ...FUTURE_FIXTURES } }],
     });
     // Queries need a live worker; right after a kill the server may still route to the dead worker's sticky queue.
     const status = async (): Promise<StreamState> => {
       for (let i = 0; ; i++) {
         try {
-          return await handle.query<StreamState>('status');
+          return await handle.query(streamStatusQuery);
         } catch (err) {
           if (i >= 30) throw err;
           await new Promise((r) => setTimeout(r, 1000));
@@ -105,7 +107,7 @@ describe('speed layer: exactly once under worker crashes', () => {
       byEventType: { play: N / 2, view: N / 2 },
       uniqueCustomers: 97,
     });
-    await handle.executeUpdate('stop');
+    await handle.executeUpdate(stopUpdate);
     await handle.result();
   });
 });

@@ -18,6 +18,8 @@ import { testConfig, uniqueName } from './helpers.js';
 import { expectedTotals, KNOWN_CUSTOMERS, killHard, makeEvents, spawnStreamWorker, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { startTcpProxy } from './tcp-proxy.js';
+import { stopUpdate } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
 
 const T0 = Date.parse('2031-09-01T10:00:00Z');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +51,7 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
       produced += events.length;
     },
     start(settings: Record<string, number>): Promise<WorkflowHandle> {
-      return client.workflow.start('streamViewership', { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings: { ...settings, ...FUTURE_FIXTURES } }] });
+      return client.workflow.start(streamViewership, { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings: { ...settings, ...FUTURE_FIXTURES } }] });
     },
     /** Speed-view totals read back through the real engine (not the proxy). */
     async totals() {
@@ -61,7 +63,7 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
       return t;
     },
     async teardown(handle?: WorkflowHandle) {
-      await handle?.executeUpdate('stop').catch(() => undefined);
+      await handle?.executeUpdate(stopUpdate).catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await iso.remove(admin).catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
@@ -118,7 +120,7 @@ describe('speed layer under faults', () => {
       await w.ready;
       handle = await h.start({ intervalMs: 300 });
       await waitCaughtUp(handle, h.produced, 60_000);
-      await handle.executeUpdate('stop');
+      await handle.executeUpdate(stopUpdate);
       await handle.result();
       const t0 = Date.now();
       const exited = new Promise<number | string | null>((r) => w.child.once('exit', (code, sig) => r(code ?? sig)));
@@ -152,7 +154,7 @@ describe('speed layer under faults', () => {
       await waitCaughtUp(handle, h.produced, 180_000);
       expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
     } finally {
-      await handle.executeUpdate('stop').catch(() => undefined);
+      await handle.executeUpdate(stopUpdate).catch(() => undefined);
     }
   }
 

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { StreamState } from '../common/stream.js';
 import { customerId } from '../lib/generate/random.js';
+import { streamStatusQuery } from '../common/stream-api.js';
 
 /** An event as produced to the topic (the wire shape). */
 export interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id?: string; device?: string; http_status?: number; watch_ms?: number }
@@ -57,7 +58,7 @@ export async function waitCaughtUp(handle: WorkflowHandle, messages: number, tim
   const deadline = Date.now() + timeoutMs;
   let last: StreamState | undefined;
   while (Date.now() < deadline) {
-    last = await handle.query<StreamState>('status').catch(() => last);
+    last = await handle.query(streamStatusQuery).catch(() => last);
     const read = last ? Object.values(last.offsets).reduce((a, b) => a + b, 0) : 0;
     if (last?.lastBatch?.lag === 0 && read >= messages) return last;
     await new Promise((r) => setTimeout(r, 250));

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
-import type { RewindResult } from '../common/stream-merge.js';
 import { createKafka } from '../lib/clients.js';
 import { generateProfile } from '../lib/generate/profiles.js';
 import { customerId } from '../lib/generate/random.js';
@@ -17,6 +16,9 @@ import { startWorkers } from '../workers/run.js';
 import { uniqueName } from './helpers.js';
 import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
+import { pauseUpdate, resumeUpdate, rewindUpdate, stopUpdate } from '../common/stream-api.js';
+import { streamViewership } from '../workflows/stream.js';
+import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('rw');
 const kafka = createKafka(cfg.kafka, '-rewind-test');
@@ -57,13 +59,13 @@ describe('speed layer: rewind and enrichment', () => {
     await producer.connect();
     client = await connectTemporal(cfg.temporal);
     workers = await startWorkers(cfg, ['stream']);
-    handle = await client.workflow.start('streamViewership', {
+    handle = await client.workflow.start(streamViewership, {
       taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-rewind'), args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 900, ...FUTURE_FIXTURES } }],
     });
   });
 
   afterAll(async () => {
-    await handle?.executeUpdate('stop').catch(() => undefined);
+    await handle?.executeUpdate(stopUpdate).catch(() => undefined);
     await handle?.result().catch(() => undefined);
     await workers?.stop();
     await producer.disconnect();
@@ -80,7 +82,7 @@ describe('speed layer: rewind and enrichment', () => {
     await waitCaughtUp(handle, produced);
     // Wave B is read while the rewind point falls inside one micro-batch: paused, the stream gets B1, then (after
     // the rewind point, by Kafka record time) B2, and reads both together when resumed.
-    await handle.executeUpdate('pause');
+    await handle.executeUpdate(pauseUpdate);
     await send(events.slice(1500, 1600));
     await new Promise((r) => setTimeout(r, 1100));
     const mid = Date.now();
@@ -88,14 +90,14 @@ describe('speed layer: rewind and enrichment', () => {
     const b2Start = Object.fromEntries((await admin.fetchTopicOffsets(env.KAFKA_TOPIC_EVENTS)).map((o) => [o.partition, Number(o.high)]));
     // B2: the rest of wave B, then 70 of its recent events again (duplicates), 1 dead letter.
     await send([...events.slice(1600), ...events.slice(2900, 2970), 'not json']);
-    await handle.executeUpdate('resume');
+    await handle.executeUpdate(resumeUpdate);
     await waitCaughtUp(handle, produced);
     const want = { ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 3, duplicates: 120 };
     expect(await totals()).toMatchObject(want);
 
     // Rewind into the middle: each partition restarts from the start of the micro-batch holding its first
     // record after `mid` (that batch also read B1), and only the documents from that batch on are recomputed.
-    const r = await handle.executeUpdate<RewindResult, [number]>('rewind', { args: [mid] });
+    const r = await handle.executeUpdate(rewindUpdate, { args: [mid] });
     expect(Object.keys(r.partitions).sort()).toEqual(['0', '1', '2']);
     for (const [p, x] of Object.entries(r.partitions)) {
       expect(x.offset).toBeLessThan(b2Start[p]!); // the batch began with B1, before the rewind point
@@ -106,12 +108,12 @@ describe('speed layer: rewind and enrichment', () => {
     expect(await totals()).toMatchObject(want);
 
     // Rewind to before the first record: everything is recomputed, still counted once.
-    const all = await handle.executeUpdate<RewindResult, [number]>('rewind', { args: [0] });
+    const all = await handle.executeUpdate(rewindUpdate, { args: [0] });
     expect(Object.values(all.partitions).map((x) => x.offset)).toEqual([0, 0, 0]);
     await waitCaughtUp(handle, produced);
     expect(await totals()).toMatchObject(want);
 
-    const future = await handle.executeUpdate('rewind', { args: [Date.now() + 3_600_000] }).then(() => undefined, (e) => e);
+    const future = await handle.executeUpdate(rewindUpdate, { args: [Date.now() + 3_600_000] }).then(() => undefined, (e) => e);
     expect(future).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String(((future as Error).cause as Error | undefined)?.message)).toContain('in the future');
   });
@@ -139,7 +141,7 @@ describe('speed layer: rewind and enrichment', () => {
     const store = pg();
     await store.upsert([{ ...old, country: moved }]);
     await store.close();
-    await client.workflow.execute('refreshProfileCaches', { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
+    await client.workflow.execute(refreshProfileCaches, { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
     expect(workers.profileCache.get(who)?.country).toBe(moved);
     await send(Array.from({ length: 3 }, (_, i) => ev(10 + i, T1 + 60_000 + i * 1000)));
     await waitCaughtUp(handle, produced);

@@ -15,6 +15,7 @@ import { connectTemporal } from '../lib/temporal.js';
 import { uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { FUTURE_FIXTURES, killHard, spawnStreamWorker, waitCaughtUp } from './stream-fixtures.js';
+import { streamViewership } from '../workflows/stream.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('sf');
 const kafka = createKafka(cfg.kafka, '-state-faults');
@@ -57,7 +58,7 @@ describe('stream state under faults', () => {
     worker = spawnStreamWorker({ ...env, VIEWERSHIP_FAILPOINT: 'checkpoint-write@4' });
     await worker.ready;
     const died = new Promise<string | null>((r) => worker!.child.once('exit', (_c, sig) => r(sig)));
-    handle = await client.workflow.start('streamViewership', {
+    handle = await client.workflow.start(streamViewership, {
       taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-state-faults'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 600, ...FUTURE_FIXTURES } }],
     });
     expect(await died).toBe('SIGKILL');

@@ -11,13 +11,13 @@ import { createCheckpointStore, createKafka } from '../lib/clients.js';
 import { generateProfile } from '../lib/generate/profiles.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
-import type { StreamState } from '../common/stream.js';
-import type { streamViewership } from '../workflows/stream.js';
+import { streamViewership } from '../workflows/stream.js';
 import { startWorkers } from '../workers/run.js';
 import { streamStart, streamStatus } from '../cli/stream.js';
 import { testConfig, uniqueName } from './helpers.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
+import { pauseUpdate, resumeUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
 
 const { id, env, cfg, create, remove } = isolatedStreamEnv('st');
 const kafka = createKafka(cfg.kafka, '-stream-test');
@@ -38,7 +38,7 @@ describe('speed layer: streaming workflow', () => {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
   const send = (values: { key: string; value: string }[]) => producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: values });
-  const status = () => handle.query<StreamState & { watermarkMs: number }>('status');
+  const status = () => handle.query(streamStatusQuery);
   const caughtUp = async (minEvents: number) => {
     for (let i = 0; i < 240; i++) {
       const s = await status();
@@ -60,7 +60,7 @@ describe('speed layer: streaming workflow', () => {
   });
 
   afterAll(async () => {
-    await handle?.executeUpdate('stop').catch(() => undefined);
+    await handle?.executeUpdate(stopUpdate).catch(() => undefined);
     await handle?.result().catch(() => undefined);
     await workers?.stop();
     await producer.disconnect();
@@ -74,7 +74,7 @@ describe('speed layer: streaming workflow', () => {
     await send(first.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })));
     await send(first.slice(0, 60).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) }))); // re-sent: duplicates
     await send(BAD.map(([value], i) => ({ key: `bad${i}`, value })));
-    handle = await client.workflow.start('streamViewership', {
+    handle = await client.workflow.start(streamViewership, {
       taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-test'), args: [{ settings: { intervalMs: 500, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 1 }],
     });
     await caughtUp(1060);
@@ -138,20 +138,20 @@ describe('speed layer: streaming workflow', () => {
   });
 
   it('takes commands as Updates and rejects a bad one with an error', async () => {
-    await handle.executeUpdate('setInterval', { args: [2000] });
+    await handle.executeUpdate(setIntervalUpdate, { args: [2000] });
     expect((await status()).settings.intervalMs).toBe(2000);
-    const err = await handle.executeUpdate('setInterval', { args: [5] }).then(() => undefined, (e) => e);
+    const err = await handle.executeUpdate(setIntervalUpdate, { args: [5] }).then(() => undefined, (e) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    await handle.executeUpdate('pause');
+    await handle.executeUpdate(pauseUpdate);
     expect((await status()).paused).toBe(true);
-    await handle.executeUpdate('resume');
+    await handle.executeUpdate(resumeUpdate);
     expect((await status()).paused).toBe(false);
     const d = await handle.describe();
     expect(d.searchAttributes.Pipeline).toEqual(['stream']);
   });
 
   it('stream status of a stopped stream says stopped with its checkpoint, with no worker running', async () => {
-    await handle.executeUpdate('stop');
+    await handle.executeUpdate(stopUpdate);
     const final = await handle.result();
     await workers.stop(); // nobody could answer a query now
     const s = await streamStatus(testConfig({ ...env, STREAM_WORKFLOW_ID: handle.workflowId }));
@@ -166,9 +166,9 @@ describe('speed layer: streaming workflow', () => {
     try {
       await streamStart(c, {});
       const resumed = client.workflow.getHandle<typeof streamViewership>(handle.workflowId);
-      const s = await resumed.query<StreamState>('status');
+      const s = await resumed.query(streamStatusQuery);
       expect({ offsets: s.offsets, events: s.totals.events }).toEqual({ offsets: before.offsets, events: 1500 });
-      await resumed.executeUpdate('stop');
+      await resumed.executeUpdate(stopUpdate);
       await resumed.result();
     } finally {
       await again.stop();

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../lib/temporal.js';
-import type { SystemHealthReport } from '../workflows/health.js';
+import { systemHealth } from '../workflows/health.js';
 import { startWorkers } from '../workers/run.js';
 import { testConfig, uniqueName } from './helpers.js';
 
@@ -30,7 +30,7 @@ describe('temporal round trip', () => {
     it(`runs systemHealth through the ${role} queue and reaches every system`, async () => {
       const taskQueue = cfg.temporal.taskQueues[role];
       const workflowId = uniqueName(`health-${role}`);
-      const report = await client.workflow.execute<() => Promise<SystemHealthReport>>('systemHealth', { taskQueue, workflowId });
+      const report = await client.workflow.execute(systemHealth, { taskQueue, workflowId });
       expect(report.taskQueue).toBe(taskQueue);
       expect(report.kafka.brokers).toBe(1);
       expect(report.kafka.topics[cfg.kafka.topics.events]).toBeGreaterThanOrEqual(3);

@@ -6,9 +6,13 @@ import { createTemporalActivities } from '../activities/profile-cache.js';
 import { createProfilesActivities } from '../activities/profiles.js';
 import { createSearchActivities } from '../activities/search.js';
 import { createStreamActivities } from '../activities/stream.js';
+import { ordersActivities } from '../activities/orders-deps.js';
 import type { ProfileCache } from '../lib/profile-cache.js';
-import { createLakeCatalog, type Clients } from '../lib/clients.js';
+import { createLakeCatalog, createPgPool, type Clients } from '../lib/clients.js';
 import type { LakeCatalog } from '../adapters/catalog/types.js';
+import type pg from 'pg';
+import { createAdsActivities } from '../activities/ads.js';
+import { CampaignDirectory } from '../lib/ads/campaigns.js';
 import type { AppConfig } from '../lib/config.js';
 
 /** The speed layer's activities (also registered alone on each stream worker's own state queue). */
@@ -31,6 +35,34 @@ export function streamActivities(cfg: AppConfig, clients: Clients, profileCache:
   });
 }
 
+/** The ad-analytics stream's activities: a pool on the profiles database and the campaigns file, both on first use. */
+export function adsActivities(cfg: AppConfig, clients: Clients, identity: string) {
+  let pool: pg.Pool | undefined;
+  let campaigns: CampaignDirectory | undefined;
+  clients.onClose(async () => {
+    campaigns?.stop();
+    await pool?.end();
+  });
+  const directory = () => {
+    if (!campaigns) {
+      campaigns = new CampaignDirectory(cfg.ads.campaignsPath, { quarantineDir: cfg.paths.quarantineDir });
+      campaigns.start(); // a changed file shows within a minute
+    }
+    return campaigns;
+  };
+  return createAdsActivities({
+    kafka: clients.kafka,
+    pool: () => (pool ??= createPgPool(cfg)),
+    networkOf: (id) => directory().get(id)?.networkId,
+    topics: cfg.ads.topics,
+    joinWindowMs: cfg.ads.joinWindowMs,
+    identity,
+    snapshotEvery: cfg.stream.checkpoints.snapshotEvery,
+    checkpointRetentionMs: cfg.stream.checkpoints.retentionMs,
+    onClose: clients.onClose,
+  });
+}
+
 /** All activities a worker registers, keyed by activity name. */
 export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
   // The lake catalog's pool is opened on first use and closed with the process's clients.
@@ -48,6 +80,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
     ...streamActivities(cfg, clients, profileCache, identity),
+    ...adsActivities(cfg, clients, identity),
     ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,
@@ -56,5 +89,6 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
       duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
       catalog: lakeCatalog,
     }),
+    ...ordersActivities(cfg, clients, lakeCatalog),
   };
 }

@@ -4,7 +4,7 @@
  * `scheduledBatch` (what the daily Schedule starts: the previous day) and `batchBackfill` (a date range).
  */
 import {
-  ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, executeChild, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createLakeActivities } from '../activities/lake.js';
 import type { createLandingActivities } from '../activities/landing.js';
@@ -12,10 +12,13 @@ import type { createSearchActivities } from '../activities/search.js';
 import {
   batchWorkflowId, combineValidation, type BatchDayInput, type BatchDayResult, type BatchProgress, type LandedFile, type ValidateResult,
 } from '../common/batch.js';
+import { progressQuery } from '../common/batch-api.js';
 import { backfillInputProblem, batchDayInputProblem, rejectWorkflowInput, scheduledInputProblem, validateFilesInputProblem } from '../common/batch-input.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { dateRange } from '../common/weblog.js';
 import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from './batch-events.js';
+import { ordersDay } from './orders.js';
+import { ordersWorkflowId, type OrdersDayResult } from '../common/orders.js';
 
 const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
 
@@ -34,8 +37,8 @@ export const DEFAULT_REJECT_THRESHOLD = 0.05;
  */
 export const LAKE_CATALOG_PATCH = 'lake-catalog-registration';
 
-/** Query: where a batch run is (step and counts), for `batch run --wait` progress. */
-export const progressQuery = defineQuery<BatchProgress>('progress');
+// The progress Query is defined in common/batch-api.ts (callers import it from there); re-exported here.
+export { progressQuery };
 
 /** Validate a slice of a day's files in parallel (child workflow of `batchDay`). */
 export async function validateFiles(input: { date: string; files: LandedFile[]; format?: 'csv' | 'combined' }): Promise<ValidateResult[]> {
@@ -138,6 +141,8 @@ export interface ScheduledBatchResult {
   reprocessed: string[];
   /** The recomputation of `date` from the lake's `web_events` (absent in runs started before it existed). */
   events?: BatchEventsResult;
+  /** The date's orders import (absent in runs started before it existed). */
+  orders?: OrdersDayResult;
 }
 
 /**
@@ -167,7 +172,13 @@ export async function scheduledBatch(input: { timezone: string; rejectThreshold?
     events = await executeChild(batchEventsDay, { workflowId: batchEventsWorkflowId(date), args: [{ date }] });
     upsertMemo({ eventsRecomputed: events.events, eventHours: events.hours.length });
   }
-  return { date, result, reprocessed, events };
+  // Then the date's orders import: changed orders into the lake, every date they touch re-aggregated (issue 12).
+  let orders: OrdersDayResult | undefined;
+  if (patched('orders-import')) {
+    orders = await executeChild(ordersDay, { workflowId: ordersWorkflowId(date), args: [{ date }] });
+    upsertMemo({ ordersImported: orders.rows, orderDates: orders.dates });
+  }
+  return { date, result, reprocessed, events, orders };
 }
 
 function shiftDate(date: string, days: number): string {

@@ -4,3 +4,4 @@ export { batchBackfill, batchDay, scheduledBatch, validateFiles } from './batch.
 export { batchEventsDay } from './batch-events.js';
 export { refreshProfileCaches } from './profile-cache.js';
 export { streamViewership } from './stream.js';
+export { ordersDay } from './orders.js';

@@ -7,20 +7,24 @@
  * Updates with validators; the workflow continues as new when Temporal suggests it, carrying its state.
  */
 import {
-  ActivityFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, TimeoutFailure, upsertMemo,
+  ActivityFailure, condition, continueAsNew, proxyActivities, setHandler, TimeoutFailure, upsertMemo,
   upsertSearchAttributes, workflowInfo, allHandlersFinished, sleep, patched,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createTemporalActivities } from '../activities/profile-cache.js';
+import type { createAdsActivities } from '../activities/ads.js';
 import type { createStreamActivities, MicroBatchInput, MicroBatchSummary } from '../activities/stream.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { DEFAULT_STREAM_SETTINGS, stateTaskQueue, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 import { mergeSummaries, type RewindResult } from '../common/stream-merge.js';
+import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
 
+/** The micro-batch and rewind activities of both pipelines the workflow runs (web events, ads). */
+type StreamActivities = ReturnType<typeof createStreamActivities> & ReturnType<typeof createAdsActivities>;
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
 /** Micro-batches on a worker's own queue: a batch it does not start within 5 s means the worker is gone. */
 const onWorker = (identity: string) =>
-  proxyActivities<ReturnType<typeof createStreamActivities>>({
+  proxyActivities<StreamActivities>({
     taskQueue: stateTaskQueue(workflowInfo().taskQueue, identity),
     startToCloseTimeout: '10 minutes',
     scheduleToStartTimeout: '5 seconds',
@@ -30,7 +34,7 @@ const onWorker = (identity: string) =>
     retry,
   });
 // A rewind deletes and restores through the shared queue (any worker): no heartbeats, a few minutes at most.
-const shared = proxyActivities<ReturnType<typeof createStreamActivities>>({ startToCloseTimeout: '5 minutes', retry });
+const shared = proxyActivities<StreamActivities>({ startToCloseTimeout: '5 minutes', retry });
 const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 const HOUR_MS = 3_600_000;
@@ -38,18 +42,8 @@ const HOUR_MS = 3_600_000;
 /** A worker found gone is not picked again for this long (its poller may still be listed for minutes). */
 const GONE_FOR_MS = 10 * 60_000;
 
-/** Query: the workflow's state and watermark. */
-export const streamStatusQuery = defineQuery<StreamState & { watermarkMs: number; running: boolean }>('status');
-/** Update: pause after the current micro-batch. */
-export const pauseUpdate = defineUpdate<void>('pause');
-/** Update: resume. */
-export const resumeUpdate = defineUpdate<void>('resume');
-/** Update: change the micro-batch interval (100 ms – 1 h). */
-export const setIntervalUpdate = defineUpdate<void, [number]>('setInterval');
-/** Update: finish after the current micro-batch. */
-export const stopUpdate = defineUpdate<void>('stop');
-/** Update: rewind to a stream time (epoch ms, Kafka record time); completes once applied, between micro-batches. */
-export const rewindUpdate = defineUpdate<RewindResult, [number]>('rewind');
+// The Query and Updates are defined in common/stream-api.ts (callers import them from there); re-exported here.
+export { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery };
 
 /** Start input: settings overrides, or a state carried over by continue-as-new. */
 export interface StreamInput {
@@ -71,6 +65,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
         paused: false,
         totals: { batches: 0, events: 0, deadLettered: 0, late: 0, duplicates: 0 },
       };
+  // The same loop runs the ad-analytics stream (impression ⋈ click join) when its settings say so.
+  const ads = state.settings.pipeline === 'ads';
   let stopping = false;
   let wake = false;
   // Rewinds asked for, in order; each has its own number, so a second rewind to the same time waits for its own turn.
@@ -110,7 +106,9 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
   async function applyRewinds(): Promise<void> {
     while (rewinds.length) {
       const { seq, toMs } = rewinds[0]!;
-      const r = await shared.rewindSpeedLayer({ toMs, current: state.offsets, windowMs: state.settings.windowMs });
+      const r = ads
+        ? await shared.rewindAds({ toMs, current: state.offsets })
+        : await shared.rewindSpeedLayer({ toMs, current: state.offsets, windowMs: state.settings.windowMs });
       const offsets: Record<number, number> = {};
       for (const [k, pr] of Object.entries(r)) {
         const p = Number(k);
@@ -161,7 +159,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
         continue;
       }
       try {
-        return await onWorker(owner).runMicroBatch(input);
+        return await (ads ? onWorker(owner).runAdsMicroBatch(input) : onWorker(owner).runMicroBatch(input));
       } catch (err) {
         if (!(err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START)) throw err;
         (state.gone ??= {})[owner] = Date.now();
@@ -169,7 +167,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     }
   }
 
-  upsertSearchAttributes({ Pipeline: ['stream'] });
+  upsertSearchAttributes({ Pipeline: [ads ? 'ads' : 'stream'] });
   let batchesThisRun = 0;
 
   while (!stopping) {
@@ -208,7 +206,7 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     for (const p of s.behind) if (state.maxEventMs[p] !== undefined) state.lastActiveMs[p] = Date.now();
     // Every partition compacted the lake hours this round's watermark passed: register them for readers.
     const closedMs = Math.floor(watermarkMs / HOUR_MS) * HOUR_MS;
-    if (closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
+    if (!ads && closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
       const hours = await shared.registerLakeHours({ throughMs: closedMs });
       state.lakeRegisteredMs = closedMs;
       if (hours.length) upsertMemo({ lakeRegisteredMs: closedMs });

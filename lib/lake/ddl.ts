@@ -5,10 +5,10 @@
  * - hive / spark: an external table over the table's directory plus `ALTER TABLE … ADD IF NOT EXISTS
  *   PARTITION … LOCATION …` for each registered partition, one statement per date (these engines read
  *   partitions as directories: a directory that is not registered is not read; a registered one is read whole).
- * The partition columns `date` and `hour` are strings in every dialect ('2024-09-13', '06').
+ * The partition columns `date` and `hour` (`date` only for the daily `orders`) are strings in every dialect ('2024-09-13', '06').
  */
 import type { CatalogPartition } from '../../adapters/catalog/types.js';
-import { LAKE_COLUMNS, LAKE_TABLES, PARTITION_COLUMNS, type LakeColumnType, type LakeTable } from '../../common/lake.js';
+import { LAKE_COLUMNS, LAKE_TABLES, TABLE_PARTITION_COLUMNS, type LakeColumnType, type LakeTable } from '../../common/lake.js';
 
 /** SQL dialects `lake ddl` prints. */
 export const DDL_DIALECTS = ['duckdb', 'hive', 'spark'] as const;
@@ -46,6 +46,7 @@ export const hiveString = (s: string): string => `'${s.replace(/\\/g, '\\\\').re
 /** Hive/Spark type of a lake column's DuckDB type. */
 const HIVE_TYPES: Record<LakeColumnType, string> = {
   TIMESTAMPTZ: 'TIMESTAMP', VARCHAR: 'STRING', SMALLINT: 'SMALLINT', BIGINT: 'BIGINT', INTEGER: 'INT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN',
+  'DECIMAL(12,2)': 'DECIMAL(12,2)',
 };
 
 /** Directory of a lake table. */
@@ -72,13 +73,14 @@ export function duckdbViews(lakeDir: string, partitions: readonly CatalogPartiti
   for (const table of opts.tables ?? LAKE_TABLES) {
     const name = opts.database ? `${duckIdent(opts.database)}.${duckIdent(table)}` : duckIdent(table);
     const files = registeredFiles(lakeDir, table, partitions);
-    const cols = [...LAKE_COLUMNS[table].map(([c]) => c), ...PARTITION_COLUMNS].map(duckIdent).join(', ');
+    const partitionCols = TABLE_PARTITION_COLUMNS[table];
+    const cols = [...LAKE_COLUMNS[table].map(([c]) => c), ...partitionCols].map(duckIdent).join(', ');
     if (files.length === 0) {
-      const nulls = [...LAKE_COLUMNS[table], ...PARTITION_COLUMNS.map((c) => [c, 'VARCHAR'] as const)].map(([c, t]) => `CAST(NULL AS ${t}) AS ${duckIdent(c)}`);
+      const nulls = [...LAKE_COLUMNS[table], ...partitionCols.map((c) => [c, 'VARCHAR'] as const)].map(([c, t]) => `CAST(NULL AS ${t}) AS ${duckIdent(c)}`);
       out.push(`CREATE OR REPLACE VIEW ${name} AS SELECT ${nulls.join(', ')} WHERE false; -- no registered partitions`);
       continue;
     }
-    const hiveTypes = PARTITION_COLUMNS.map((c) => `${duckString(c)}: VARCHAR`).join(', ');
+    const hiveTypes = partitionCols.map((c) => `${duckString(c)}: VARCHAR`).join(', ');
     out.push(
       `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols} FROM read_parquet([\n  ${files.map(duckString).join(',\n  ')}\n], hive_partitioning = true, hive_types = {${hiveTypes}});`,
     );
@@ -92,8 +94,9 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
   if (opts.database) out.push(`CREATE DATABASE IF NOT EXISTS ${hiveIdent(opts.database)};`);
   for (const table of opts.tables ?? LAKE_TABLES) {
     const name = opts.database ? `${hiveIdent(opts.database)}.${hiveIdent(table)}` : hiveIdent(table);
+    const partitionCols = TABLE_PARTITION_COLUMNS[table];
     const dataCols = LAKE_COLUMNS[table].map(([c, t]) => `  ${hiveIdent(c)} ${HIVE_TYPES[t]}`);
-    const partCols = PARTITION_COLUMNS.map((c) => `${hiveIdent(c)} STRING`);
+    const partCols = partitionCols.map((c) => `${hiveIdent(c)} STRING`);
     const location = `LOCATION ${hiveString(fileUri(tableDir(lakeDir, table)))}`;
     if (opts.replace) out.push(`DROP TABLE IF EXISTS ${name};`);
     if (dialect === 'hive') {
@@ -102,7 +105,7 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
       // Spark data-source tables list the partition columns with the others and name them in PARTITIONED BY;
       // with LOCATION the table is external, and its partitions are those added below (not discovered).
       out.push(
-        `CREATE TABLE IF NOT EXISTS ${name} (\n${[...dataCols, ...partCols.map((c) => `  ${c}`)].join(',\n')}\n)\nUSING parquet\nPARTITIONED BY (${PARTITION_COLUMNS.map(hiveIdent).join(', ')})\n${location};`,
+        `CREATE TABLE IF NOT EXISTS ${name} (\n${[...dataCols, ...partCols.map((c) => `  ${c}`)].join(',\n')}\n)\nUSING parquet\nPARTITIONED BY (${partitionCols.map(hiveIdent).join(', ')})\n${location};`,
       );
     }
     // One ALTER TABLE per date, with a PARTITION … LOCATION clause per registered hour: the metastore adds a
@@ -113,7 +116,7 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
     }
     for (const parts of byDate.values()) {
       const clauses = parts.map((p) => {
-        const spec = PARTITION_COLUMNS.map((c) => `${hiveIdent(c)} = ${hiveString(p.values[c])}`).join(', ');
+        const spec = partitionCols.map((c) => `${hiveIdent(c)} = ${hiveString(p.values[c] ?? '')}`).join(', ');
         return `  PARTITION (${spec}) LOCATION ${hiveString(fileUri(`${tableDir(lakeDir, table)}/${p.path}`))}`;
       });
       out.push(`ALTER TABLE ${name} ADD IF NOT EXISTS\n${clauses.join('\n')};`);

@@ -6,8 +6,10 @@
 import { WorkflowNotFoundError, ScheduleNotFoundError } from '@temporalio/client';
 import { scheduleDefinitions } from '../../cli/schedule.js';
 import { SA } from '../../common/search-attributes.js';
+import { streamStatusQuery } from '../../common/stream-api.js';
 import type { StreamState } from '../../common/stream.js';
 import { workflowUrl } from '../temporal.js';
+import { batchDay } from '../../workflows/batch.js';
 import type { EndOffsets } from './health-services.js';
 import { withTimeout } from './health-services.js';
 import type { ServeResources } from './resources.js';
@@ -42,7 +44,7 @@ export async function streamHealth(r: ServeResources, workflowId: string, endOff
     const problems = ((d.searchAttributes as Record<string, unknown[] | undefined>).TemporalReportedProblems ?? []).map(String);
     let queryError: string | undefined;
     const s = running
-      ? await withTimeout(handle.query<StreamState>('status'), timeoutMs, 'stream status query').catch((err: Error) => void (queryError = err.message.split('\n')[0]))
+      ? await withTimeout(handle.query(streamStatusQuery), timeoutMs, 'stream status query').catch((err: Error) => void (queryError = err.message.split('\n')[0]))
       : undefined;
     const lastBatch = s?.lastBatch ?? memo.lastBatch ?? null;
     let lagByPartition: Record<string, number> | null = null;
@@ -83,7 +85,7 @@ export interface BatchRun {
 
 /** The latest `batchDay` runs on the configured batch task queue (newest first), and the UI link of the list. */
 export async function batchRuns(r: ServeResources, limit: number, timeoutMs: number): Promise<{ url: string; runs: BatchRun[]; error?: string }> {
-  const query = `WorkflowType='batchDay' AND TaskQueue='${r.cfg.temporal.taskQueues.batch.replace(/'/g, '')}'`;
+  const query = `WorkflowType='${batchDay.name}' AND TaskQueue='${r.cfg.temporal.taskQueues.batch.replace(/'/g, '')}'`;
   const url = `${r.cfg.temporal.uiUrl}/namespaces/${encodeURIComponent(r.cfg.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
   try {
     const client = await withTimeout(r.temporal(), timeoutMs, 'temporal');

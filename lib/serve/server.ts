@@ -24,6 +24,7 @@ import { OPENAPI } from './openapi.js';
 import { BadParameterError, parseViewershipQuery } from './params.js';
 import type { ServeResources } from './resources.js';
 import { queryViewership } from './viewership.js';
+import { parseRevenueQuery, queryRevenue } from './revenue.js';
 
 /** Directory of the dashboard's static files. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -181,6 +182,15 @@ export function routes(o: ServeOptions): Record<string, Handler> {
         throw new TooManyBucketsError(parameter, `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`);
       }
       send(res, 200, body, JSON_TYPE);
+    },
+    '/api/revenue': async (_q, url, res) => {
+      const query = parseRevenueQuery(url.searchParams, Date.now(), { maxRangeDays: limits.maxRangeDays });
+      const result = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
+        queryRevenue(r.search, r.cfg.search.indexPrefix, query, { signal }).catch((err: unknown) => {
+          if (err instanceof BadParameterError || err === signal.reason) throw err;
+          throw new SearchFailedError(`search engine query failed: ${(err as Error).message.split('\n')[0]}`);
+        }), gate);
+      send(res, 200, result);
     },
   };
 }

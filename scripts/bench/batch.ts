@@ -11,6 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createPostgresProfilesStore } from '../../adapters/profiles/postgres.js';
 import { batchWorkflowId, type BatchDayResult } from '../../common/batch.js';
+import { batchDay } from '../../workflows/batch.js';
 import { effectiveEnv, loadConfig, ROOT_DIR } from '../../lib/config.js';
 import { sqlLiteral } from '../../lib/fsutil.js';
 import { generateProfile } from '../../lib/generate/profiles.js';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   let peakKb = 0;
   const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.pid!, 'VmRSS'))), 200);
   const t0 = performance.now();
-  const result: BatchDayResult = await client.workflow.execute('batchDay', {
+  const result: BatchDayResult = await client.workflow.execute(batchDay, {
     taskQueue: env.TASK_QUEUE_BATCH, workflowId: batchWorkflowId(DATE), args: [{ date: DATE, rejectThreshold: 0.05 }],
   });
   const wallMs = performance.now() - t0;

@@ -10,6 +10,8 @@ import { createSearchSink } from '../../adapters/search/index.js';
 import { createCheckpointStore, createKafka } from '../../lib/clients.js';
 import { restoreState } from '../../lib/stream/state/restore.js';
 import { connectTemporal } from '../../lib/temporal.js';
+import { stopUpdate, streamStatusQuery } from '../../common/stream-api.js';
+import { streamViewership } from '../../workflows/stream.js';
 import { createEnv, isInterrupted, isolatedEnv, log, onCleanup, sleep, spawnWorker, type BenchStreamEnv } from './stream-env.js';
 import { bareConsumer, preload, produceSteady } from './stream-kafka.js';
 import { cpuBetween, cpuSnapshot, speedIndexStats } from './stream-machine.js';
@@ -48,10 +50,10 @@ const accounted = (s: StreamStatus) => s.totals.events + s.totals.deadLettered +
 
 /** Start the workflow on the environment's queue; its stop/terminate is registered as a cleanup. */
 async function startStream(client: Client, e: BenchStreamEnv, settings: Record<string, number>) {
-  const handle = await client.workflow.start('streamViewership', { taskQueue: e.cfg.temporal.taskQueues.stream, workflowId: `${e.id}-stream`, args: [{ settings }] });
+  const handle = await client.workflow.start(streamViewership, { taskQueue: e.cfg.temporal.taskQueues.stream, workflowId: `${e.id}-stream`, args: [{ settings }] });
   const stop = onCleanup(`workflow ${handle.workflowId}`, async () => {
     if (isInterrupted()) return handle.terminate('bench:stream interrupted').catch(() => undefined);
-    const stopped = handle.executeUpdate('stop').then(() => handle.result());
+    const stopped = handle.executeUpdate(stopUpdate).then(() => handle.result());
     const ok = await Promise.race([stopped.then(() => true, () => false), sleep(30_000).then(() => false)]);
     if (!ok) await handle.terminate('bench:stream cleanup').catch(() => undefined);
   });
@@ -124,7 +126,7 @@ async function waitStatus(handle: WorkflowHandle, until: (s: StreamStatus) => bo
   const t0 = performance.now();
   let lastLog = t0;
   for (;;) {
-    const s = await handle.query<StreamStatus>('status');
+    const s = await handle.query(streamStatusQuery);
     const now = performance.now();
     if (until(s)) return { s, atMs: now };
     if (now - t0 > timeoutMs) throw new Error(`${label}: timed out after ${Math.round(timeoutMs / 1000)} s at ${JSON.stringify(s.totals)}`);

@@ -1,6 +1,6 @@
 /**
  * `npm run services -- up|down|status [--json] [name...]`: install, start, stop and inspect the real
- * servers (PostgreSQL, Temporal, Kafka, OpenSearch, Elasticsearch) on 127.0.0.1, without Docker.
+ * servers (PostgreSQL, Temporal, Kafka, OpenSearch, Elasticsearch, Superset) on 127.0.0.1, without Docker.
  */
 import { fileURLToPath } from 'node:url';
 import { contextFor, down, ServiceStartError, status, up } from './manager.js';
@@ -15,11 +15,13 @@ const USAGE = `usage: npm run services -- <up|down|status> [--json] [service...]
 
   up       install what is missing (cached under .services/cache), start every service in the
            background on 127.0.0.1, wait until each answers a real request, create topics,
-           search attributes and database schema. Idempotent.
+           search attributes and database schema, import the Superset dashboard. Idempotent.
+           Superset is optional: when PyPI cannot be reached to install it, one line says so
+           and the other services go on.
   down     stop the services this project started (by recorded pid); nothing else.
   status   one line per service: name, version, address, up/down (--json for machines).
 
-services: postgres, temporal, kafka, opensearch, elasticsearch (default: all, or $VIEWERSHIP_SERVICES)
+services: postgres, temporal, kafka, opensearch, elasticsearch, superset (default: all, or $VIEWERSHIP_SERVICES)
 example:  npm run services -- up kafka opensearch
           npm run services -- status --json`;
 
@@ -40,8 +42,11 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   switch (cmd) {
     case 'up': {
-      const { started } = await up(services, mk);
-      console.error(`[services] up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.length ? `started: ${started.join(', ')}` : 'all already running'})`);
+      const { started, skipped } = await up(services, mk);
+      console.error(
+        `[services] up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.length ? `started: ${started.join(', ')}` : 'all already running'}` +
+          `${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''})`,
+      );
       printStatus(await status(services, mk), json);
       return 0;
     }
@@ -66,7 +71,8 @@ function printStatus(rows: Awaited<ReturnType<typeof status>>, json: boolean): v
     return;
   }
   for (const r of rows) {
-    console.log(`${r.name.padEnd(14)} ${(r.up ? 'up' : 'down').padEnd(5)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}`);
+    const state = r.up ? 'up' : r.skipped ? 'skipped' : 'down';
+    console.log(`${r.name.padEnd(14)} ${state.padEnd(5)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}${r.skipped ? `  (${r.skipped})` : ''}`);
   }
 }
 

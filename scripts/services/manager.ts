@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ensureLocalSecrets } from './secrets.js';
-import type { ServiceContext, ServiceDef } from './types.js';
+import { ServiceUnavailableError, type ServiceContext, type ServiceDef } from './types.js';
 import { pidAlive, tailFile, waitUntil } from './util.js';
 
 /** What `status` reports per service. */
@@ -16,6 +16,8 @@ export interface ServiceStatus {
   /** Pid recorded when this project started the server (undefined when not started by us). */
   pid?: number;
   log: string;
+  /** Why an optional service is not running: its install was skipped for lack of network (see `ServiceDef.optional`). */
+  skipped?: string;
 }
 
 /** Raised by `up` when a service fails to install/start/become ready; message holds the log tail. */
@@ -42,6 +44,8 @@ export function contextFor(svc: ServiceDef, root: string, home: string, env: Nod
 }
 
 const pidFile = (ctx: ServiceContext, svc: ServiceDef) => `${ctx.home}/run/${svc.name}.json`;
+/** Marker of an optional service whose install was skipped for lack of network; holds the reason. */
+const skippedFile = (ctx: ServiceContext, svc: ServiceDef) => `${ctx.home}/run/${svc.name}.skipped`;
 
 function readPid(ctx: ServiceContext, svc: ServiceDef): PidRecord | undefined {
   const f = pidFile(ctx, svc);
@@ -62,12 +66,16 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-/** Start every given service that is not already answering; run setup on all of them. */
-export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceContext): Promise<{ started: string[] }> {
+/**
+ * Start every given service that is not already answering; run setup on all of them. An optional service whose
+ * install cannot download for lack of network is left out (one line, listed in `skipped`).
+ */
+export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceContext): Promise<{ started: string[]; skipped: string[] }> {
   const ctxs = new Map(services.map((s) => [s, mk(s)] as const));
   const first = ctxs.values().next().value;
   if (first) ensureLocalSecrets(first.home, first.env);
   const toStart: ServiceDef[] = [];
+  const skipped: ServiceDef[] = [];
   for (const svc of services) {
     const ctx = ctxs.get(svc)!;
     if (await svc.ready(ctx)) {
@@ -79,7 +87,14 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
     else {
       try {
         await svc.install(ctx);
+        rmSync(skippedFile(ctx, svc), { force: true });
       } catch (err) {
+        if (svc.optional && err instanceof ServiceUnavailableError) {
+          ctx.log(`${svc.name}: SKIPPED, not installed: ${err.message} (the other services go on; run 'npm run services -- up ${svc.name}' when online)`);
+          writeFileSync(skippedFile(ctx, svc), `${err.message}\n`);
+          skipped.push(svc);
+          continue;
+        }
         throw new ServiceStartError(`${svc.name}: install failed: ${(err as Error).message}`);
       }
     }
@@ -118,6 +133,7 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
     }),
   );
   for (const svc of services) {
+    if (skipped.includes(svc)) continue;
     const ctx = ctxs.get(svc)!;
     try {
       await svc.setup?.(ctx);
@@ -125,7 +141,7 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
       throw new ServiceStartError(`${svc.name}: setup failed: ${(err as Error).message}\n--- last 30 lines of ${ctx.logFile} ---\n${tailFile(ctx.logFile)}`);
     }
   }
-  return { started: toStart.map((s) => s.name) };
+  return { started: toStart.map((s) => s.name), skipped: skipped.map((s) => s.name) };
 }
 
 /** Stop the services this project started (recorded pids), waiting until their process groups are gone. */
@@ -167,7 +183,9 @@ export async function status(services: ServiceDef[], mk: (s: ServiceDef) => Serv
   return Promise.all(
     services.map(async (svc) => {
       const ctx = mk(svc);
-      return { name: svc.name, version: svc.version, address: svc.address(ctx), up: await svc.ready(ctx), pid: readPid(ctx, svc)?.pid, log: ctx.logFile };
+      const row: ServiceStatus = { name: svc.name, version: svc.version, address: svc.address(ctx), up: await svc.ready(ctx), pid: readPid(ctx, svc)?.pid, log: ctx.logFile };
+      if (!row.up && svc.optional && existsSync(skippedFile(ctx, svc))) row.skipped = readFileSync(skippedFile(ctx, svc), 'utf8').trim();
+      return row;
     }),
   );
 }

@@ -3,11 +3,12 @@ import { elasticsearchService } from './elasticsearch.js';
 import { kafkaService } from './kafka.js';
 import { opensearchService } from './opensearch.js';
 import { postgresService } from './postgres.js';
+import { supersetService } from './superset.js';
 import { temporalService } from './temporal.js';
 import type { ServiceDef } from './types.js';
 
-/** Every service the project knows, in start order. */
-export const ALL_SERVICES: readonly ServiceDef[] = [postgresService, temporalService, kafkaService, opensearchService, elasticsearchService];
+/** Every service the project knows, in start order (setup runs in this order too: Superset's import after PostgreSQL's migrations). */
+export const ALL_SERVICES: readonly ServiceDef[] = [postgresService, temporalService, kafkaService, opensearchService, elasticsearchService, supersetService];
 
 /**
  * Services selected by names given on the command line, else by $VIEWERSHIP_SERVICES, else all.

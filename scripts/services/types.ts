@@ -44,4 +44,12 @@ export interface ServiceDef {
   stop?(ctx: ServiceContext, pid: number): Promise<void>;
   /** Max milliseconds to wait for `ready` after `start` (default 120000). */
   startTimeoutMs?: number;
+  /**
+   * When true, `up` goes on without this service if `install` throws `ServiceUnavailableError` (its download
+   * source cannot be reached): one line says so, and `status` shows it as skipped. Any other failure still fails `up`.
+   */
+  optional?: boolean;
 }
+
+/** Thrown by `install` when what it needs cannot be downloaded for lack of network (not for any other failure). */
+export class ServiceUnavailableError extends Error {}

@@ -1,0 +1,39 @@
+/** Wires the orders import's activities (import, register, aggregate, index) to the process's clients. */
+import { createImportStateStore, type ImportStateStore } from '../adapters/catalog/import-state.js';
+import type { LakeCatalog } from '../adapters/catalog/types.js';
+import { createOrdersStore } from '../adapters/profiles/orders.js';
+import type { OrdersStore } from '../adapters/profiles/orders-types.js';
+import type { Clients } from '../lib/clients.js';
+import type { AppConfig } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
+import { createOrdersActivities } from './orders.js';
+import { createRevenueIndexActivities } from './revenue-index.js';
+
+/** The orders store and import state are opened on first use and closed with the process's clients. */
+export function ordersActivities(cfg: AppConfig, clients: Clients, catalog: () => LakeCatalog) {
+  let orders: OrdersStore | undefined;
+  let state: ImportStateStore | undefined;
+  const lazyOrders = (): OrdersStore => {
+    if (!orders) {
+      const o = (orders = createOrdersStore(cfg.profiles));
+      clients.onClose(() => o.close());
+    }
+    return orders;
+  };
+  const lazyState = (): ImportStateStore => {
+    if (!state) {
+      const pg = cfg.stream.checkpoints.postgres;
+      if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake import state lives in that PostgreSQL database', { variable: 'PROFILES_PG_PASSWORD' });
+      const s = (state = createImportStateStore({ ...pg, password: pg.password }, cfg.paths.lakeDir));
+      clients.onClose(() => s.close());
+    }
+    return state;
+  };
+  return {
+    ...createOrdersActivities({
+      lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, orders: lazyOrders, profiles: clients.profiles, catalog, importState: lazyState,
+      duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
+    }),
+    ...createRevenueIndexActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix, workDir: cfg.paths.workDir }),
+  };
+}

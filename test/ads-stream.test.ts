@@ -1,0 +1,153 @@
+/**
+ * The ad-analytics stream on the real services: a generated run (duplicates, late, malformed, out-of-order and
+ * orphan clicks, unknown campaigns) through the impression ⋈ click join, with the stream worker SIGKILLed three
+ * times while it writes checkpoints (and once more between the two production phases); `ads totals` read back from PostgreSQL equal the generator's own tally to
+ * the micro-unit (by campaign and network too). Then a rewind recomputes to identical totals.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { microsToDecimal, type Campaign } from '../common/ads.js';
+import { clickKey } from '../common/ads-stream.js';
+import { rewindUpdate } from '../common/stream-api.js';
+import { migratePostgres } from '../adapters/profiles/postgres.js';
+import { adTotals, type AdTotals } from '../lib/ads/totals.js';
+import { createKafka, createPgPool } from '../lib/clients.js';
+import { buildAdMessages } from '../lib/generate/ads.js';
+import { connectTemporal } from '../lib/temporal.js';
+import { streamViewership } from '../workflows/stream.js';
+import { testConfig, uniqueName } from './helpers.js';
+import { killHard, spawnStreamWorker, waitCaughtUp } from './stream-fixtures.js';
+
+const id = uniqueName('ads').replace(/[^a-z0-9-]/g, '');
+const dir = mkdtempSync(`${tmpdir()}/ads-stream-`);
+const env = {
+  ADS_TOPIC_IMPRESSIONS: `${id}-imp`, ADS_TOPIC_CLICKS: `${id}-clk`, ADS_TOPIC_DLQ: `${id}-dlq`, ADS_TOPIC_METRICS: `${id}-metrics`,
+  ADS_STREAM_WORKFLOW_ID: `${id}-stream`, TASK_QUEUE_STREAM: `${id}-queue`, ADS_CAMPAIGNS_PATH: `${dir}/campaigns.csv`,
+  QUARANTINE_DIR: `${dir}/quarantine`, LAKE_DIR: `${dir}/lake`, KAFKA_TOPIC_EVENTS: `${id}-events`,
+};
+const cfg = testConfig(env);
+const kafka = createKafka(cfg.kafka, '-ads-stream');
+const campaigns: Campaign[] = Array.from({ length: 8 }, (_, i) => ({ campaignId: String(200 + i), name: `C${i}`, networkId: `net-${i % 3}`, advertiser: `A${i % 2}` }));
+const T0 = Date.parse('2031-06-01T10:00:00Z');
+/** Totals cover the run's event times and the Kafka time (now) of dead letters without one; not the closers. */
+const FROM = new Date(Date.now() - 3_600_000);
+const TO = new Date(T0 + 20 * 60_000);
+const run = buildAdMessages({
+  campaigns, ctr: 0.1, orphanRate: 0.02, lateRate: 0.01, duplicateRate: 0.02, badRate: 0.01, unknownCampaignRate: 0.03, seed: 7, t0Ms: T0, impressions: 3000, impressionsPerSecond: 50,
+});
+/** Later impressions and clicks on every partition: the watermark passes every click of the run (orphans resolve). */
+const closers = Array.from({ length: 30 }, (_, k) => ({ imp: `close-${k}`, t: T0 + 30 * 60_000 + k }));
+
+describe('ad stream: join, sinks and exactly once', () => {
+  let client: Client;
+  let handle: WorkflowHandle<typeof streamViewership> | undefined;
+  let worker: ReturnType<typeof spawnStreamWorker> | undefined;
+  const admin = kafka.admin();
+  const pool = createPgPool(cfg, 2);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const produce = async (msgs: typeof run.messages) => {
+    for (const [topic, side] of [[env.ADS_TOPIC_IMPRESSIONS, 'impressions'], [env.ADS_TOPIC_CLICKS, 'clicks']] as const) {
+      const batch = msgs.filter((m) => m.topic === side).map((m) => ({ key: m.key, value: m.value }));
+      for (let i = 0; i < batch.length; i += 1000) await producer.send({ topic, messages: batch.slice(i, i + 1000) });
+    }
+  };
+  const produceClosers = async () => {
+    await producer.send({ topic: env.ADS_TOPIC_IMPRESSIONS, messages: closers.map((c) => ({ key: c.imp, value: JSON.stringify({ impression_id: c.imp, ad_id: 'A0', campaign_id: '200', impression_cost: 0.001, event_time: new Date(c.t).toISOString() }) })) });
+    await producer.send({ topic: env.ADS_TOPIC_CLICKS, messages: closers.map((c) => ({ key: c.imp, value: JSON.stringify({ click_id: `k-${c.imp}`, join_id: c.imp, click_cost: 0.01, event_time: new Date(c.t + 1000).toISOString() }) })) });
+  };
+  /** Kafka time between the two production phases (the rewind goes back to it). */
+  let betweenMs = 0;
+
+  beforeAll(async () => {
+    writeFileSync(env.ADS_CAMPAIGNS_PATH, `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.networkId},${c.advertiser}`).join('\n')}\n`);
+    await admin.connect();
+    await admin.createTopics({ topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_METRICS].map((topic) => ({ topic, numPartitions: 3 })).concat([{ topic: env.ADS_TOPIC_DLQ, numPartitions: 1 }]), waitForLeaders: true });
+    await migratePostgres(pool);
+    await producer.connect();
+    client = await connectTemporal(cfg.temporal);
+  });
+
+  afterAll(async () => {
+    if (worker) await killHard(worker.child);
+    await handle?.terminate('test cleanup').catch(() => undefined);
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_DLQ, env.ADS_TOPIC_METRICS] }).catch(() => undefined);
+    await admin.disconnect();
+    for (const t of ['ad_metrics_minute_partition', 'ad_clicks_joined', 'ad_stream_counters', 'ad_checkpoints']) await pool.query(`DELETE FROM ${t} WHERE stream_id = $1`, [env.ADS_STREAM_WORKFLOW_ID]);
+    await pool.end();
+    await client?.connection.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const expected = () => {
+    const t = run.tally;
+    const dec = microsToDecimal;
+    return {
+      impressions: t.impressions, clicks: t.matchedClicks, orphanClicks: t.orphanClicks, duplicates: t.duplicates, late: t.late,
+      deadLettered: Object.values(t.bad).reduce((a, b) => a + b, 0), impressionCost: dec(t.impressionCostMicros), clickCost: dec(t.clickCostMicros),
+      cost: dec(t.impressionCostMicros + t.clickCostMicros), unknownCampaignImpressions: t.unknownCampaignImpressions,
+      byCampaign: Object.fromEntries(Object.entries(t.byCampaign).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) }])),
+      byNetwork: Object.fromEntries(Object.entries(t.byNetwork).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) }])),
+    };
+  };
+  const actual = (a: AdTotals) => ({
+    ...a, byCampaign: Object.fromEntries(Object.entries(a.byCampaign).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: g.cost }])),
+  });
+  const settle = async () => {
+    // Orphans resolve once the watermark has passed them (the closers' batch); wait for the last counters.
+    const deadline = Date.now() + 60_000;
+    let t = await adTotals(pool, env.ADS_STREAM_WORKFLOW_ID, FROM, TO);
+    while (t.orphanClicks < run.tally.orphanClicks && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      t = await adTotals(pool, env.ADS_STREAM_WORKFLOW_ID, FROM, TO);
+    }
+    return t;
+  };
+  const total = run.messages.length + 2 * closers.length;
+
+  it('totals equal the generator’s tally across three SIGKILLs during checkpoint writes', { timeout: 300_000 }, async () => {
+    expect(run.tally.outOfOrderClicks).toBeGreaterThan(0);
+    expect(run.tally.orphanClicks * run.tally.late * run.tally.duplicates * run.tally.unknownCampaignImpressions).toBeGreaterThan(0);
+    // Phase 1, up to the first late message: once it is read, every partition's watermark is established, so
+    // the late messages of phase 2 are behind it whichever batch reads them.
+    const firstLate = run.messages.findIndex((m) => m.kind === 'late');
+    await produce(run.messages.slice(0, firstLate));
+    worker = spawnStreamWorker(env);
+    await worker.ready;
+    handle = await client.workflow.start(streamViewership, {
+      taskQueue: env.TASK_QUEUE_STREAM, workflowId: env.ADS_STREAM_WORKFLOW_ID,
+      args: [{ settings: { pipeline: 'ads', intervalMs: 200, maxMessagesPerBatch: 300, allowedLatenessMs: 30_000 } }],
+    });
+    await waitCaughtUp(handle, firstLate, 120_000);
+    await killHard(worker.child);
+    betweenMs = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+    await produce(run.messages.slice(firstLate));
+    await produceClosers();
+    for (let k = 0; k < 3; k++) {
+      worker = spawnStreamWorker({ ...env, VIEWERSHIP_FAILPOINT: 'ads-checkpoint-write@2' });
+      await worker.ready;
+      const died = new Promise<string | null>((r) => worker!.child.once('exit', (_c, sig) => r(sig)));
+      expect(await died).toBe('SIGKILL');
+    }
+    worker = spawnStreamWorker(env);
+    await worker.ready;
+    const s = await waitCaughtUp(handle!, total, 240_000);
+    expect(s.restores).toBeGreaterThan(0);
+    expect(Object.keys(s.offsets).map(Number).some((k) => k === clickKey(0))).toBe(true);
+    const t = await settle();
+    expect(actual(t)).toMatchObject(expected());
+    expect(t.ctr).toBeCloseTo(run.tally.matchedClicks / run.tally.impressions, 6);
+  });
+
+  it('a rewind recomputes to identical totals', { timeout: 180_000 }, async () => {
+    const before = await adTotals(pool, env.ADS_STREAM_WORKFLOW_ID, FROM, TO);
+    // Rewind to the Kafka time between the two phases: the state is restored there and phase 2 read again.
+    await handle!.executeUpdate(rewindUpdate, { args: [betweenMs] });
+    await waitCaughtUp(handle!, total, 120_000);
+    const after = await settle();
+    expect(after).toEqual(before);
+  });
+});
