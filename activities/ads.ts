@@ -17,6 +17,8 @@ import { beginAdBatch, finishAdBatch, foldClicks, foldImpressions, type AdBatch 
 import { publishAdDeadLetters, publishAdMetrics } from '../lib/ads/sink-kafka.js';
 import { discardAdBatchesFrom, writeAdBatches } from '../lib/ads/sink-postgres.js';
 import type { AdPartitionState } from '../lib/ads/state.js';
+import { writeAdReports as writeAdReportFiles } from '../lib/ads/report.js';
+import type { DuckDbSettings } from '../lib/batch/duckdb.js';
 import { toTemporalFailure } from '../lib/errors.js';
 import { failpoint } from '../lib/failpoints.js';
 import { OffsetReader, type Offsets } from '../lib/stream/kafka-reader.js';
@@ -34,6 +36,8 @@ export interface AdsActivityDeps {
   identity: string;
   snapshotEvery: number;
   checkpointRetentionMs: number;
+  /** Where the per-minute Parquet report goes (`<lakeDir>/ad_views_report`) and DuckDB's limits for writing it. */
+  report: { lakeDir: string; duckdb: DuckDbSettings };
   onClose?: (close: () => Promise<void>) => void;
 }
 
@@ -165,6 +169,30 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         };
       } catch (err) {
         for (const p of open) held.delete(`${streamId}#${p}`); // the retry restores from the checkpoints
+        throw toTemporalFailure(err);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /**
+     * Write the Parquet report of the minutes that closed: those ending, with the join window, before the round's
+     * watermark `watermarkMs` (every partition applied at least that), from `fromMs` on (all when absent).
+     * Returns the exclusive end of the minutes now reported.
+     */
+    async writeAdReports(input: { watermarkMs: number; fromMs?: number }): Promise<{ throughMs: number; files: number; nextAtWatermarkMs: number }> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 2000);
+      try {
+        const fromMs = input.fromMs ?? 0;
+        // Minute m is final once the watermark is past m + 1 min + join window (cells are dropped then too).
+        const throughMs = Math.max(fromMs, Math.floor((input.watermarkMs - deps.joinWindowMs - 1) / 60_000) * 60_000);
+        const nextAtWatermarkMs = throughMs + 60_000 + deps.joinWindowMs + 1;
+        if (throughMs === fromMs) return { throughMs, files: 0, nextAtWatermarkMs };
+        const { pool } = await db();
+        const files = await writeAdReportFiles(pool, streamIdOf(), deps.report.lakeDir, fromMs, throughMs, deps.report.duckdb);
+        return { throughMs, files, nextAtWatermarkMs };
+      } catch (err) {
         throw toTemporalFailure(err);
       } finally {
         clearInterval(beat);

@@ -1,4 +1,4 @@
-/** Wires the orders import's activities (import, register, aggregate, index) to the process's clients. */
+/** Wires the orders import's activities (import, register, aggregate, index) and the loyalty refresh to the process's clients. */
 import { createImportStateStore, type ImportStateStore } from '../adapters/catalog/import-state.js';
 import type { LakeCatalog } from '../adapters/catalog/types.js';
 import { createOrdersStore } from '../adapters/profiles/orders.js';
@@ -6,6 +6,8 @@ import type { OrdersStore } from '../adapters/profiles/orders-types.js';
 import type { Clients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 import { ConfigError } from '../lib/errors.js';
+import { createLoyaltyStore, type LoyaltyStore } from '../adapters/profiles/loyalty-postgres.js';
+import { createLoyaltyActivities } from './loyalty.js';
 import { createOrdersActivities } from './orders.js';
 import { createRevenueIndexActivities } from './revenue-index.js';
 
@@ -20,20 +22,33 @@ export function ordersActivities(cfg: AppConfig, clients: Clients, catalog: () =
     }
     return orders;
   };
+  let loyalty: LoyaltyStore | undefined;
+  const pgOptions = () => {
+    const pg = cfg.stream.checkpoints.postgres;
+    if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake import state and the loyalty tables live in that PostgreSQL database', { variable: 'PROFILES_PG_PASSWORD' });
+    return { ...pg, password: pg.password };
+  };
   const lazyState = (): ImportStateStore => {
     if (!state) {
-      const pg = cfg.stream.checkpoints.postgres;
-      if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake import state lives in that PostgreSQL database', { variable: 'PROFILES_PG_PASSWORD' });
-      const s = (state = createImportStateStore({ ...pg, password: pg.password }, cfg.paths.lakeDir));
+      const s = (state = createImportStateStore(pgOptions(), cfg.paths.lakeDir));
       clients.onClose(() => s.close());
     }
     return state;
   };
+  const lazyLoyalty = (): LoyaltyStore => {
+    if (!loyalty) {
+      const s = (loyalty = createLoyaltyStore(pgOptions(), cfg.loyalty.table));
+      clients.onClose(() => s.close());
+    }
+    return loyalty;
+  };
+  const duckdb = { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads };
   return {
     ...createOrdersActivities({
       lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, orders: lazyOrders, profiles: clients.profiles, catalog, importState: lazyState,
-      duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
+      duckdb,
     }),
+    ...createLoyaltyActivities({ lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, loyalty: lazyLoyalty, orders: lazyOrders, profiles: clients.profiles, catalog, duckdb }),
     ...createRevenueIndexActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix, workDir: cfg.paths.workDir }),
   };
 }

@@ -195,11 +195,15 @@ export function createStreamActivities(deps: StreamActivityDeps) {
      */
     async registerLakeHours(input: { throughMs: number }): Promise<string[]> {
       if (!lake) return [];
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 2000);
       try {
         const info = Context.current().info;
         return await registerClosedHours(lake.catalog(), lake.layout, input.throughMs, `${info.workflowExecution?.workflowId ?? 'unknown'}/${info.workflowExecution?.runId ?? 'unknown'}`, lake.duckdb);
       } catch (err) {
         throw toTemporalFailure(err);
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -10,6 +10,7 @@ import { generateEvents, generateProfiles, generateWeblogs } from './generate.js
 import { generateAds, generateCampaigns } from './generate-ads.js';
 import { generateOrders } from './orders-generate.js';
 import { ordersRun, ordersStatus } from './orders.js';
+import { applyLoyaltySchedule, customersShow, loyaltyRun } from './loyalty.js';
 import { kibanaExport } from './kibana.js';
 import { formatPartitions, lakeDdlCommand, lakeList, lakeQueryCommand } from './lake.js';
 import { formatTable } from '../lib/lake/query.js';
@@ -205,6 +206,37 @@ orders
     }
   });
 
+const loyalty = program.command('loyalty').description('Customer loyalty: points, tier, segment and promotions, refreshed by a Schedule (docs/orders.md)')
+  .addHelpText('after', '\nExamples:\n  viewership loyalty run --wait\n  viewership loyalty run --full --wait');
+loyalty
+  .command('run')
+  .description('Refresh loyalty for the customers whose orders, profile or activity changed since the last run (all with --full)')
+  .option('--full', 'recompute every customer with a profile')
+  .option('--wait', 'wait for the end')
+  .addHelpText('after', '\nExample:\n  viewership loyalty run --full --wait')
+  .action(async (o: { full?: boolean; wait?: boolean }) => {
+    await loyaltyRun(loadConfig(), { full: !!o.full, wait: !!o.wait });
+  });
+const customers = program.command('customers').description('Look customers up by id: profile, loyalty, promotions, last 30 days of activity')
+  .addHelpText('after', '\nExample:\n  viewership customers show C000042 --json');
+customers
+  .command('show')
+  .description('One customer by id (the same answer as GET /api/customers/{id})')
+  .argument('<id>', 'customer id')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExample:\n  viewership customers show C000042 --json')
+  .action(async (id: string, o: { json?: boolean }) => {
+    const v = await customersShow(loadConfig(), id);
+    if (o.json) return console.log(JSON.stringify(v));
+    console.log(`${v.customerId}  ${v.profile.name} <${v.profile.email ?? '-'}>  ${v.profile.country} ${v.profile.plan}, signed up ${v.profile.signupDate ?? '?'}`);
+    const l = v.loyalty;
+    if (!l) return console.log('  loyalty: not computed yet (viewership loyalty run)');
+    console.log(`  ${l.tier}, ${l.points} points, segment ${l.segment} (R${l.rfm.recency} F${l.rfm.frequency} M${l.rfm.monetary}) as of ${l.computedAt}`);
+    console.log(`  orders: ${l.orders.last90Days.count} paid in 90 days (${l.orders.last90Days.paidAmount}), ${l.orders.lifetime.count} ever (${l.orders.lifetime.paidAmount}, refunded ${l.orders.lifetime.refundedAmount})`);
+    console.log(`  activity: ${v.activity?.visits90d ?? 0} visits and ${Math.round((v.activity?.watchMs90d ?? 0) / 60_000)} min watched in 90 days`);
+    for (const p of v.promotions) console.log(`  offer: ${p.offer} (${p.ruleId})`);
+  });
+
 const stream = program.command('stream').description('Operate the streaming workflow (speed layer); commands are Temporal Updates')
   .addHelpText('after', '\nExamples:\n  viewership stream start\n  viewership stream status --json');
 stream
@@ -374,11 +406,11 @@ const schedule = program.command('schedule').description('Temporal Schedules of 
   .addHelpText('after', '\nExamples:\n  viewership schedule apply\n  viewership schedule list --json');
 schedule
   .command('apply')
-  .description('Create or update the Schedules (daily batch at BATCH_SCHEDULE_CRON in BATCH_SCHEDULE_TIMEZONE)')
+  .description('Create or update the Schedules (daily batch at BATCH_SCHEDULE_CRON in BATCH_SCHEDULE_TIMEZONE, loyalty every LOYALTY_SCHEDULE_MINUTES)')
   .option('--json', 'print JSON')
   .addHelpText('after', '\nExample:\n  BATCH_SCHEDULE_CRON="0 3 * * *" viewership schedule apply')
   .action(async (o: { json?: boolean }) => {
-    const r = await applySchedules(loadConfig());
+    const r = [...(await applySchedules(loadConfig())), await applyLoyaltySchedule(loadConfig())];
     if (o.json) console.log(JSON.stringify(r, null, 2));
     else for (const s of r) console.log(`${s.id}: ${s.action}; next runs ${s.nextRuns.join(', ')}`);
   });

@@ -72,6 +72,10 @@ export interface StreamState {
   rewinds?: { atMs: number; toMs: number; offsets: Record<number, number> }[];
   /** The lake's `web_events` hours ending at or before this (epoch ms) are registered in the catalog. */
   lakeRegisteredMs?: number;
+  /** Ads: the per-minute Parquet report covers the minutes before this (epoch ms). */
+  adsReportedMs?: number;
+  /** Ads: the report is written next once the watermark reaches this (a minute more is final then). */
+  adsReportAtMs?: number;
 }
 
 /**

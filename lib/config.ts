@@ -28,6 +28,9 @@ const base = z.object({
   TASK_QUEUE_STREAM: z.string().default('viewership-stream').describe('Task queue of the speed-layer worker'),
   SCHEDULE_ID_BATCH: z.string().min(1).default('batch-daily').describe('Id of the Temporal Schedule that starts the daily batch'),
   SCHEDULE_ID_PROFILE_CACHE: z.string().min(1).default('profile-cache-refresh').describe('Id of the Temporal Schedule that refreshes the profile caches every minute'),
+  SCHEDULE_ID_LOYALTY: z.string().min(1).default('loyalty-refresh').describe('Id of the Temporal Schedule that refreshes customer loyalty (applied by `schedule apply`)'),
+  LOYALTY_SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60).describe('Minutes between loyalty refreshes (customers with new orders, profile changes or activity)'),
+  LOYALTY_TABLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits, _ only').default('customer_loyalty').describe('PostgreSQL table the loyalty refresh writes and look-ups read (another name: a table created like customer_loyalty)'),
   KAFKA_BROKERS: list.default('127.0.0.1:9092').describe('Comma-separated Kafka bootstrap brokers'),
   KAFKA_CLIENT_ID: z.string().default('viewership').describe('Kafka client id prefix'),
   KAFKA_TOPIC_EVENTS: z.string().default('web-events').describe('Input topic of customer web events (JSON)'),
@@ -120,6 +123,8 @@ export interface AppConfig {
     checkpoints: { postgres: { host: string; port: number; database: string; user: string; password?: string }; snapshotEvery: number; retentionMs: number };
   };
   batch: { rejectThreshold: number; scheduleCron: string; scheduleTimezone: string; lookbackDays: number; duckdbMemoryLimit: string; duckdbThreads: number };
+  /** Customer loyalty (issue 12): its table and refresh Schedule. */
+  loyalty: { table: string; scheduleId: string; everyMinutes: number };
   serve: {
     port: number;
     host: string;
@@ -241,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = effectiveEnv()): AppConfig {
       duckdbMemoryLimit: c.DUCKDB_MEMORY_LIMIT,
       duckdbThreads: c.DUCKDB_THREADS,
     },
+    loyalty: { table: c.LOYALTY_TABLE, scheduleId: c.SCHEDULE_ID_LOYALTY, everyMinutes: c.LOYALTY_SCHEDULE_MINUTES },
     serve: {
       port: c.SERVE_PORT,
       host: c.SERVE_HOST,

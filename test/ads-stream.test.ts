@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { microsToDecimal, type Campaign } from '../common/ads.js';
 import { clickKey } from '../common/ads-stream.js';
-import { rewindUpdate } from '../common/stream-api.js';
+import { rewindUpdate, streamStatusQuery } from '../common/stream-api.js';
+import { withDuckDb } from '../lib/batch/duckdb.js';
 import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { adTotals, type AdTotals } from '../lib/ads/totals.js';
 import { createKafka, createPgPool } from '../lib/clients.js';
@@ -140,6 +141,29 @@ describe('ad stream: join, sinks and exactly once', () => {
     const t = await settle();
     expect(actual(t)).toMatchObject(expected());
     expect(t.ctr).toBeCloseTo(run.tally.matchedClicks / run.tally.impressions, 6);
+  });
+
+  it('the Parquet report of the closed minutes equals PostgreSQL (DuckDB with partition discovery)', { timeout: 60_000 }, async () => {
+    // The report follows the watermark by a round: wait for it to cover the run's minutes.
+    let through = 0;
+    for (const deadline = Date.now() + 30_000; through <= T0 + 6 * 60_000 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      through = (await handle!.query(streamStatusQuery)).adsReportedMs ?? 0;
+    }
+    expect(through).toBeGreaterThan(T0 + 6 * 60_000); // every minute of the run is closed (the closers' is not)
+    const pg = await pool.query<{ network_id: string; minute: string; campaign_id: string; total_count: string; clicks: string; cost: string }>(
+      `SELECT network_id, to_char(minute AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS minute, campaign_id, sum(impressions)::text AS total_count,
+         sum(clicks)::text AS clicks, round((sum(impression_cost_micros) + sum(click_cost_micros)) / 1e6, 6)::text AS cost
+       FROM ad_metrics_minute WHERE stream_id = $1 AND minute < $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      [env.ADS_STREAM_WORKFLOW_ID, new Date(through).toISOString()],
+    );
+    const lake = await withDuckDb({ memoryLimit: '256MB', threads: 1, tempDir: `${dir}/duck` }, (db) =>
+      db.rows<{ network_id: string; minute: string; campaign_id: string; total_count: string; clicks: string; cost: string }>(
+        `SELECT network_id, minute, campaign_id, total_count::VARCHAR AS total_count, clicks::VARCHAR AS clicks, cost::VARCHAR AS cost
+         FROM read_parquet('${env.LAKE_DIR}/ad_views_report/*/*/*.parquet', hive_partitioning = true, hive_types = {'network_id': VARCHAR, 'minute': VARCHAR}) ORDER BY 1, 2, 3`,
+      ),
+    );
+    expect(pg.rows.length).toBeGreaterThan(10);
+    expect(lake).toEqual(pg.rows);
   });
 
   it('a rewind recomputes to identical totals', { timeout: 180_000 }, async () => {

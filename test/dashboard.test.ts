@@ -8,7 +8,11 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
+import { createPgPool } from '../lib/clients.js';
+import type { AdsResult } from '../lib/serve/ads.js';
+import { uniqueName } from './helpers.js';
 import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
 
 const N = 1200;
@@ -28,6 +32,12 @@ interface DashState {
   health: { stream: { running: boolean; workflowId: string; totals: { events: number } | null }; deadLetters: { total: number } } | null;
 }
 
+interface AdsState { polls: number; error: string | null; window: { from: string; to: string } | null; total: AdsResult['total'] | null; topCampaigns: Group[] }
+/** Ad metric rows of the last minutes for the ads panel: [minutes ago, campaign, impressions, clicks, impression micros, click micros]. */
+const AD_ROWS: [number, string, number, number, number, number][] = [
+  [2, '101', 40, 3, 84_000, 1_050_000], [3, '101', 25, 1, 52_500, 350_001], [3, '102', 60, 6, 126_000, 2_100_000], [5, '103', 7, 0, 14_700, 0], [6, '102', 11, 2, 23_100, 700_123],
+];
+
 describe('dashboard in a real browser', () => {
   let t: Awaited<ReturnType<typeof serveTestEnv>>;
   let server: RunningServer;
@@ -35,11 +45,24 @@ describe('dashboard in a real browser', () => {
   let page: Page;
   const state = () => page.evaluate(() => (globalThis as unknown as { __dashboard: DashState }).__dashboard);
   const pollsNow = async () => (await state()).polls;
+  const adsId = uniqueName('dash-ads');
+  let pool: ReturnType<typeof createPgPool> | undefined;
 
   beforeAll(async () => {
     t = await serveTestEnv('dash', ['stream']);
     await t.startStream(1000);
-    server = await startServe(t.cfg, { port: 0, streamWorkflowId: t.streamWorkflowId });
+    // The ads panel reads the ad stream's PostgreSQL rows of its own stream id (ADS_STREAM_WORKFLOW_ID).
+    pool = createPgPool(t.cfg, 1);
+    await migratePostgres(pool);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    for (const [ago, campaign, imps, clicks, impMicros, clkMicros] of AD_ROWS) {
+      await pool.query(
+        `INSERT INTO ad_metrics_minute_partition (stream_id, partition, minute, campaign_id, network_id, ad_category, device, location, impressions, clicks,
+           impression_cost_micros, click_cost_micros, view_ms, unknown_campaign_impressions) VALUES ($1, 0, $2, $3, 'net-a', 'sports', 'tv', 'US', $4, $5, $6, $7, 1000, 0)`,
+        [adsId, new Date(minute - ago * 60_000).toISOString(), campaign, imps, clicks, impMicros, clkMicros],
+      );
+    }
+    server = await startServe({ ...t.cfg, ads: { ...t.cfg.ads, workflowId: adsId } }, { port: 0, streamWorkflowId: t.streamWorkflowId });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }); // Playwright gives each launch a fresh temporary profile
     page = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
   });
@@ -47,6 +70,8 @@ describe('dashboard in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await pool?.query('DELETE FROM ad_metrics_minute_partition WHERE stream_id = $1', [adsId]);
+    await pool?.end();
     await t?.cleanup();
   });
 
@@ -99,5 +124,32 @@ describe('dashboard in a real browser', () => {
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+  });
+
+  it('shows the ad stream in the ads panel: the numbers /api/ads answers for the same window', async () => {
+    const ads = () => page.evaluate(() => (globalThis as unknown as { __ads: AdsState }).__ads);
+    const impressions = AD_ROWS.reduce((n, r) => n + r[2], 0);
+    await page.waitForFunction((n) => (globalThis as unknown as { __ads?: AdsState }).__ads?.total?.impressions === n, impressions, { timeout: 60_000, polling: 500 });
+    const s = await ads();
+    expect(s.error).toBeNull();
+    const res = await fetch(`${server.url}/api/ads?${new URLSearchParams({ ...s.window!, interval: 'minute' })}`);
+    const api = (await res.json()) as AdsResult;
+    expect(res.status).toBe(200);
+    expect(s.total).toEqual(api.total);
+    // Exact money: the inserted micro-units summed independently.
+    const micros = AD_ROWS.reduce((n, r) => n + BigInt(r[4] + r[5]), 0n);
+    expect(api.total.cost).toBe(`${micros / 1_000_000n}.${String(micros % 1_000_000n).padStart(6, '0')}`);
+    expect(api.total).toMatchObject({ impressions, clicks: AD_ROWS.reduce((n, r) => n + r[3], 0) });
+    expect(await page.getAttribute('[data-ads-kpi="impressions"]', 'data-value')).toBe(String(api.total.impressions));
+    expect(await page.getAttribute('[data-ads-kpi="cost"]', 'data-value')).toBe(api.total.cost);
+    expect(await page.textContent('[data-ads-kpi="cost"] b')).toBe(api.total.cost);
+    expect(await page.getAttribute('[data-ads-kpi="ctr"]', 'data-value')).toBe(String(api.total.ctr));
+    const byCampaign = AD_ROWS.reduce<Record<string, number>>((m, r) => ((m[r[1]] = (m[r[1]] ?? 0) + r[2]), m), {});
+    expect(s.topCampaigns.map((g) => [g.name, g.value])).toEqual(Object.entries(byCampaign).sort((a, b) => b[1] - a[1]));
+    expect(await page.locator('#chart-ads-campaigns .hbar').count()).toBe(Object.keys(byCampaign).length);
+    expect(await page.locator('#chart-ads-impressions rect').count()).toBe(new Set(AD_ROWS.map((r) => r[0])).size);
+    expect(await page.getAttribute('#ads-stream', 'data-state')).toBe('not started');
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.locator('#ads').screenshot({ path: 'test-artifacts/dashboard-ads.png' });
   });
 });

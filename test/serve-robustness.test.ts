@@ -111,7 +111,7 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
   });
 
   it('answers every other method on every route with 405 and Allow: GET, HEAD', async () => {
-    expect(ROUTE_PATHS.sort()).toEqual(['/', '/api/health', '/api/revenue', '/api/viewership', '/assets/dashboard.js', '/openapi.json']);
+    expect(ROUTE_PATHS.sort()).toEqual(['/', '/api/ads', '/api/customers/{id}', '/api/health', '/api/revenue', '/api/viewership', '/assets/dashboard.js', '/openapi.json']);
     const got = [];
     for (const path of ROUTE_PATHS) {
       for (const method of METHODS) {

@@ -59,6 +59,7 @@ export function adsActivities(cfg: AppConfig, clients: Clients, identity: string
     identity,
     snapshotEvery: cfg.stream.checkpoints.snapshotEvery,
     checkpointRetentionMs: cfg.stream.checkpoints.retentionMs,
+    report: { lakeDir: cfg.paths.lakeDir, duckdb: { memoryLimit: '256MB', threads: 1, tempDir: `${cfg.paths.workDir}/duckdb-tmp` } },
     onClose: clients.onClose,
   });
 }

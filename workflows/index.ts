@@ -5,3 +5,4 @@ export { batchEventsDay } from './batch-events.js';
 export { refreshProfileCaches } from './profile-cache.js';
 export { streamViewership } from './stream.js';
 export { ordersDay } from './orders.js';
+export { refreshLoyalty } from './loyalty.js';

@@ -35,6 +35,9 @@ const onWorker = (identity: string) =>
   });
 // A rewind deletes and restores through the shared queue (any worker): no heartbeats, a few minutes at most.
 const shared = proxyActivities<StreamActivities>({ startToCloseTimeout: '5 minutes', retry });
+// The lake registration and the ad report run between micro-batches: they heartbeat, so a worker that dies
+// under them holds the stream back for seconds, not for a start-to-close timeout.
+const between = proxyActivities<StreamActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '15 seconds', retry });
 const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 const HOUR_MS = 3_600_000;
@@ -118,6 +121,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
         state.lastActiveMs[p] = Date.now();
       }
       state.rewinds = [...(state.rewinds ?? []).slice(-9), { atMs: Date.now(), toMs, offsets }];
+      delete state.adsReportedMs; // minutes recomputed after the rewind are reported again
+      delete state.adsReportAtMs;
       delete state.lakeRegisteredMs; // reopened hours are registered again once closed (the registration skips unchanged ones)
       upsertMemo({ rewinds: state.rewinds });
       applied.set(seq, { toMs, partitions: r });
@@ -204,10 +209,16 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     }
     // A partition with unread messages is behind, not idle: it keeps holding the watermark back.
     for (const p of s.behind) if (state.maxEventMs[p] !== undefined) state.lastActiveMs[p] = Date.now();
+    // Ads: the minutes no click can still reach are final in every partition; their Parquet report is written.
+    if (ads && watermarkMs > 0 && watermarkMs >= (state.adsReportAtMs ?? 0)) {
+      const r = await between.writeAdReports({ watermarkMs, fromMs: state.adsReportedMs });
+      state.adsReportedMs = r.throughMs;
+      state.adsReportAtMs = r.nextAtWatermarkMs;
+    }
     // Every partition compacted the lake hours this round's watermark passed: register them for readers.
     const closedMs = Math.floor(watermarkMs / HOUR_MS) * HOUR_MS;
     if (!ads && closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
-      const hours = await shared.registerLakeHours({ throughMs: closedMs });
+      const hours = await between.registerLakeHours({ throughMs: closedMs });
       state.lakeRegisteredMs = closedMs;
       if (hours.length) upsertMemo({ lakeRegisteredMs: closedMs });
     }

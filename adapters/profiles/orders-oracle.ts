@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import oracledb from 'oracledb';
 import type { OracleProfilesOptions } from './oracle.js';
-import type { ChangedOrders, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
+import type { ChangedOrders, CustomerOrderTotals, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
 
 const MIGRATION = fileURLToPath(new URL('./migrations/oracle/005_orders.sql', import.meta.url));
 const NLS = `'NLS_NUMERIC_CHARACTERS=''.,'''`;
@@ -97,6 +97,33 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
         const rows = (r.rows ?? []).map(toOrder);
         const last = rows.at(-1);
         return { rows, next: last ? { updatedAt: last.updatedAt!, orderId: last.orderId } : null };
+      }),
+    customerTotals: (ids, asOf) =>
+      withConn(async (c) => {
+        const out: CustomerOrderTotals[] = [];
+        const money = (cond: string) => `TO_CHAR(COALESCE(SUM(CASE WHEN ${cond} THEN amount END), 0), 'FM999999999999990D00', ${NLS})`;
+        const paid = `status = 'paid'`;
+        const recent = `status = 'paid' AND created_at > :asOf - NUMTODSINTERVAL(90, 'DAY')`;
+        for (let i = 0; i < ids.length; i += IN_CHUNK) {
+          const part = ids.slice(i, i + IN_CHUNK);
+          const binds: Record<string, unknown> = { asOf };
+          part.forEach((id, k) => (binds[`c${k}`] = id));
+          const r = await query(
+            c,
+            `SELECT customer_id, COUNT(CASE WHEN ${recent} THEN 1 END) AS orders_90d, ${money(recent)} AS paid_90d,
+               COUNT(CASE WHEN ${paid} THEN 1 END) AS orders_lifetime, ${money(paid)} AS paid_lifetime, ${money(`status = 'refunded'`)} AS refunded_lifetime,
+               MAX(CASE WHEN ${paid} THEN created_at END) AS last_order_at
+             FROM orders WHERE customer_id IN (${part.map((_, k) => `:c${k}`).join(', ')}) AND created_at <= :asOf GROUP BY customer_id ORDER BY customer_id`,
+            binds as oracledb.BindParameters,
+          );
+          for (const x of r.rows ?? []) {
+            out.push({
+              customerId: String(x.CUSTOMER_ID), orders90d: Number(x.ORDERS_90D), paid90d: String(x.PAID_90D), ordersLifetime: Number(x.ORDERS_LIFETIME),
+              paidLifetime: String(x.PAID_LIFETIME), refundedLifetime: String(x.REFUNDED_LIFETIME), lastOrderAt: (x.LAST_ORDER_AT as Date | null) ?? null,
+            });
+          }
+        }
+        return out;
       }),
     serverTime: () => withConn(async (c) => (await query(c, 'SELECT SYSTIMESTAMP AS T FROM dual', [])).rows![0]!.T as Date),
     async close() {

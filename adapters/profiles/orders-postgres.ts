@@ -1,6 +1,6 @@
 /** PostgreSQL implementation of the orders store (`pg`, bind variables only; table from migration 005). */
 import pg from 'pg';
-import type { ChangedOrders, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
+import type { ChangedOrders, CustomerOrderTotals, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
 import { migratePostgres, type PostgresProfilesOptions } from './postgres.js';
 
 const COLUMNS = 'order_id, customer_id, kind, content_id, amount::text AS amount, currency, status, created_at, updated_at';
@@ -61,6 +61,24 @@ export function createPostgresOrdersStore(opts: PostgresProfilesOptions): Orders
       const rows = r.rows.map(toOrder);
       const last = rows.at(-1);
       return { rows, next: last ? { updatedAt: last.updatedAt!, orderId: last.orderId } : null };
+    },
+    async customerTotals(ids, asOf): Promise<CustomerOrderTotals[]> {
+      if (ids.length === 0) return [];
+      await init();
+      const paid = `status = 'paid' AND created_at <= $2::timestamptz`;
+      const recent = `${paid} AND created_at > $2::timestamptz - interval '90 days'`;
+      const r = await pool.query(
+        `SELECT customer_id, count(*) FILTER (WHERE ${recent})::int AS orders_90d, coalesce(sum(amount) FILTER (WHERE ${recent}), 0)::text AS paid_90d,
+           count(*) FILTER (WHERE ${paid})::int AS orders_lifetime, coalesce(sum(amount) FILTER (WHERE ${paid}), 0)::text AS paid_lifetime,
+           coalesce(sum(amount) FILTER (WHERE status = 'refunded' AND created_at <= $2::timestamptz), 0)::text AS refunded_lifetime,
+           max(created_at) FILTER (WHERE ${paid}) AS last_order_at
+         FROM orders WHERE customer_id = ANY($1::text[]) AND created_at <= $2::timestamptz GROUP BY customer_id ORDER BY customer_id`,
+        [ids, asOf.toISOString()],
+      );
+      return r.rows.map((x) => ({
+        customerId: String(x.customer_id), orders90d: x.orders_90d, paid90d: x.paid_90d, ordersLifetime: x.orders_lifetime,
+        paidLifetime: x.paid_lifetime, refundedLifetime: x.refunded_lifetime, lastOrderAt: (x.last_order_at as Date | null) ?? null,
+      }));
     },
     async serverTime() {
       const r = await pool.query('SELECT clock_timestamp() AS t');

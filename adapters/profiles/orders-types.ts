@@ -43,6 +43,19 @@ export interface ChangedOrders {
   next: OrderWatermark | null;
 }
 
+/** One customer's order figures at a point in time (paid orders only count as paid; amounts exact decimal strings). */
+export interface CustomerOrderTotals {
+  customerId: string;
+  /** Paid orders placed in the 90 days up to the time asked. */
+  orders90d: number;
+  paid90d: string;
+  ordersLifetime: number;
+  paidLifetime: string;
+  refundedLifetime: string;
+  /** Last paid order (null when none). */
+  lastOrderAt: Date | null;
+}
+
 /** Contract of an orders store (bind variables only in every implementation). */
 export interface OrdersStore {
   /** Backend name, for logs and status. */
@@ -56,6 +69,8 @@ export interface OrdersStore {
    * and with `updated_at <= until`.
    */
   changedSince(after: OrderWatermark | null, until: Date, limit: number): Promise<ChangedOrders>;
+  /** Order figures of the given customers as of `asOf` (orders placed later are ignored); customers without orders are absent. */
+  customerTotals(customerIds: string[], asOf: Date): Promise<CustomerOrderTotals[]>;
   /** The database server's clock (the import's upper bound is taken from it, not from the worker's). */
   serverTime(): Promise<Date>;
   /** Release connections. */

@@ -1,7 +1,8 @@
 /**
  * The ad stream's PostgreSQL sink (tables of migration 004/006): per partition, the absolute values of the cells
  * a batch changed (upserted: a retry or a rewind writes the same values again), the clicks it matched (one row
- * per click id), and its rejected-message counters keyed by the batch's start offsets (replaced, never added to).
+ * per click id), and its rejected-message counters keyed by the batch's start offsets and watermark (upserted; a
+ * restore first removes the rows of the batches it recomputes).
  * One transaction per batch.
  */
 import type pg from 'pg';
@@ -64,17 +65,15 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
       );
     }
     const rejects = batches.flatMap((b) => [...b.rejects].map(([minute, r]) => ({ b, minute, r })));
-    // The batch's own counter rows are replaced (a retry of the same start offsets): delete, then insert.
-    for (const b of batches) {
-      await client.query('DELETE FROM ad_stream_counters WHERE stream_id = $1 AND partition = $2 AND imp_start = $3 AND clk_start = $4 AND watermark_ms = $5', [
-        streamId, b.partition, b.start.imp, b.start.clk, b.watermarkMs,
-      ]);
-    }
+    // A retried batch restored its state first, which removed the failed attempt's rows (`discardAdBatchesFrom`);
+    // a batch that reads nothing at the same offsets and watermark finds nothing new: upsert, never delete here.
     if (rejects.length) {
       const col = <T>(f: (x: (typeof rejects)[number]) => T) => rejects.map(f);
       await client.query(
         `INSERT INTO ad_stream_counters (stream_id, partition, imp_start, clk_start, watermark_ms, minute, orphan_clicks, duplicates, late, dead_lettered)
-         SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $10::bigint[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])`,
+         SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $10::bigint[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+         ON CONFLICT (stream_id, partition, imp_start, clk_start, watermark_ms, minute) DO UPDATE SET orphan_clicks = EXCLUDED.orphan_clicks,
+           duplicates = EXCLUDED.duplicates, late = EXCLUDED.late, dead_lettered = EXCLUDED.dead_lettered`,
         [
           streamId, col((x) => x.b.partition), col((x) => x.b.start.imp), col((x) => x.b.start.clk), col((x) => iso(x.minute)), col((x) => x.r.orphanClicks),
           col((x) => x.r.duplicates), col((x) => x.r.late), col((x) => x.r.deadLettered), col((x) => x.b.watermarkMs),

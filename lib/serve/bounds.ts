@@ -32,7 +32,7 @@ export class BucketBudget {
 }
 
 /** The parameter to change when a query's answer is too large, and how. */
-export function narrowing(q: Pick<ViewershipQuery, 'groupBy' | 'limit'>): [parameter: string, advice: string] {
+export function narrowing(q: { groupBy: readonly string[]; limit?: number }): [parameter: string, advice: string] {
   if (q.groupBy.length === 0) return ['interval', 'use a coarser interval or a shorter range'];
   if (q.limit === undefined) return ['groupBy', 'add a limit (top N groups per bucket), group by fewer dimensions, or use a coarser interval or a shorter range'];
   return ['limit', 'use a smaller limit, a coarser interval or a shorter range'];

@@ -5,6 +5,7 @@
  */
 import { batchIndex, speedCountersIndex } from '../search-templates.js';
 import { isIndexMissing } from './composite.js';
+import { adsHealth, type AdsHealth } from './health-ads.js';
 import { batchRuns, scheduleHealth, streamHealth, type BatchRun, type ScheduleHealth, type StreamHealth } from './health-pipeline.js';
 import { checkServices, withTimeout, type ServiceCheck } from './health-services.js';
 import type { ServeResources } from './resources.js';
@@ -21,6 +22,8 @@ export interface HealthReport {
   schedules: ScheduleHealth[];
   deadLetters: { total: number; lastHour: number; late: number; duplicates: number; error?: string };
   quarantine: { rejectedRows: number; days: { date: string; rejectedRows: number; byReason: Record<string, number> }[]; error?: string };
+  /** The ad-analytics stream (ADS_STREAM_WORKFLOW_ID) and its campaigns file. */
+  ads: AdsHealth;
 }
 
 type Sum = { value: number };
@@ -63,16 +66,19 @@ async function quarantine(r: ServeResources, timeoutMs: number): Promise<HealthR
 export async function healthReport(r: ServeResources, o: { streamWorkflowId: string; timeoutMs: number }): Promise<HealthReport> {
   const t0 = Date.now();
   const services = checkServices(r, o.timeoutMs);
-  const [svc, stream, batch, schedules, dead, quar] = await Promise.all([
+  const [svc, stream, batch, schedules, dead, quar, ads] = await Promise.all([
     services,
     streamHealth(r, o.streamWorkflowId, services.then((s) => s.endOffsets), o.timeoutMs),
     batchRuns(r, 10, o.timeoutMs),
     scheduleHealth(r, o.timeoutMs),
     deadLetters(r, t0, o.timeoutMs),
     quarantine(r, o.timeoutMs),
+    adsHealth(r, o.timeoutMs),
   ]);
+  // The ad stream is optional: not started or stopped is no problem; a running one with problems (or with an unusable campaigns file) is.
+  const adsOk = !ads.stream.running || (ads.stream.problems.length === 0 && !ads.campaigns.problem);
   return {
-    status: svc.services.every((s) => s.up) && stream.running && stream.problems.length === 0 ? 'ok' : 'degraded',
+    status: svc.services.every((s) => s.up) && stream.running && stream.problems.length === 0 && adsOk ? 'ok' : 'degraded',
     checkedAt: new Date(t0).toISOString(),
     tookMs: Date.now() - t0,
     temporalUiUrl: r.cfg.temporal.uiUrl,
@@ -82,5 +88,6 @@ export async function healthReport(r: ServeResources, o: { streamWorkflowId: str
     schedules,
     deadLetters: dead,
     quarantine: quar,
+    ads,
   };
 }

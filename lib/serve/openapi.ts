@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document of the serving API (served at `/openapi.json`, checked against real responses by a test). */
 import { DIMENSIONS, MAX_LIMIT, METRICS } from './params.js';
-import { REVENUE_PATH, REVENUE_SCHEMAS } from './revenue-openapi.js';
+import { CUSTOMER_PATH, REVENUE_PATH, REVENUE_SCHEMAS } from './revenue-openapi.js';
+import { ADS_SCHEMAS, adsPath } from './ads-openapi.js';
 
 type Schema = Record<string, unknown>;
 const str = { type: 'string' };
@@ -63,8 +64,10 @@ const schemas: Record<string, Schema> = {
     schedules: { type: 'array', items: ref('Schedule') },
     deadLetters: withError({ total: num, lastHour: num, late: num, duplicates: num }),
     quarantine: withError({ rejectedRows: num, days: { type: 'array', items: obj({ date: str, rejectedRows: num, byReason: counts }) } }),
+    ads: { ...ref('AdsHealth'), description: 'The ad-analytics stream (ADS_STREAM_WORKFLOW_ID; lagByPartition keys impressions/<p>, clicks/<p>) and its campaigns file' },
   }),
   ...REVENUE_SCHEMAS,
+  ...ADS_SCHEMAS,
 };
 
 /** Answers of every route before routing: without the access token (when SERVE_AUTH_TOKEN is set), or for a Host not allowed. */
@@ -100,6 +103,8 @@ export const OPENAPI: Schema & { paths: Record<string, Record<string, Schema>>; 
       },
     },
     '/api/revenue': REVENUE_PATH,
+    '/api/customers/{id}': CUSTOMER_PATH,
+    '/api/ads': adsPath(GUARDED),
     '/api/health': { get: { summary: 'Services, streaming workflow, batch runs, Schedules, dead letters and quarantine', responses: { 200: json(ref('Health'), 'Health report (also when degraded)'), ...GUARDED, 504: json(ref('Error'), 'No answer within SERVE_REQUEST_TIMEOUT_MS') } } },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1 document'), ...GUARDED } } },
     '/': { get: { summary: 'The dashboard', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: str } } }, ...GUARDED } } },

@@ -79,7 +79,8 @@ export function parseTime(v: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const csv = <T extends string>(name: string, allowed: readonly T[]) =>
+/** A comma-list parameter of values from `allowed` (none twice); also used by `/api/ads`. */
+export const csv = <T extends string>(name: string, allowed: readonly T[]) =>
   z.string().transform((s, ctx) => {
     const items = s.split(',').map((x) => x.trim()).filter(Boolean);
     const bad = items.filter((x) => !(allowed as readonly string[]).includes(x));
@@ -88,7 +89,8 @@ const csv = <T extends string>(name: string, allowed: readonly T[]) =>
     return items as T[];
   });
 
-const time = (name: string) =>
+/** A time parameter (see `parseTime`): impossible dates are named as such; also used by `/api/ads`. */
+export const time = (name: string) =>
   z.string().transform((s, ctx) => {
     const t = parseTime(s);
     const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
@@ -119,6 +121,17 @@ export interface QueryLimits {
  * also for a range longer than `limits.maxRangeDays`.
  */
 export function parseViewershipQuery(params: URLSearchParams, nowMs: number, limits: QueryLimits = {}): ViewershipQuery {
+  const q = parseParams(params, schema, 'from, to, interval, groupBy, metrics, limit');
+  const { fromMs, toMs } = checkRange(q.from, q.to, q.interval, nowMs, limits);
+  if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
+  return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, metrics: q.metrics.length ? q.metrics : [...METRICS], limit: q.limit };
+}
+
+/**
+ * Query parameters through a strict zod object `schema`: a parameter given twice, an unknown one (`allowed` lists
+ * the known ones in the message) or the first invalid one is a `BadParameterError` naming it.
+ */
+export function parseParams<S extends z.ZodTypeAny>(params: URLSearchParams, schema: S, allowed: string): z.output<S> {
   const raw: Record<string, string> = {};
   for (const [k, v] of params) {
     if (k in raw) throw new BadParameterError(k, `${k} is given more than once`);
@@ -129,22 +142,28 @@ export function parseViewershipQuery(params: URLSearchParams, nowMs: number, lim
     const issue = r.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0]!;
-      throw new BadParameterError(key, `unknown parameter "${key}"; allowed: from, to, interval, groupBy, metrics, limit`);
+      throw new BadParameterError(key, `unknown parameter "${key}"; allowed: ${allowed}`);
     }
     throw new BadParameterError(String(issue.path[0]), issue.message);
   }
-  const q = r.data;
-  const toMs = q.to ?? nowMs;
-  const fromMs = q.from ?? toMs - DEFAULT_RANGE_MS;
+  return r.data;
+}
+
+/**
+ * The range of a query (defaults: `to` now, `from` an hour before `to`), checked: `to` after `from`, at most
+ * `MAX_BUCKETS` buckets of `interval`, at most `limits.maxRangeDays` days. A `BadParameterError` otherwise.
+ */
+export function checkRange(from: number | undefined, to: number | undefined, interval: Interval, nowMs: number, limits: QueryLimits = {}): { fromMs: number; toMs: number } {
+  const toMs = to ?? nowMs;
+  const fromMs = from ?? toMs - DEFAULT_RANGE_MS;
   if (toMs <= fromMs) throw new BadParameterError('to', `to (${new Date(toMs).toISOString()}) must be after from (${new Date(fromMs).toISOString()})`);
-  const intervalMs = INTERVALS[q.interval];
+  const intervalMs = INTERVALS[interval];
   const buckets = Math.ceil((toMs - fromMs) / intervalMs);
-  if (buckets > MAX_BUCKETS) throw new BadParameterError('interval', `${q.interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`);
+  if (buckets > MAX_BUCKETS) throw new BadParameterError('interval', `${interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`);
   const maxDays = limits.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
   if (toMs - fromMs > maxDays * INTERVALS.day) {
     const days = Math.ceil((toMs - fromMs) / INTERVALS.day);
     throw new BadParameterError('from', `the range from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} spans ${days} days (at most ${maxDays}): ask for a shorter range`);
   }
-  if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
-  return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, metrics: q.metrics.length ? q.metrics : [...METRICS], limit: q.limit };
+  return { fromMs, toMs };
 }

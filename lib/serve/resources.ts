@@ -5,9 +5,12 @@
  */
 import type { Client } from '@temporalio/client';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type pg from 'pg';
 import { createProfilesStore, type ProfilesStore } from '../../adapters/profiles/index.js';
 import { createSearchSink } from '../../adapters/search/index.js';
 import type { SearchSink } from '../../adapters/search/types.js';
+import { CampaignDirectory } from '../ads/campaigns.js';
+import { createPgPool } from '../clients.js';
 import type { AppConfig } from '../config.js';
 import { connectTemporal } from '../temporal.js';
 
@@ -20,6 +23,10 @@ export interface ServeResources {
   kafkaAdmin(): Promise<Admin>;
   /** A connected Temporal client (connects on first use, again after a failure). */
   temporal(): Promise<Client>;
+  /** A small pool on the PostgreSQL database of the ad stream's tables (created on first use; throws without PROFILES_PG_PASSWORD). */
+  adsPool(): pg.Pool;
+  /** The campaigns file of the ad stream (ADS_CAMPAIGNS_PATH), loaded on first use; `reloadIfChanged()` before reading its status. */
+  campaigns(): CampaignDirectory;
   /** Forget a client that failed, so the next call reconnects. */
   reset(which: 'kafka' | 'temporal'): void;
   close(): Promise<void>;
@@ -33,6 +40,8 @@ export function createServeResources(cfg: AppConfig): ServeResources {
   const kafka = new Kafka({ clientId: `${cfg.kafka.clientId}-serve`, brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1500 });
   let admin: Promise<Admin> | undefined;
   let temporal: Promise<Client> | undefined;
+  let pool: pg.Pool | undefined;
+  let campaigns: CampaignDirectory | undefined;
   const forget = (which: 'kafka' | 'temporal') => {
     if (which === 'kafka' && admin) {
       const a = admin;
@@ -64,11 +73,21 @@ export function createServeResources(cfg: AppConfig): ServeResources {
       }
       return temporal;
     },
+    adsPool() {
+      if (!pool) {
+        pool = createPgPool(cfg, 4);
+        pool.on('error', () => undefined); // an idle connection that dies is replaced on the next query
+      }
+      return pool;
+    },
+    campaigns() {
+      return (campaigns ??= new CampaignDirectory(cfg.ads.campaignsPath, { quarantineDir: cfg.paths.quarantineDir }));
+    },
     reset: forget,
     async close() {
       forget('kafka');
       forget('temporal');
-      await Promise.allSettled([search.close(), profiles.close()]);
+      await Promise.allSettled([search.close(), profiles.close(), pool?.end()]);
     },
   };
 }

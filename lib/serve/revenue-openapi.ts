@@ -1,4 +1,4 @@
-/** OpenAPI 3.1 description of `GET /api/revenue` (merged into lib/serve/openapi.ts). */
+/** OpenAPI 3.1 description of `GET /api/revenue` and `GET /api/customers/{id}` (merged into lib/serve/openapi.ts). */
 import { ORDER_KINDS } from '../../adapters/profiles/orders-types.js';
 import { REVENUE_DIMENSIONS } from '../orders/revenue.js';
 
@@ -15,8 +15,22 @@ const q = (name: string, description: string, schema: Schema, example?: string) 
 const kindTotals = obj({ orders: num, paidAmount: money, refundedAmount: money });
 const group = obj({ value: str, orders: num, paidAmount: money, refundedAmount: money, maxAmount: money, uniqueCustomers: num });
 
-/** Schemas of the revenue answer. */
+const nullable = (s: Schema) => ({ oneOf: [s, { type: 'null' }] });
+const time = { type: 'string', format: 'date-time' };
+
+/** Schemas of the revenue answer and of the customer look-up. */
 export const REVENUE_SCHEMAS: Record<string, Schema> = {
+  Customer: obj({
+    customerId: str,
+    profile: obj({ name: str, email: { type: ['string', 'null'] }, country: str, plan: str, signupDate: { type: ['string', 'null'] } }),
+    loyalty: nullable(obj({
+      points: num, tier: { type: 'string', enum: ['bronze', 'silver', 'gold'] }, segment: str, rfm: obj({ recency: num, frequency: num, monetary: num }),
+      orders: obj({ last90Days: obj({ count: num, paidAmount: money }), lifetime: obj({ count: num, paidAmount: money, refundedAmount: money }), lastOrderAt: { type: ['string', 'null'], format: 'date-time' } }),
+      computedAt: time,
+    })),
+    promotions: { type: 'array', items: obj({ ruleId: str, offer: str }), description: 'Eligible offers (loyalty_promotion_rules matching the tier and segment), by priority' },
+    activity: nullable(obj({ last30Days: { type: 'array', items: obj({ date: day, watchMs: num, visits: num }) }, watchMs90d: num, visits90d: num })),
+  }),
   RevenueDay: obj(
     {
       date: day, orders: num, paidAmount: money, refundedAmount: money, maxAmount: { ...money, description: 'Largest order amount of the date' }, uniqueCustomers: num,
@@ -31,6 +45,23 @@ export const REVENUE_SCHEMAS: Record<string, Schema> = {
     missingDays: { type: 'array', items: day, description: 'Dates of the range not aggregated (yet)' },
     total: obj({ orders: num, paidAmount: money, refundedAmount: money }),
   }),
+};
+
+/** The `/api/customers/{id}` path item. */
+export const CUSTOMER_PATH = {
+  get: {
+    summary: 'One customer by id: profile, loyalty (points, tier, segment, order figures), promotions, last 30 days of activity',
+    parameters: [{ name: 'id', in: 'path', required: true, schema: str, example: 'C000042' }],
+    responses: {
+      200: json(ref('Customer'), 'The customer (loyalty and activity null until the first loyalty refresh after the profile appeared)'),
+      400: json(ref('Error'), 'A malformed id (not 1-64 of A-Z a-z 0-9 _ -), named `id`'),
+      401: json(ref('Error'), 'SERVE_AUTH_TOKEN is set and the request does not carry it'),
+      403: json(ref('Error'), 'The Host header names a host not in SERVE_ALLOWED_HOSTS'),
+      404: json(ref('Error'), 'No customer with this id (no profile)'),
+      503: json(ref('Error'), 'The database did not answer'),
+      504: json(ref('Error'), 'No answer within SERVE_REQUEST_TIMEOUT_MS'),
+    },
+  },
 };
 
 /** The `/api/revenue` path item. */

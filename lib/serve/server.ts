@@ -25,6 +25,8 @@ import { BadParameterError, parseViewershipQuery } from './params.js';
 import type { ServeResources } from './resources.js';
 import { queryViewership } from './viewership.js';
 import { parseRevenueQuery, queryRevenue } from './revenue.js';
+import { customerLookup } from './customers.js';
+import { parseAdsQuery, queryAds } from './ads.js';
 
 /** Directory of the dashboard's static files. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -71,7 +73,7 @@ export class DeadlineError extends Error {
 /** The client closed the connection before its answer was ready (nothing to answer). */
 class ClientGoneError extends Error {}
 
-/** The search engine failed a query (answered 503). */
+/** The search engine (or, for /api/ads, PostgreSQL) failed a query (answered 503). */
 class SearchFailedError extends Error {}
 
 /** Rejects with the signal's reason when it aborts. */
@@ -192,6 +194,34 @@ export function routes(o: ServeOptions): Record<string, Handler> {
         }), gate);
       send(res, 200, result);
     },
+    '/api/customers/{id}': async (_q, url, res) => {
+      const id = decode(url.pathname.slice('/api/customers/'.length)) ?? '';
+      const view = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
+        customerLookup(r, id).catch((err: unknown) => {
+          if (err === signal.reason) throw err;
+          throw new SearchFailedError(`customer look-up failed: ${(err as Error).message.split('\n')[0]}`);
+        }));
+      if (view === 'malformed') throw new BadParameterError('id', `customer id must be 1-64 of A-Z a-z 0-9 _ - (got ${JSON.stringify(id.slice(0, 80))})`);
+      if (!view) return send(res, 404, { error: `no customer ${id}` });
+      send(res, 200, view);
+    },
+    '/api/ads': async (_q, url, res) => {
+      const query = parseAdsQuery(url.searchParams, Date.now(), { maxRangeDays: limits.maxRangeDays });
+      const result = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
+        Promise.resolve()
+          .then(() => queryAds(r.adsPool(), r.cfg.ads.workflowId, query, { signal, maxBuckets: limits.maxResultBuckets, statementTimeoutMs: limits.requestTimeoutMs }))
+          .catch((err: unknown) => {
+            if (err instanceof BadParameterError || err === signal.reason) throw err;
+            throw new SearchFailedError(`PostgreSQL query failed: ${(err as Error).message.split('\n')[0]}`);
+          }), gate);
+      const body = JSON.stringify(result);
+      const bytes = Buffer.byteLength(body);
+      if (bytes > limits.maxResponseBytes) {
+        const [parameter, advice] = narrowing(query);
+        throw new TooManyBucketsError(parameter, `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`);
+      }
+      send(res, 200, body, JSON_TYPE);
+    },
   };
 }
 
@@ -218,7 +248,7 @@ function dispatch(table: Record<string, Handler>, guard: Guard, req: IncomingMes
   if (decode(url.pathname) === undefined) return send(res, 400, { error: `malformed percent-encoding in the path ${url.pathname.slice(0, 200)}` });
   const bad = malformedParameter(url.search);
   if (bad !== undefined) return send(res, 400, { error: `malformed percent-encoding in query parameter "${bad}"`, parameter: bad });
-  const key = url.pathname.startsWith('/assets/') ? '/assets/{file}' : url.pathname;
+  const key = url.pathname.startsWith('/assets/') ? '/assets/{file}' : url.pathname.startsWith('/api/customers/') ? '/api/customers/{id}' : url.pathname;
   const handler = table[key];
   if (!handler) return send(res, 404, { error: `no route ${url.pathname.slice(0, 200)}` });
   if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const { started, skipped } = await up(services, mk);
       console.error(
-        `[services] up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.length ? `started: ${started.join(', ')}` : 'all already running'}` +
+        `[services] up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.length ? `started: ${started.join(', ')}` : skipped.length ? 'nothing started' : 'all already running'}` +
           `${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''})`,
       );
       printStatus(await status(services, mk), json);
@@ -72,7 +72,7 @@ function printStatus(rows: Awaited<ReturnType<typeof status>>, json: boolean): v
   }
   for (const r of rows) {
     const state = r.up ? 'up' : r.skipped ? 'skipped' : 'down';
-    console.log(`${r.name.padEnd(14)} ${state.padEnd(5)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}${r.skipped ? `  (${r.skipped})` : ''}`);
+    console.log(`${r.name.padEnd(14)} ${state.padEnd(7)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}${r.skipped ? `  (${r.skipped})` : ''}`);
   }
 }
 

@@ -65,6 +65,20 @@ function rejects(h) {
   hbars(document.getElementById('quarantine-days'), q.days.map((x) => ({ name: x.date, value: x.rejectedRows, source: 'batch' })));
 }
 
+/** The ad stream's state in the ads panel's title, and its campaigns file's problem under the panel. */
+function ads(h) {
+  const badge = document.getElementById('ads-stream');
+  if (!badge || !h.ads) return;
+  const a = h.ads;
+  badge.textContent = `${a.state}${a.stream.lagTotal === null ? '' : ` · lag ${compact(a.stream.lagTotal)}`}${a.stream.lastBatchAt ? ` · last batch ${relative(a.stream.lastBatchAt)}` : ''}`;
+  badge.className = `badge ${a.state === 'running' ? 'ok' : 'degraded'}`;
+  badge.title = a.stream.workflowId;
+  badge.dataset.state = a.state;
+  const box = document.getElementById('ads-campaigns-problem');
+  box.dataset.campaigns = String(a.campaigns.campaigns);
+  box.innerHTML = a.campaigns.problem ? `<div class="problem">⚠ campaigns file: ${esc(a.campaigns.problem)}</div>` : '';
+}
+
 /** Draw the health panel. */
 export function renderHealth(h) {
   const badge = document.getElementById('health-status');
@@ -76,4 +90,5 @@ export function renderHealth(h) {
   schedules(h);
   batchRuns(h);
   rejects(h);
+  ads(h);
 }
