@@ -38,21 +38,20 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # /data: landing files, lake, quarantine, batch work files (a volume shared by the workers and serve in compose;
 # an empty named volume takes this directory's owner). The code stays owned by root: the app cannot change it.
-RUN mkdir -p /data /home/node/.viewership && chown node:node /data /home/node/.viewership
+RUN mkdir -p /data /home/node/.viewership && chown 1000:1000 /data /home/node/.viewership
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app ./
-USER node
+USER 1000:1000
 EXPOSE 8080
 # Probes `serve` when the container runs it (PID 1's arguments include `serve`): GET /openapi.json on SERVE_PORT
 # answers 200 (with the token when one is set; HTTPS when SERVE_TLS_CERT_FILE is set, the certificate not checked
 # on loopback). Other commands (workers, one-shots) have no HTTP endpoint: their health is the process's.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e " \
-    const fs = require('fs'), e = process.env; \
-    if (!fs.readFileSync('/proc/1/cmdline', 'utf8').split('\0').includes('serve')) process.exit(0); \
-    const token = e.SERVE_AUTH_TOKEN || (e.SERVE_AUTH_TOKEN_FILE ? fs.readFileSync(e.SERVE_AUTH_TOKEN_FILE, 'utf8').trim() : ''); \
-    require(e.SERVE_TLS_CERT_FILE ? 'https' : 'http').get({ host: '127.0.0.1', port: e.SERVE_PORT || 8080, path: '/openapi.json', \
-      rejectUnauthorized: false, timeout: 4000, headers: token ? { authorization: 'Bearer ' + token } : {} }, \
-      (res) => process.exit(res.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1));"
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "\
+const fs = require('fs'), e = process.env; \
+if (!fs.readFileSync('/proc/1/cmdline', 'latin1').split(String.fromCharCode(0)).includes('serve')) process.exit(0); \
+const token = e.SERVE_AUTH_TOKEN || (e.SERVE_AUTH_TOKEN_FILE ? fs.readFileSync(e.SERVE_AUTH_TOKEN_FILE, 'utf8').trim() : ''); \
+require(e.SERVE_TLS_CERT_FILE ? 'https' : 'http').get({ host: '127.0.0.1', port: e.SERVE_PORT || 8080, path: '/openapi.json', \
+  rejectUnauthorized: false, timeout: 4000, headers: token ? { authorization: 'Bearer ' + token } : {} }, \
+  (res) => process.exit(res.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1));"]
 ENTRYPOINT ["node", "/app/bin/viewership.mjs"]
 CMD ["--help"]

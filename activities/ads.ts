@@ -16,7 +16,7 @@ import { createAdCheckpoints, type AdCheckpointWrite, type AdOffsets } from '../
 import { beginAdBatch, finishAdBatch, foldClicks, foldImpressions, type AdBatch } from '../lib/ads/fold.js';
 import { publishAdDeadLetters, publishAdMetrics } from '../lib/ads/sink-kafka.js';
 import { discardAdBatchesFrom, writeAdBatches } from '../lib/ads/sink-postgres.js';
-import type { AdPartitionState } from '../lib/ads/state.js';
+import type { AdCell, AdPartitionState } from '../lib/ads/state.js';
 import { writeAdReports as writeAdReportFiles } from '../lib/ads/report.js';
 import type { DuckDbSettings } from '../lib/batch/duckdb.js';
 import { toTemporalFailure } from '../lib/errors.js';
@@ -88,14 +88,20 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         for (const p of partitions) {
           const start = { imp: input.start[p] ?? 0, clk: input.start[clickKey(p)] ?? 0 };
           let h = held.get(`${streamId}#${p}`);
+          let rewrite: [string, AdCell][] = [];
           if (!h || h.at.imp !== start.imp || h.at.clk !== start.clk) {
             h = { state: await checkpoints.restore(streamId, p, start, deps.joinWindowMs), at: start, sinceSnapshot: 0 };
-            await discardAdBatchesFrom(pool, streamId, p, start);
+            // Cells of minutes still open at the restored point are deleted and written again from the state, so
+            // nothing a batch after `start` wrote outlives the recomputation (taken before this batch evicts any).
+            await discardAdBatchesFrom(pool, streamId, p, start, h.state.watermarkMs - deps.joinWindowMs - 60_000);
+            rewrite = [...h.state.cells];
             held.set(`${streamId}#${p}`, h);
             if (start.imp > 0 || start.clk > 0) restored.push(p);
           }
           open.push(p);
-          batches.set(p, { h, b: beginAdBatch(h.state, input.watermarkMs), start });
+          const b = beginAdBatch(h.state, input.watermarkMs);
+          for (const [k, c] of rewrite) b.dirty.set(k, c);
+          batches.set(p, { h, b, start });
         }
         const tRead = Date.now();
         const imp = await reader.read({

@@ -84,6 +84,11 @@ export async function setupEnvironment(cfg: AppConfig, t: TemporalServices): Pro
         // Update mode: the latest value per key, so compaction keeps the topic small.
         { topic: aggregates, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
         { topic: dlq, numPartitions: 1 },
+        // The ad-analytics stream's topics (inputs co-partitioned by impression id; metrics in update mode).
+        { topic: cfg.ads.topics.impressions, numPartitions: 3 },
+        { topic: cfg.ads.topics.clicks, numPartitions: 3 },
+        { topic: cfg.ads.topics.dlq, numPartitions: 1 },
+        { topic: cfg.ads.topics.metrics, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
       ];
       const missing = topics.filter((x) => !existing.has(x.topic));
       if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });

@@ -174,4 +174,21 @@ describe('ad stream: join, sinks and exactly once', () => {
     const after = await settle();
     expect(after).toEqual(before);
   });
+
+  it('a changed campaigns file shows in the next minutes (earlier minutes keep their network)', { timeout: 90_000 }, async () => {
+    writeFileSync(env.ADS_CAMPAIGNS_PATH, `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.campaignId === '200' ? 'net-moved' : c.networkId},${c.advertiser}`).join('\n')}\n`);
+    // The worker re-reads the file within its reload interval: send an impression of campaign 200 every 2 s until
+    // one lands under the new network.
+    const moved = async () =>
+      Number((await pool.query(`SELECT count(*)::int AS n FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND network_id = 'net-moved'`, [env.ADS_STREAM_WORKFLOW_ID])).rows[0].n);
+    let k = 0;
+    for (const deadline = Date.now() + 60_000; (await moved()) === 0 && Date.now() < deadline; k++) {
+      const t = T0 + 31 * 60_000 + k * 1000;
+      await producer.send({ topic: env.ADS_TOPIC_IMPRESSIONS, messages: [{ key: `after-${k}`, value: JSON.stringify({ impression_id: `after-${k}`, ad_id: 'A0', campaign_id: '200', impression_cost: 0.001, event_time: new Date(t).toISOString() }) }] });
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(await moved()).toBeGreaterThan(0);
+    const before = await pool.query(`SELECT DISTINCT network_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND minute < $2`, [env.ADS_STREAM_WORKFLOW_ID, new Date(T0 + 20 * 60_000).toISOString()]);
+    expect(before.rows.map((r) => r.network_id)).toEqual(['net-0']);
+  });
 });

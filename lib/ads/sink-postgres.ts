@@ -90,12 +90,15 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
 }
 
 /**
- * Remove what batches of `partition` from `from` on wrote that a restore will write again: their counter rows
- * (cells and joined clicks are keyed by content and rewritten with absolute values).
+ * Remove what batches of `partition` from `from` on wrote that a restore will write again: their counter rows, and
+ * every metric cell of a minute still open at the restored watermark (`openFromMs` = watermark − join window − 1 min:
+ * the restored state holds all of those, and the batch rewrites them; a cell created after `from` — e.g. under a
+ * network the campaigns file has changed since — must not survive beside its recomputation).
  */
-export async function discardAdBatchesFrom(pool: pg.Pool, streamId: string, partition: number, from: AdOffsets): Promise<number> {
+export async function discardAdBatchesFrom(pool: pg.Pool, streamId: string, partition: number, from: AdOffsets, openFromMs: number): Promise<number> {
   const r = await pool.query('DELETE FROM ad_stream_counters WHERE stream_id = $1 AND partition = $2 AND (imp_start >= $3 AND clk_start >= $4)', [
     streamId, partition, from.imp, from.clk,
   ]);
-  return r.rowCount ?? 0;
+  const c = await pool.query('DELETE FROM ad_metrics_minute_partition WHERE stream_id = $1 AND partition = $2 AND minute >= $3', [streamId, partition, new Date(openFromMs).toISOString()]);
+  return (r.rowCount ?? 0) + (c.rowCount ?? 0);
 }

@@ -41,6 +41,11 @@ export const kafkaTopics = (env: NodeJS.ProcessEnv): KafkaTopic[] => [
   // Update-mode aggregates: latest value per window key, so compaction keeps the topic small.
   { name: env.KAFKA_TOPIC_AGGREGATES || 'viewership-aggregates', partitions: 3, config: { 'cleanup.policy': 'compact' } },
   { name: env.KAFKA_TOPIC_DLQ || 'web-events-dlq', partitions: 1 },
+  // The ad-analytics stream: both inputs keyed by impression id with the same partition count (the join needs it).
+  { name: env.ADS_TOPIC_IMPRESSIONS || 'ad-impressions', partitions: 3 },
+  { name: env.ADS_TOPIC_CLICKS || 'ad-clicks', partitions: 3 },
+  { name: env.ADS_TOPIC_DLQ || 'ad-events-dlq', partitions: 1 },
+  { name: env.ADS_TOPIC_METRICS || 'ad-metrics', partitions: 3, config: { 'cleanup.policy': 'compact' } },
 ];
 
 /** server.properties for one combined broker+controller node on 127.0.0.1. */
