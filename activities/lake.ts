@@ -13,7 +13,7 @@ import type { ProfilesStore } from '../adapters/profiles/types.js';
 import { computeAggregates, loadProfileSnapshot, loadStatusTable } from '../lib/batch/aggregate.js';
 import { computeEventAggregates } from '../lib/batch/aggregate-events.js';
 import { withDuckDb, type DuckDbSettings } from '../lib/batch/duckdb.js';
-import { writePartition } from '../lib/batch/partition.js';
+import { stagedSourceNames, writePartition } from '../lib/batch/partition.js';
 import { requireDate } from '../lib/batch/input-checks.js';
 import { batchPaths, lakePartition } from '../lib/batch/paths.js';
 import { BadInputError, toTemporalFailure } from '../lib/errors.js';
@@ -50,7 +50,8 @@ export function createLakeActivities(deps: LakeActivityDeps) {
         const p = batchPaths(deps, input.date);
         const partition = lakePartition(deps.lakeDir, input.date);
         Context.current().heartbeat({ step: 'partition' });
-        const r = await withDuckDb(settings(), (db) => writePartition(db, p.clean, partition));
+        const sources = stagedSourceNames(p.staging);
+        const r = await withDuckDb(settings(), (db) => writePartition(db, p.clean, partition, sources));
         return { ...r, partition };
       } catch (err) {
         throw toTemporalFailure(err);

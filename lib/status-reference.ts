@@ -31,8 +31,15 @@ function parseValue(file: string, raw: unknown, where: string): { from: number; 
 /** Parse reference XML text (either format). `file` is used in error messages only. */
 export function parseStatusReference(xml: string, file: string): StatusReference {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) fail(file, `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false }).parse(xml) as Record<string, any>;
+  if (valid !== true) fail(file, `malformed XML at line ${valid.err.line}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}: ${valid.err.msg}`);
+  let doc: Record<string, any>;
+  try {
+    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false }).parse(xml) as Record<string, any>;
+  } catch (err) {
+    // The validator passes some documents the parser refuses (a malformed or external entity in the DOCTYPE,
+    // an element or attribute named __proto__ or constructor): the same typed error, not a bare Error.
+    fail(file, `cannot be parsed: ${(err as Error).message}`);
+  }
   const entries: StatusEntry[] = [];
   if ('registry' in doc) {
     // IANA: records sit in the nested <registry id="http-status-codes-1"> (or directly under the root).

@@ -16,6 +16,10 @@ export interface DuckSession {
   run(sql: string): Promise<void>;
   /** Rows as plain JS objects (cast counts to INTEGER/DOUBLE in SQL to get numbers). */
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Another connection to the same database (for concurrent queries), closed with the session. */
+  fork(): Promise<DuckSession>;
+  /** DuckDB threads of the database. */
+  threads: number;
 }
 
 /** Run `f` with a fresh in-memory DuckDB; the instance is closed afterwards whatever happens. */
@@ -27,17 +31,24 @@ export async function withDuckDb<T>(s: DuckDbSettings, f: (db: DuckSession) => P
     temp_directory: s.tempDir,
     preserve_insertion_order: 'true',
   });
-  const conn = await instance.connect();
-  try {
-    return await f({
+  const conns: DuckDBConnection[] = [];
+  const session = async (): Promise<DuckSession> => {
+    const conn = await instance.connect();
+    conns.push(conn);
+    return {
       conn,
       run: async (sql) => {
         await conn.run(sql);
       },
       rows: async <R,>(sql: string) => (await (await conn.runAndReadAll(sql)).getRowObjectsJS()) as R[],
-    });
+      fork: session,
+      threads: s.threads,
+    };
+  };
+  try {
+    return await f(await session());
   } finally {
-    conn.closeSync();
+    for (const c of conns) c.closeSync();
     instance.closeSync();
   }
 }

@@ -43,19 +43,31 @@ async function openRegular(path: string): Promise<{ fh: FileHandle; size: number
   return { fh, size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Read all of `fh` (hashing it, and writing it to `out` when given); refuse a source that changed meanwhile. */
+/**
+ * Read all of `fh` (hashing it, and writing it to `out` when given); refuse a source that changed meanwhile.
+ * Two buffers in flight: the next chunk is read while the current one is hashed and written (the hash and the
+ * copy still see the same bytes, in order).
+ */
 async function readHashing(path: string, src: { fh: FileHandle; size: number; mtimeMs: number }, out: FileHandle | undefined, onBytes?: (bytes: number) => void): Promise<FileDigest> {
   const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  let size = 0;
-  for (;;) {
-    let n: number;
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const readAt = async (buf: Buffer, position: number): Promise<number> => {
     try {
-      ({ bytesRead: n } = await src.fh.read(buf, 0, CHUNK, size));
+      return (await src.fh.read(buf, 0, CHUNK, position)).bytesRead;
     } catch (err) {
       throw fileInputError(err, path);
     }
+  };
+  let size = 0;
+  let k = 0;
+  let pending = readAt(bufs[0]!, 0);
+  for (;;) {
+    const n = await pending;
     if (n === 0) break;
+    const buf = bufs[k]!;
+    k ^= 1;
+    pending = readAt(bufs[k]!, size + n);
+    pending.catch(() => undefined); // awaited on the next turn; a write failure below must not leave it unhandled
     h.update(buf.subarray(0, n));
     if (out) for (let off = 0; off < n; ) off += (await out.write(buf, off, n - off)).bytesWritten;
     size += n;

@@ -19,10 +19,14 @@ import { csvQuote, HourlyOutput, RejectOutput } from './validate/outputs.js';
 import { validateInParallel } from './validate/parallel.js';
 import { LineSplitter, RowScanner, type ScanCounts } from './validate/row-scanner.js';
 
-/** Columns of the clean CSV files, in order (no header row). */
+/**
+ * Columns of the clean CSV files, in order (no header row). The lake's `source_file` is not among them: it is
+ * the same for every row of a clean file (named `<sha256>[.pNN].csv` after its landed file), so the partition
+ * step adds it per file instead of parsing it from every row.
+ */
 export const CLEAN_COLUMNS = [
   'event_time_ms', 'customer_id', 'session_id', 'ip', 'method', 'path', 'http_status', 'bytes_sent', 'response_ms',
-  'user_agent', 'referrer', 'device', 'content_id', 'status_category', 'source_file',
+  'user_agent', 'referrer', 'device', 'content_id', 'status_category',
 ] as const;
 
 const QUARANTINE_HEADER = 'file,line,reason,detail,raw';
@@ -95,15 +99,17 @@ function gzipInputError(err: unknown, name: string): unknown {
   return new BadInputError(`${name}: not a complete gzip file (${(err as Error).message}): it is truncated or corrupt; land a complete copy`, { file: name, reason: 'bad_gzip' }, { cause: err });
 }
 
-/** Format from a plain file's first line; undefined when it has no `\n` in its first 64 KiB (left to the stream path). */
+/** Format from a plain file's first non-blank line; undefined when none ends in its first 64 KiB (left to the stream path). */
 function firstLineFormat(path: string): 'csv' | 'combined' | undefined {
   const fd = openSync(path, 'r');
   try {
     const b = Buffer.allocUnsafe(1 << 16);
     const head = b.subarray(0, readSync(fd, b, 0, b.length, 0));
-    const nl = head.indexOf(10);
-    if (nl < 0) return undefined;
-    return detectFormat(head.toString('utf8', 0, nl > 0 && head[nl - 1] === 13 ? nl - 1 : nl));
+    for (let ls = 0, nl = head.indexOf(10); nl >= 0; ls = nl + 1, nl = head.indexOf(10, ls)) {
+      const le = nl > ls && head[nl - 1] === 13 ? nl - 1 : nl;
+      if (le > ls) return detectFormat(head.toString('utf8', ls, le));
+    }
+    return undefined;
   } finally {
     closeSync(fd);
   }

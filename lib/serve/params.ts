@@ -132,9 +132,10 @@ export function parseViewershipQuery(params: URLSearchParams, nowMs: number, lim
  * the known ones in the message) or the first invalid one is a `BadParameterError` naming it.
  */
 export function parseParams<S extends z.ZodTypeAny>(params: URLSearchParams, schema: S, allowed: string): z.output<S> {
-  const raw: Record<string, string> = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is an unknown parameter, not an inherited member.
+  const raw: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of params) {
-    if (k in raw) throw new BadParameterError(k, `${k} is given more than once`);
+    if (Object.hasOwn(raw, k)) throw new BadParameterError(k, `${k} is given more than once`);
     raw[k] = v;
   }
   const r = schema.safeParse(raw);

@@ -16,7 +16,7 @@ function referenceRow(line: string): string | undefined {
   if (!r.ok) return undefined;
   const w = r.row;
   return `${w.eventTimeMs},${q(w.customerId)},${q(w.sessionId)},${w.ip},${q(w.method)},${q(w.path)},${w.httpStatus},${w.bytesSent},${w.responseMs},` +
-    `${q(w.userAgent)},${q(w.referrer)},${deviceFromUserAgent(w.userAgent)},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)},"f,1.csv"\n`;
+    `${q(w.userAgent)},${q(w.referrer)},${deviceFromUserAgent(w.userAgent)},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)}\n`;
 }
 
 /** A fast path writing into one scratch buffer; returns the row it wrote, or undefined when it declined. */
@@ -24,7 +24,7 @@ function fastPath(): (line: string) => string | undefined {
   const arena = Buffer.alloc(2 << 20);
   const scratch = arena.subarray(0, 1 << 20);
   const out = { arena, input: arena.subarray(1 << 20), pos: new Int32Array(24), reserve: (h: number) => ((out.pos[h] = 0), scratch) };
-  const fast = new CsvFastPath(DAY, out as unknown as HourlyOutput, '"f,1.csv"');
+  const fast = new CsvFastPath(DAY, out as unknown as HourlyOutput);
   return (line) => {
     const n = out.input.write(line, 'utf8');
     out.pos.fill(-1);

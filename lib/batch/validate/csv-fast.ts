@@ -29,7 +29,6 @@ export class CsvFastPath {
   private readonly kind = new Uint8Array(FIELDS);
   private readonly devices = new Map<number, { key: Buffer; device: Buffer }>();
   private readonly deviceNames = new Map<string, Buffer>();
-  private readonly tail: Buffer;
   private readonly enabled: boolean;
   private chunkAscii = false;
   private chunkCrFree = false;
@@ -38,9 +37,7 @@ export class CsvFastPath {
   /** The output's arena while the current line lies in it, else undefined. */
   private arena: Buffer | undefined;
 
-  /** @param source the clean rows' `source_file` value, already CSV-quoted. */
-  constructor(private readonly dayStartMs: number, private readonly out: HourlyOutput, source: string) {
-    this.tail = Buffer.from(`,${source}\n`, 'utf8');
+  constructor(private readonly dayStartMs: number, private readonly out: HourlyOutput) {
     this.enabled = dayStartMs >= 0;
   }
 
@@ -68,7 +65,7 @@ export class CsvFastPath {
 
     const hour = (t / 3_600_000) | 0;
     const out = this.out;
-    const b = out.reserve(hour, le - ls + 128 + this.tail.length);
+    const b = out.reserve(hour, le - ls + 128);
     // Moves within the output's arena when the line sits in its input buffer (it does, unless a very long line grew it).
     this.arena = buf === out.input ? out.arena : undefined;
     let p = writeUint(b, out.pos[hour]!, this.dayStartMs + t);
@@ -97,7 +94,7 @@ export class CsvFastPath {
     b[p++] = buf[st]!;
     b[p++] = 120; // 'x'
     b[p++] = 120;
-    p = copyBytes(this.tail, 0, this.tail.length, b, p);
+    b[p++] = 10; // '\n'
     out.pos[hour] = p;
     return true;
   }

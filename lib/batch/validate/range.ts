@@ -16,7 +16,7 @@ export interface RangeTask {
   format: 'csv' | 'combined';
   /** True for the range holding the file's first line (CSV header). */
   firstLine: boolean;
-  /** CSV-quoted file name for the clean rows' `source_file`. */
+  /** CSV-quoted file name (see {@link RowScannerOptions.source}). */
   source: string;
   cleanDir: string;
   /** File name inside each `hour=HH` directory. */

@@ -30,9 +30,9 @@ export interface RowScannerOptions {
   dayStartMs: number;
   /** Known format; detected from the first line when absent (only where `firstLine` is set). */
   format?: 'csv' | 'combined';
-  /** True when the scanner starts at the file's first line (format detection, CSV header). */
+  /** True when the scanner starts at the file's first line (format detection and CSV header, on its first non-blank line). */
   firstLine: boolean;
-  /** The clean rows' `source_file` value (the file name, CSV-quoted). */
+  /** The file name, CSV-quoted (clean rows do not carry it: the partition step adds `source_file` per file). */
   source: string;
   out: HourlyOutput;
   rejects: RejectOutput;
@@ -54,7 +54,7 @@ export class RowScanner {
   constructor(private readonly o: RowScannerOptions) {
     this.format = o.format;
     this.firstLine = o.firstLine;
-    this.fast = new CsvFastPath(o.dayStartMs, o.out, o.source);
+    this.fast = new CsvFastPath(o.dayStartMs, o.out);
   }
 
   /** Declare facts about the buffer region the next lines come from (see {@link CsvFastPath.setChunk}). */
@@ -66,13 +66,13 @@ export class RowScanner {
   line(buf: Buffer, ls: number, le: number): void {
     this.lineNo++;
     if (le > ls && buf[le - 1] === 13) le--;
+    if (le === ls) return; // blank lines carry no request (nor the format: it is detected on the first non-blank line)
     if (this.firstLine) {
       this.firstLine = false;
       const text = buf.toString('utf8', ls, le);
       this.format ??= detectFormat(text);
       if (this.format === 'csv' && text.replace(/^\uFEFF/, '').startsWith('event_time,')) return; // header
     }
-    if (le === ls) return; // blank lines carry no request
     this.rows++;
     if (this.format === 'csv' && this.fast.accept(buf, ls, le)) this.valid++;
     else this.slow(buf.toString('utf8', ls, le));
@@ -113,7 +113,7 @@ export class RowScanner {
     this.o.out.writeString(
       hour,
       `${w.eventTimeMs},${q(w.customerId)},${q(w.sessionId)},${w.ip},${q(w.method)},${q(w.path)},${w.httpStatus},${w.bytesSent},${w.responseMs},` +
-        `${q(w.userAgent)},${q(w.referrer)},${device},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)},${this.o.source}\n`,
+        `${q(w.userAgent)},${q(w.referrer)},${device},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)}\n`,
     );
   }
 
