@@ -3,6 +3,7 @@
  * the live stream workers (from Temporal's own poller list) so a refresh can reach every one of them.
  */
 import { Connection } from '@temporalio/client';
+import type { TemporalConnectionOptions } from '../lib/security.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
 import type { CacheRefreshResult } from '../common/profile-cache.js';
 import { ServiceUnavailableError, toTemporalFailure } from '../lib/errors.js';
@@ -34,7 +35,8 @@ export function createProfileCacheActivities({ cache, profiles, identity }: Prof
 
 /** Dependencies of the Temporal-introspection activities. */
 export interface TemporalActivityDeps {
-  address: string;
+  /** Connection options (address, TLS, API key: `temporalConnectionOptions` of the config). */
+  connection: TemporalConnectionOptions;
   namespace: string;
   /** Task queue whose activity pollers are the stream workers. */
   streamQueue: string;
@@ -47,7 +49,7 @@ export function createTemporalActivities(deps: TemporalActivityDeps) {
     /** Identities of the workers polling the stream task queue for activities (seen within the last minutes). */
     async listStreamWorkers(): Promise<string[]> {
       try {
-        connection ??= Connection.connect({ address: deps.address });
+        connection ??= Connection.connect(deps.connection);
         const res = await (await connection).workflowService.describeTaskQueue({
           namespace: deps.namespace,
           taskQueue: { name: deps.streamQueue, kind: 1 /* NORMAL */ },

@@ -13,6 +13,7 @@ import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/in
 import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
 import { SERVICES_HOME, type AppConfig } from './config.js';
 import { ConfigError } from './errors.js';
+import { kafkaSecurity } from './security.js';
 
 /** The process's clients; `close()` releases them all. */
 export interface Clients {
@@ -43,11 +44,12 @@ const clientLog: logCreator = () => ({ namespace, log }) => {
   }
 };
 
-/** Kafka client for the configured brokers; its error log goes to a file (see `clientLog`). */
+/** Kafka client for the configured brokers (TLS / SASL per `kafkaSecurity`); its error log goes to a file (see `clientLog`). */
 export function createKafka(cfg: AppConfig['kafka'], suffix = ''): Kafka {
   return new Kafka({
     clientId: `${cfg.clientId}${suffix}`,
     brokers: cfg.brokers,
+    ...kafkaSecurity(cfg),
     logLevel: logLevel.ERROR,
     logCreator: clientLog,
     connectionTimeout: 3000,

@@ -23,6 +23,8 @@ const text = (e: Record<string, unknown>) => `${String(e.name ?? '')} ${String(e
 export function describeServiceError(err: unknown, cfg: AppConfig): string | undefined {
   const errors = chain(err);
   const all = errors.map(text).join(' | ');
+  const refused = securityError(all, cfg);
+  if (refused) return refused;
   const network = errors.some((e) => NETWORK_CODES.has(String(e.code ?? ''))) || /ECONNREFUSED|connect ETIMEDOUT|Connection error|ENOTFOUND|tcp connect error|Failed to connect|Connection timeout/i.test(all);
   if (!network) return undefined;
   const fix = 'start the local services with `npm run services -- up`, or fix';
@@ -34,5 +36,18 @@ export function describeServiceError(err: unknown, cfg: AppConfig): string | und
   const port = errors.map((e) => Number(e.port)).find((p) => Number.isFinite(p) && p > 0);
   const pg = cfg.stream.checkpoints.postgres;
   if (port === pg.port || /postgres|pg-/i.test(all)) return `PostgreSQL is not reachable at ${pg.host}:${pg.port}: ${fix} PROFILES_PG_HOST / PROFILES_PG_PORT`;
+  return undefined;
+}
+
+/**
+ * TLS or authentication refused by a service (the settings of docs/operations.md#production-auth): one line naming
+ * the variables to check — never their values.
+ */
+function securityError(all: string, cfg: AppConfig): string | undefined {
+  const pg = cfg.stream.checkpoints.postgres;
+  if (/server does not support SSL/i.test(all)) return `PostgreSQL at ${pg.host}:${pg.port} does not accept TLS: set PROFILES_PG_SSLMODE=disable, or enable TLS on the server`;
+  if (/password authentication failed|28P01/.test(all)) return `PostgreSQL at ${pg.host}:${pg.port} rejected the credentials: check PROFILES_PG_USER and PROFILES_PG_PASSWORD`;
+  if (/current SASL state|UNSUPPORTED_SASL_MECHANISM|mechanism .* not supported|unsupported SASL/i.test(all)) return `Kafka at ${cfg.kafka.brokers.join(',')} does not accept ${['SASL', cfg.kafka.sasl?.mechanism].filter(Boolean).join(' ')} on this listener: check KAFKA_SASL_MECHANISM and KAFKA_BROKERS (the broker's SASL listener)`;
+  if (/KafkaJSSASLAuthenticationError|SASL .*authentication failed/i.test(all)) return `Kafka at ${cfg.kafka.brokers.join(',')} rejected the SASL authentication: check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`;
   return undefined;
 }

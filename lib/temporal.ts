@@ -2,11 +2,14 @@
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from './config.js';
 import { ServiceUnavailableError } from './errors.js';
+import { temporalConnectionOptions } from './security.js';
 
-/** Connect a Temporal client; a clear error names the address when the server does not answer. */
+/** Connect a Temporal client (TLS / API key per `temporalConnectionOptions`); a clear error names the address when the server does not answer. */
 export async function connectTemporal(cfg: AppConfig['temporal']): Promise<Client> {
+  // Outside the try: a certificate file that cannot be read is a ConfigError, not "not reachable".
+  const options = temporalConnectionOptions(cfg);
   try {
-    const connection = await Connection.connect({ address: cfg.address, connectTimeout: '5s' });
+    const connection = await Connection.connect({ ...options, connectTimeout: '5s' });
     return new Client({ connection, namespace: cfg.namespace });
   } catch (err) {
     throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.address} (is it up? try: npm run services -- up)`, { service: 'temporal' }, { cause: err });

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { createAdsActivities } from '../activities/ads.js';
 import { CampaignDirectory } from '../lib/ads/campaigns.js';
 import type { AppConfig } from '../lib/config.js';
+import { temporalConnectionOptions } from '../lib/security.js';
 
 /** The speed layer's activities (also registered alone on each stream worker's own state queue). */
 export function streamActivities(cfg: AppConfig, clients: Clients, profileCache: ProfileCache, identity: string) {
@@ -82,7 +83,7 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
     ...createLandingActivities(cfg.paths),
     ...streamActivities(cfg, clients, profileCache, identity),
     ...adsActivities(cfg, clients, identity),
-    ...createTemporalActivities({ address: cfg.temporal.address, namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
+    ...createTemporalActivities({ connection: temporalConnectionOptions(cfg.temporal), namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
     ...createLakeActivities({
       ...cfg.paths,
       profiles: clients.profiles,

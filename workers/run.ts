@@ -9,6 +9,7 @@ import type { AppConfig } from '../lib/config.js';
 import { ConfigError, ServiceUnavailableError } from '../lib/errors.js';
 import { missingInNamespace, missingMessage } from '../lib/setup.js';
 import { loadStatusReference } from '../lib/status-reference.js';
+import { temporalConnectionOptions } from '../lib/security.js';
 import { hostname } from 'node:os';
 import { createProfileCacheActivities } from '../activities/profile-cache.js';
 import { cacheTaskQueue } from '../common/profile-cache.js';
@@ -55,8 +56,9 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
   // Reference data is checked at start: a broken file stops the worker with a message naming it.
   loadStatusReference(cfg.paths.statusReference);
   let connection: NativeConnection;
+  const connectionOptions = temporalConnectionOptions(cfg.temporal);
   try {
-    connection = await NativeConnection.connect({ address: cfg.temporal.address });
+    connection = await NativeConnection.connect(connectionOptions);
   } catch (err) {
     throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.temporal.address} (try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
   }

@@ -2,6 +2,7 @@
  * Oracle implementation of the profiles store (`oracledb` in thin mode: no Instant Client needed).
  * Production's dimension lives here; contract tests run against it when ORACLE_* variables are set.
  */
+import { oracleTls } from '../../lib/security.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import oracledb from 'oracledb';
@@ -19,6 +20,10 @@ export interface OracleProfilesOptions {
   user: string;
   password: string;
   maxConnections?: number;
+  /** Wallet / TLS settings passed to `createPool` (ORACLE_CONFIG_DIR, ORACLE_WALLET_*). */
+  configDir?: string;
+  walletLocation?: string;
+  walletPassword?: string;
 }
 
 function toProfile(r: Record<string, unknown>): CustomerProfile {
@@ -46,7 +51,7 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
   let poolPromise: Promise<oracledb.Pool> | undefined;
   const pool = () =>
     (poolPromise ??= oracledb
-      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4 })
+      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4, ...oracleTls(opts) })
       .then(async (p) => {
         await ensureSchema(p);
         return p;

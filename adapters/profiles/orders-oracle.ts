@@ -4,6 +4,7 @@
  * from migrations/oracle/005_orders.sql. Amounts travel as decimal strings both ways (TO_NUMBER / TO_CHAR with
  * an explicit decimal point), so they are never rounded through a float.
  */
+import { oracleTls } from '../../lib/security.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import oracledb from 'oracledb';
@@ -27,7 +28,7 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
   let poolPromise: Promise<oracledb.Pool> | undefined;
   const pool = () =>
     (poolPromise ??= oracledb
-      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4 })
+      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4, ...oracleTls(opts) })
       .then(async (p) => (await ensureSchema(p), p)));
 
   async function ensureSchema(p: oracledb.Pool): Promise<void> {

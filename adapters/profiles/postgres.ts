@@ -14,6 +14,8 @@ export interface PostgresProfilesOptions {
   database: string;
   user: string;
   password: string;
+  /** TLS (PROFILES_PG_SSLMODE: `pgSsl` in lib/security.ts); undefined = no TLS. */
+  ssl?: { rejectUnauthorized: boolean; ca?: string };
   /** Pool size (connections). */
   maxConnections?: number;
 }
@@ -69,6 +71,7 @@ export function createPostgresProfilesStore(opts: PostgresProfilesOptions): Prof
     database: opts.database,
     user: opts.user,
     password: opts.password,
+    ssl: opts.ssl,
     max: opts.maxConnections ?? 4,
     connectionTimeoutMillis: 5000,
   });

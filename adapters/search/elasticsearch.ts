@@ -6,13 +6,16 @@ import type { Json, SearchRequest, SearchSink } from './types.js';
 /** Connection settings for Elasticsearch. */
 export interface ElasticsearchOptions {
   url: string;
-  auth?: { username: string; password: string };
+  /** Basic auth or an API key (`Authorization: ApiKey …`). */
+  auth?: { username: string; password: string } | { apiKey: string };
+  /** TLS of an https URL: CA and verification. */
+  ssl?: { ca?: Buffer; rejectUnauthorized: boolean };
   requestTimeoutMs?: number;
 }
 
 /** Build an Elasticsearch-backed search sink. */
 export function createElasticsearchSink(opts: ElasticsearchOptions): SearchSink {
-  const client = new Client({ node: opts.url, auth: opts.auth, requestTimeout: opts.requestTimeoutMs ?? 30_000 });
+  const client = new Client({ node: opts.url, auth: opts.auth, ...(opts.ssl ? { tls: opts.ssl } : {}), requestTimeout: opts.requestTimeoutMs ?? 30_000 });
   // Request bodies are engine-neutral JSON; the client's strict DSL types add nothing here.
   const c = client as unknown as Record<string, any>;
   return {

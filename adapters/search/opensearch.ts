@@ -6,13 +6,23 @@ import type { Json, SearchSink } from './types.js';
 /** Connection settings for OpenSearch. */
 export interface OpenSearchOptions {
   url: string;
-  auth?: { username: string; password: string };
+  /** Basic auth or an API key (`Authorization: ApiKey …`). */
+  auth?: { username: string; password: string } | { apiKey: string };
+  /** TLS of an https URL: CA and verification. */
+  ssl?: { ca?: Buffer; rejectUnauthorized: boolean };
   requestTimeoutMs?: number;
 }
 
 /** Build an OpenSearch-backed search sink. */
 export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
-  const client = new Client({ node: opts.url, auth: opts.auth, requestTimeout: opts.requestTimeoutMs ?? 30_000 });
+  // The OpenSearch client takes basic auth only: an API key goes as the header Elasticsearch-style proxies and plugins read.
+  const apiKey = opts.auth && 'apiKey' in opts.auth ? opts.auth.apiKey : undefined;
+  const client = new Client({
+    node: opts.url,
+    ...(apiKey ? { headers: { authorization: `ApiKey ${apiKey}` } } : { auth: opts.auth as { username: string; password: string } | undefined }),
+    ...(opts.ssl ? { ssl: opts.ssl } : {}),
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+  });
   // The 3.x client's request types are generated per API; our bodies are plain engine-neutral JSON.
   const c = client as unknown as Record<string, any>;
   return {
