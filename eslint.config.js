@@ -5,8 +5,18 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const ioLibraries = [
-  'kafkajs', 'pg', 'oracledb', '@elastic/elasticsearch', '@opensearch-project/opensearch', '@duckdb/node-api',
-  'csv-parse', 'csv-parse/sync', 'fast-xml-parser', '@temporalio/client', '@temporalio/worker', '@temporalio/activity',
+  'kafkajs',
+  'pg',
+  'oracledb',
+  '@elastic/elasticsearch',
+  '@opensearch-project/opensearch',
+  '@duckdb/node-api',
+  'csv-parse',
+  'csv-parse/sync',
+  'fast-xml-parser',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
 ];
 
 export default tseslint.config(
@@ -27,12 +37,22 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins (use an activity).' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflows must be deterministic: no Node built-ins (use an activity).',
+            })),
             ...ioLibraries.map((name) => ({ name, message: 'Workflows must not do I/O: call an activity instead.' })),
           ],
           patterns: [
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities<ReturnType<typeof createX>>).' },
-            { group: ['../lib/*', '../adapters/*', '../adapters/**', '../workers/*'], message: 'Workflows may import only workflow-safe code from common/.' },
+            {
+              group: ['../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (proxyActivities<ReturnType<typeof createX>>).',
+            },
+            {
+              group: ['../lib/*', '../adapters/*', '../adapters/**', '../workers/*'],
+              message: 'Workflows may import only workflow-safe code from common/.',
+            },
           ],
         },
       ],

@@ -82,7 +82,9 @@ export function createAdsActivities(deps: AdsActivityDeps) {
       try {
         const { pool, checkpoints } = await db();
         const ends = await reader.endOffsets(deps.topics.impressions);
-        const partitions = Object.keys(ends).map(Number).filter((p) => inPartitionGroup(p, input.group));
+        const partitions = Object.keys(ends)
+          .map(Number)
+          .filter((p) => inPartitionGroup(p, input.group));
         const restored: number[] = [];
         const batches = new Map<number, { h: Held; b: AdBatch; start: AdOffsets }>();
         for (const p of partitions) {
@@ -90,7 +92,11 @@ export function createAdsActivities(deps: AdsActivityDeps) {
           let h = held.get(`${streamId}#${p}`);
           let rewrite: [string, AdCell][] = [];
           if (!h || h.at.imp !== start.imp || h.at.clk !== start.clk) {
-            h = { state: await checkpoints.restore(streamId, p, start, deps.joinWindowMs), at: start, sinceSnapshot: 0 };
+            h = {
+              state: await checkpoints.restore(streamId, p, start, deps.joinWindowMs),
+              at: start,
+              sinceSnapshot: 0,
+            };
             // Cells of minutes still open at the restored point are deleted and written again from the state, so
             // nothing a batch after `start` wrote outlives the recomputation (taken before this batch evicts any).
             await discardAdBatchesFrom(pool, streamId, p, start, h.state.watermarkMs - deps.joinWindowMs - 60_000);
@@ -105,12 +111,18 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         }
         const tRead = Date.now();
         const imp = await reader.read({
-          topic: deps.topics.impressions, start: Object.fromEntries(open.map((p) => [p, batches.get(p)!.start.imp])), maxMessages: input.maxMessages,
-          include: (p) => open.includes(p), onMessages: (p, msgs) => foldImpressions(batches.get(p)!.h.state, batches.get(p)!.b, msgs, deps.networkOf),
+          topic: deps.topics.impressions,
+          start: Object.fromEntries(open.map((p) => [p, batches.get(p)!.start.imp])),
+          maxMessages: input.maxMessages,
+          include: (p) => open.includes(p),
+          onMessages: (p, msgs) => foldImpressions(batches.get(p)!.h.state, batches.get(p)!.b, msgs, deps.networkOf),
         });
         const clk = await reader.read({
-          topic: deps.topics.clicks, start: Object.fromEntries(open.map((p) => [p, batches.get(p)!.start.clk])), maxMessages: input.maxMessages,
-          include: (p) => open.includes(p), onMessages: (p, msgs) => foldClicks(batches.get(p)!.h.state, batches.get(p)!.b, msgs),
+          topic: deps.topics.clicks,
+          start: Object.fromEntries(open.map((p) => [p, batches.get(p)!.start.clk])),
+          maxMessages: input.maxMessages,
+          include: (p) => open.includes(p),
+          onMessages: (p, msgs) => foldClicks(batches.get(p)!.h.state, batches.get(p)!.b, msgs),
         });
         const tSink = Date.now();
         const records: AdCheckpointWrite[] = [];
@@ -127,7 +139,18 @@ export function createAdsActivities(deps: AdsActivityDeps) {
           }
           return { partition: p, start, end, b };
         });
-        await writeAdBatches(pool, streamId, sinks.map((s) => ({ partition: s.partition, start: s.start, watermarkMs: s.b.delta.watermarkMs, cells: [...s.b.dirty.values()], joined: s.b.joined, rejects: s.b.rejects })));
+        await writeAdBatches(
+          pool,
+          streamId,
+          sinks.map((s) => ({
+            partition: s.partition,
+            start: s.start,
+            watermarkMs: s.b.delta.watermarkMs,
+            cells: [...s.b.dirty.values()],
+            joined: s.b.joined,
+            rejects: s.b.rejects,
+          })),
+        );
         const producer = await getProducer();
         for (const s of sinks) {
           await publishAdDeadLetters(producer, deps.topics.dlq, s.partition, deps.topics, s.b.deadLetters);
@@ -138,7 +161,8 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         // Test-only: SIGKILL this worker while the checkpoint write is in flight (test/ads-stream.test.ts).
         if (failpoint('ads-checkpoint-write')) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
         const bytes = await written;
-        for (const r of records) if (r.kind === 'snapshot') await checkpoints.prune(streamId, r.partition, deps.checkpointRetentionMs);
+        for (const r of records)
+          if (r.kind === 'snapshot') await checkpoints.prune(streamId, r.partition, deps.checkpointRetentionMs);
         for (const s of sinks) batches.get(s.partition)!.h.at = s.end;
         const sum = (f: (b: AdBatch) => number) => sinks.reduce((n, s) => n + f(s.b), 0);
         const next: Offsets = {};
@@ -166,7 +190,10 @@ export function createAdsActivities(deps: AdsActivityDeps) {
           late: sum((b) => b.stats.late),
           duplicates: sum((b) => b.stats.duplicates),
           lag,
-          behind: [...open.filter((p) => (imp.next[p] ?? 0) < (imp.end[p] ?? 0)), ...open.filter((p) => (clk.next[p] ?? 0) < (clk.end[p] ?? 0)).map(clickKey)],
+          behind: [
+            ...open.filter((p) => (imp.next[p] ?? 0) < (imp.end[p] ?? 0)),
+            ...open.filter((p) => (clk.next[p] ?? 0) < (clk.end[p] ?? 0)).map(clickKey),
+          ],
           tookMs: Date.now() - t0,
           worker: deps.identity,
           restored,
@@ -186,7 +213,10 @@ export function createAdsActivities(deps: AdsActivityDeps) {
      * watermark `watermarkMs` (every partition applied at least that), from `fromMs` on (all when absent).
      * Returns the exclusive end of the minutes now reported.
      */
-    async writeAdReports(input: { watermarkMs: number; fromMs?: number }): Promise<{ throughMs: number; files: number; nextAtWatermarkMs: number }> {
+    async writeAdReports(input: {
+      watermarkMs: number;
+      fromMs?: number;
+    }): Promise<{ throughMs: number; files: number; nextAtWatermarkMs: number }> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 2000);
       try {
@@ -196,7 +226,14 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         const nextAtWatermarkMs = throughMs + 60_000 + deps.joinWindowMs + 1;
         if (throughMs === fromMs) return { throughMs, files: 0, nextAtWatermarkMs };
         const { pool } = await db();
-        const files = await writeAdReportFiles(pool, streamIdOf(), deps.report.lakeDir, fromMs, throughMs, deps.report.duckdb);
+        const files = await writeAdReportFiles(
+          pool,
+          streamIdOf(),
+          deps.report.lakeDir,
+          fromMs,
+          throughMs,
+          deps.report.duckdb,
+        );
         return { throughMs, files, nextAtWatermarkMs };
       } catch (err) {
         throw toTemporalFailure(err);
@@ -215,13 +252,18 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         await admin.connect();
         const { checkpoints } = await db();
         const streamId = streamIdOf();
-        const [impAt, clkAt] = await Promise.all([offsetsAtTime(admin, deps.topics.impressions, input.toMs), offsetsAtTime(admin, deps.topics.clicks, input.toMs)]);
+        const [impAt, clkAt] = await Promise.all([
+          offsetsAtTime(admin, deps.topics.impressions, input.toMs),
+          offsetsAtTime(admin, deps.topics.clicks, input.toMs),
+        ]);
         const out: Record<number, PartitionRewind> = {};
         for (const p of Object.keys(impAt).map(Number)) {
           const cur = { imp: input.current[p] ?? 0, clk: input.current[clickKey(p)] ?? 0 };
           const target = { imp: impAt[p] ?? 0, clk: clkAt[p] ?? 0 };
           if (target.imp >= cur.imp && target.clk >= cur.clk) continue;
-          const b = (await checkpoints.boundaries(streamId, p)).find((x) => x.imp <= target.imp && x.clk <= target.clk) ?? { imp: 0, clk: 0 };
+          const b = (await checkpoints.boundaries(streamId, p)).find(
+            (x) => x.imp <= target.imp && x.clk <= target.clk,
+          ) ?? { imp: 0, clk: 0 };
           // The state's largest event times there give the workflow back the watermark it had at that point.
           const state = await checkpoints.restore(streamId, p, b, deps.joinWindowMs);
           out[p] = { offset: b.imp, deleted: 0, maxEventMs: state.maxImpressionMs ?? null };

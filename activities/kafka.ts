@@ -25,9 +25,18 @@ export function createKafkaActivities({ kafka, topics }: KafkaActivityDeps) {
         await admin.connect();
         const cluster = await admin.describeCluster();
         const meta = await admin.fetchTopicMetadata({ topics });
-        return { brokers: cluster.brokers.length, topics: Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length])) };
+        return {
+          brokers: cluster.brokers.length,
+          topics: Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length])),
+        };
       } catch (err) {
-        throw toTemporalFailure(new ServiceUnavailableError(`Kafka health check failed: ${(err as Error).message}`, { service: 'kafka' }, { cause: err }));
+        throw toTemporalFailure(
+          new ServiceUnavailableError(
+            `Kafka health check failed: ${(err as Error).message}`,
+            { service: 'kafka' },
+            { cause: err },
+          ),
+        );
       } finally {
         await admin.disconnect().catch(() => undefined);
       }

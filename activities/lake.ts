@@ -59,7 +59,12 @@ export function createLakeActivities(deps: LakeActivityDeps) {
     },
 
     /** Compute the batch view's documents for the date into the run's aggregates file; returns a summary. */
-    async computeDailyAggregates(input: { date: string; fingerprint: string; report: ValidationReport; landedFiles: number }): Promise<AggregateSummary> {
+    async computeDailyAggregates(input: {
+      date: string;
+      fingerprint: string;
+      report: ValidationReport;
+      landedFiles: number;
+    }): Promise<AggregateSummary> {
       try {
         requireDate('computeDailyAggregates', input?.date);
         // Read (and validate) the reference first: a broken file fails the step before any heavy work.
@@ -100,24 +105,39 @@ export function createLakeActivities(deps: LakeActivityDeps) {
      * replaces whatever the catalog had for the date. `expectedRows` (what the partition step wrote) is checked
      * against the files' Parquet footers, so a partition that changed underneath is never registered.
      */
-    async registerLakePartitions(input: { date: string; expectedRows?: number }): Promise<{ partitions: number; files: number; rows: number }> {
+    async registerLakePartitions(input: {
+      date: string;
+      expectedRows?: number;
+    }): Promise<{ partitions: number; files: number; rows: number }> {
       try {
         const tableDir = `${deps.lakeDir}/weblogs`;
         const dateDir = lakePartition(deps.lakeDir, input.date);
-        const hours = existsSync(dateDir) ? readdirSync(dateDir).filter((h) => parsePartitionPath(`date=${input.date}/${h}`)).sort() : [];
+        const hours = existsSync(dateDir)
+          ? readdirSync(dateDir)
+              .filter((h) => parsePartitionPath(`date=${input.date}/${h}`))
+              .sort()
+          : [];
         Context.current().heartbeat({ step: 'register' });
         const parts: PartitionRegistration[] = await withDuckDb(settings(), async (db) => {
           const out: PartitionRegistration[] = [];
           for (const hour of hours) {
-            const files = readdirSync(`${dateDir}/${hour}`).filter((f) => f.endsWith('.parquet')).map((f) => `${dateDir}/${hour}/${f}`);
+            const files = readdirSync(`${dateDir}/${hour}`)
+              .filter((f) => f.endsWith('.parquet'))
+              .map((f) => `${dateDir}/${hour}/${f}`);
             if (files.length === 0) continue;
-            out.push({ values: parsePartitionPath(`date=${input.date}/${hour}`)!, files: await describeParquetFiles(db, tableDir, files) });
+            out.push({
+              values: parsePartitionPath(`date=${input.date}/${hour}`)!,
+              files: await describeParquetFiles(db, tableDir, files),
+            });
           }
           return out;
         });
         const rows = parts.reduce((n, p) => n + p.files.reduce((m, f) => m + f.rows, 0), 0);
         if (input.expectedRows !== undefined && rows !== input.expectedRows) {
-          throw new BadInputError(`${dateDir}: ${rows} rows in the Parquet files, but the partition step wrote ${input.expectedRows}; not registering`, { file: dateDir });
+          throw new BadInputError(
+            `${dateDir}: ${rows} rows in the Parquet files, but the partition step wrote ${input.expectedRows}; not registering`,
+            { file: dateDir },
+          );
         }
         await deps.catalog().register('weblogs', parts, producer(), { date: input.date });
         return { partitions: parts.length, files: parts.reduce((n, p) => n + p.files.length, 0), rows };
@@ -130,18 +150,35 @@ export function createLakeActivities(deps: LakeActivityDeps) {
      * Compute the date's batch-view documents from its `web_events` hours registered in the catalog (only
      * those: an hour still open or being compacted is not read) into the run's aggregates file.
      */
-    async computeEventAggregates(input: { date: string }): Promise<{ aggregatesPath: string; hours: string[]; files: number; events: number; documents: number }> {
+    async computeEventAggregates(input: {
+      date: string;
+    }): Promise<{ aggregatesPath: string; hours: string[]; files: number; events: number; documents: number }> {
       try {
         requireDate('computeEventAggregates', input?.date);
         const parts = await deps.catalog().list({ table: 'web_events', fromDate: input.date, toDate: input.date });
         const p = batchPaths(deps, input.date);
         const files = parts.flatMap((x) => x.files.map((f) => `${deps.lakeDir}/web_events/${f.path}`));
-        const fingerprint = createHash('sha256').update(parts.map((x) => `${x.path}:${x.fingerprint}`).join('\n')).digest('hex');
+        const fingerprint = createHash('sha256')
+          .update(parts.map((x) => `${x.path}:${x.fingerprint}`).join('\n'))
+          .digest('hex');
         Context.current().heartbeat({ step: 'aggregate-events' });
-        const docs = await withDuckDb(settings(), (db) => computeEventAggregates(db, { date: input.date, files, hours: parts.map((x) => x.values.hour ?? ''), fingerprint }));
+        const docs = await withDuckDb(settings(), (db) =>
+          computeEventAggregates(db, {
+            date: input.date,
+            files,
+            hours: parts.map((x) => x.values.hour ?? ''),
+            fingerprint,
+          }),
+        );
         writeFileAtomic(p.aggregates, JSON.stringify(docs));
         const total = docs.find((d) => d.doc.kind === 'total');
-        return { aggregatesPath: p.aggregates, hours: parts.map((x) => x.values.hour ?? ''), files: files.length, events: Number(total?.doc.requests ?? 0), documents: docs.length };
+        return {
+          aggregatesPath: p.aggregates,
+          hours: parts.map((x) => x.values.hour ?? ''),
+          files: files.length,
+          events: Number(total?.doc.requests ?? 0),
+          documents: docs.length,
+        };
       } catch (err) {
         throw toTemporalFailure(err);
       }

@@ -6,7 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
@@ -23,7 +34,12 @@ const hooks = vi.hoisted(() => ({
 }));
 
 vi.mock('@temporalio/activity', () => ({
-  Context: { current: () => ({ heartbeat: (d: { file?: string; bytes?: number }) => hooks.beat?.(d), log: { warn: (m: string) => hooks.warnings.push(m), info: () => undefined } }) },
+  Context: {
+    current: () => ({
+      heartbeat: (d: { file?: string; bytes?: number }) => hooks.beat?.(d),
+      log: { warn: (m: string) => hooks.warnings.push(m), info: () => undefined },
+    }),
+  },
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -54,12 +70,18 @@ afterEach(() => {
 });
 
 /** A CSV day of `rows` generated rows (no bad rows). */
-const csv = (rows: number, seed: number): string => [...generateWeblogLines({ date: DATE, rows, format: 'csv', badRate: 0, customers: 50, seed }, () => undefined)].join('\n') + '\n';
+const csv = (rows: number, seed: number): string =>
+  [...generateWeblogLines({ date: DATE, rows, format: 'csv', badRate: 0, customers: 50, seed }, () => undefined)].join(
+    '\n',
+  ) + '\n';
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /** The typed failure an activity call rejects with (fails the test when it resolves). */
 async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, 'the activity should have failed').toBeInstanceOf(ApplicationFailure);
   const f = err as ApplicationFailure;
   expect(f.type).toBe('BadInputError');
@@ -77,7 +99,8 @@ describe('landDayFiles: entries that are not plain files', () => {
     const f = await failure(acts.landDayFiles({ date: DATE }));
     expect(f.message).toContain(`${dayDir}/b.csv is a symbolic link (to ${root}/secret.txt)`);
     expect(reason(f)).toBe('symlink');
-    for (const n of existsSync(staging) ? readdirSync(staging) : []) expect(readFileSync(`${staging}/${n}`, 'utf8')).not.toContain('TOP-SECRET');
+    for (const n of existsSync(staging) ? readdirSync(staging) : [])
+      expect(readFileSync(`${staging}/${n}`, 'utf8')).not.toContain('TOP-SECRET');
     expect(reason(await failure(acts.landingFingerprint({ date: DATE })))).toBe('symlink');
   });
 
@@ -109,7 +132,10 @@ describe('landDayFiles: unreadable, changing and identical files', () => {
   it('an unreadable file (open fails with EACCES, as for a non-root worker) is a typed error naming it', async () => {
     writeFileSync(`${dayDir}/a.csv`, csv(10, 1));
     writeFileSync(`${dayDir}/b.csv`, csv(10, 2));
-    hooks.openError = (p) => (p.endsWith('/b.csv') ? Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: 'EACCES' }) : undefined);
+    hooks.openError = (p) =>
+      p.endsWith('/b.csv')
+        ? Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: 'EACCES' })
+        : undefined;
     const f = await failure(acts.landDayFiles({ date: DATE }));
     expect(f.message).toBe(`${dayDir}/b.csv cannot be read (EACCES: permission denied)`);
     expect(f.details?.[0]).toMatchObject({ file: `${dayDir}/b.csv`, reason: 'unreadable' });
@@ -120,7 +146,8 @@ describe('landDayFiles: unreadable, changing and identical files', () => {
     writeFileSync(`${dayDir}/b.csv`, csv(200, 2));
     hooks.beat = (d) => {
       // Between files: a.csv gets new content of the same size.
-      if (d.file === 'b.csv' && d.bytes === undefined) writeFileSync(`${dayDir}/a.csv`, readFileSync(`${dayDir}/a.csv`, 'utf8').replace(/Mozilla/g, 'Mozillb'));
+      if (d.file === 'b.csv' && d.bytes === undefined)
+        writeFileSync(`${dayDir}/a.csv`, readFileSync(`${dayDir}/a.csv`, 'utf8').replace(/Mozilla/g, 'Mozillb'));
     };
     const r = await acts.landDayFiles({ date: DATE });
     expect(r.files).toHaveLength(2);
@@ -177,7 +204,9 @@ describe('landDayFiles: the hash cache', () => {
     expect(r.files).toEqual(clean.files);
     expect(hooks.warnings.join('\n')).toMatch(/hash cache discarded and rebuilt/);
     const cache = JSON.parse(readFileSync(`${staging}/hash-cache.json`, 'utf8')) as Record<string, { sha256: string }>;
-    expect(Object.fromEntries(Object.entries(cache).map(([k, v]) => [k, v.sha256]))).toEqual(Object.fromEntries(clean.files.map((f) => [f.name, f.sha256])));
+    expect(Object.fromEntries(Object.entries(cache).map(([k, v]) => [k, v.sha256]))).toEqual(
+      Object.fromEntries(clean.files.map((f) => [f.name, f.sha256])),
+    );
     writeFileSync(`${staging}/hash-cache.json`, content);
     expect(await acts.landingFingerprint({ date: DATE })).toBe(clean.fingerprint);
   });
@@ -194,24 +223,71 @@ describe('validateLandedFile: compressed input that does not decompress', () => 
     expect(f.message).toMatch(/^day\.csv\.gz: not a complete gzip file \(.+\): it is truncated or corrupt/);
     expect(f.details?.[0]).toMatchObject({ file: 'day.csv.gz', reason: 'bad_gzip' });
     const clean = `${deps.workDir}/runs/${DATE}/clean`;
-    const done = existsSync(clean) ? readdirSync(clean, { recursive: true }).map(String).filter((n) => n.endsWith('.csv')) : [];
+    const done = existsSync(clean)
+      ? readdirSync(clean, { recursive: true })
+          .map(String)
+          .filter((n) => n.endsWith('.csv'))
+      : [];
     expect(done).toEqual([]);
   });
 });
 
 describe('every landing activity checks its own input', () => {
-  const file = (over: Partial<LandedFile> = {}): LandedFile => ({ name: 'a.csv', size: 10, sha256: 'a'.repeat(64), stagedPath: `${staging}/${'a'.repeat(64)}`, gzip: false, ...over });
+  const file = (over: Partial<LandedFile> = {}): LandedFile => ({
+    name: 'a.csv',
+    size: 10,
+    sha256: 'a'.repeat(64),
+    stagedPath: `${staging}/${'a'.repeat(64)}`,
+    gzip: false,
+    ...over,
+  });
   it.each([
-    ['a date that is not a calendar date', () => acts.landDayFiles({ date: '2031-02-30' }), /^landDayFiles: date "2031-02-30" is not a calendar date YYYY-MM-DD/],
-    ['a date that is not a string', () => acts.landDayFiles({ date: 20310701 as unknown as string }), /^landDayFiles: date must be a date string YYYY-MM-DD \(got 20310701\)/],
+    [
+      'a date that is not a calendar date',
+      () => acts.landDayFiles({ date: '2031-02-30' }),
+      /^landDayFiles: date "2031-02-30" is not a calendar date YYYY-MM-DD/,
+    ],
+    [
+      'a date that is not a string',
+      () => acts.landDayFiles({ date: 20310701 as unknown as string }),
+      /^landDayFiles: date must be a date string YYYY-MM-DD \(got 20310701\)/,
+    ],
     ['no argument', () => acts.landDayFiles(undefined as never), /^landDayFiles: date must be a date string/],
-    ['a landing directory outside LANDING_DIR', () => acts.landDayFiles({ date: DATE, landingDir: tmpdir() }), /landingDir .* is outside the configured LANDING_DIR/],
-    ['a landing directory escaping LANDING_DIR with ..', () => acts.landDayFiles({ date: DATE, landingDir: `${deps.landingDir}/../work` }), /is outside the configured LANDING_DIR/],
-    ['a fingerprint of an impossible date', () => acts.landingFingerprint({ date: '2031-13-01' }), /^landingFingerprint: date "2031-13-01"/],
-    ['a file name with a directory part', () => acts.validateLandedFile({ date: DATE, file: file({ name: '../../etc/x' }) }), /^validateLandedFile: file name "..\/..\/etc\/x" is not a plain file name/],
-    ['a staged path outside the staging area', () => acts.validateLandedFile({ date: DATE, file: file({ stagedPath: '/etc/passwd' }) }), /stagedPath "\/etc\/passwd" is not the staged copy/],
-    ['a sha256 that is not one', () => acts.validateLandedFile({ date: DATE, file: file({ sha256: '../x' }) }), /sha256 must be 64 lowercase hex digits/],
-    ['an unknown format', () => acts.validateLandedFile({ date: DATE, file: file(), format: 'xml' as never }), /^validateLandedFile: format must be "csv" or "combined" \(got "xml"\)/],
+    [
+      'a landing directory outside LANDING_DIR',
+      () => acts.landDayFiles({ date: DATE, landingDir: tmpdir() }),
+      /landingDir .* is outside the configured LANDING_DIR/,
+    ],
+    [
+      'a landing directory escaping LANDING_DIR with ..',
+      () => acts.landDayFiles({ date: DATE, landingDir: `${deps.landingDir}/../work` }),
+      /is outside the configured LANDING_DIR/,
+    ],
+    [
+      'a fingerprint of an impossible date',
+      () => acts.landingFingerprint({ date: '2031-13-01' }),
+      /^landingFingerprint: date "2031-13-01"/,
+    ],
+    [
+      'a file name with a directory part',
+      () => acts.validateLandedFile({ date: DATE, file: file({ name: '../../etc/x' }) }),
+      /^validateLandedFile: file name "..\/..\/etc\/x" is not a plain file name/,
+    ],
+    [
+      'a staged path outside the staging area',
+      () => acts.validateLandedFile({ date: DATE, file: file({ stagedPath: '/etc/passwd' }) }),
+      /stagedPath "\/etc\/passwd" is not the staged copy/,
+    ],
+    [
+      'a sha256 that is not one',
+      () => acts.validateLandedFile({ date: DATE, file: file({ sha256: '../x' }) }),
+      /sha256 must be 64 lowercase hex digits/,
+    ],
+    [
+      'an unknown format',
+      () => acts.validateLandedFile({ date: DATE, file: file(), format: 'xml' as never }),
+      /^validateLandedFile: format must be "csv" or "combined" \(got "xml"\)/,
+    ],
   ])('%s', async (_what, call, message) => {
     expect((await failure(call())).message).toMatch(message);
   });

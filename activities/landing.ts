@@ -24,8 +24,14 @@ export interface LandingActivityDeps {
 export function createLandingActivities(deps: LandingActivityDeps) {
   /** The date's landing directory, checked to lie under the configured LANDING_DIR (links resolved). */
   const landingDayDir = (activity: string, date: string, override: unknown): string => {
-    const base = override === undefined ? deps.landingDir : requireInside(activity, deps.landingDir, override, { argument: 'landingDir', root: 'LANDING_DIR' });
-    return requireInside(activity, deps.landingDir, `${base}/${date}`, { argument: 'landing directory', root: 'LANDING_DIR' });
+    const base =
+      override === undefined
+        ? deps.landingDir
+        : requireInside(activity, deps.landingDir, override, { argument: 'landingDir', root: 'LANDING_DIR' });
+    return requireInside(activity, deps.landingDir, `${base}/${date}`, {
+      argument: 'landing directory',
+      root: 'LANDING_DIR',
+    });
   };
 
   return {
@@ -41,11 +47,20 @@ export function createLandingActivities(deps: LandingActivityDeps) {
         const p = batchPaths(deps, date);
         const ctx = Context.current();
         const r = await landDay(date, dir, p.staging, (file, bytes) => ctx.heartbeat({ file, bytes }));
-        if (r.duplicates.length) ctx.log.warn(`${date}: ${r.duplicates.map((d) => `${d.name} is identical to ${d.sameAs}`).join('; ')}: landed once`);
+        if (r.duplicates.length)
+          ctx.log.warn(
+            `${date}: ${r.duplicates.map((d) => `${d.name} is identical to ${d.sameAs}`).join('; ')}: landed once`,
+          );
         if (r.cacheProblem) ctx.log.warn(`${date}: hash cache discarded and rebuilt (${r.cacheProblem})`);
         rmSync(p.run, { recursive: true, force: true });
         rmSync(p.quarantine, { recursive: true, force: true });
-        return { date, files: r.files, fingerprint: r.fingerprint, newlyStaged: r.newlyStaged, duplicates: r.duplicates };
+        return {
+          date,
+          files: r.files,
+          fingerprint: r.fingerprint,
+          newlyStaged: r.newlyStaged,
+          duplicates: r.duplicates,
+        };
       } catch (err) {
         throw toTemporalFailure(err);
       }
@@ -67,7 +82,11 @@ export function createLandingActivities(deps: LandingActivityDeps) {
     },
 
     /** Validate one staged file: valid rows to hourly clean CSVs, rejects to the quarantine with file, line, reason. */
-    async validateLandedFile(input: { date: string; file: LandedFile; format?: 'csv' | 'combined' }): Promise<ValidateResult> {
+    async validateLandedFile(input: {
+      date: string;
+      file: LandedFile;
+      format?: 'csv' | 'combined';
+    }): Promise<ValidateResult> {
       try {
         const date = requireDate('validateLandedFile', input?.date);
         const p = batchPaths(deps, date);

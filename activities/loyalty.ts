@@ -63,7 +63,11 @@ export function createLoyaltyActivities(deps: LoyaltyActivityDeps) {
           if (page.rows.length < PAGE) break;
         }
         // Profiles changed since the mark (all of them for a full refresh).
-        let ph = full ? null : prev?.profilesHwm ? { updatedAt: prev.profilesHwm.updatedAt, customerId: prev.profilesHwm.key } : null;
+        let ph = full
+          ? null
+          : prev?.profilesHwm
+            ? { updatedAt: prev.profilesHwm.updatedAt, customerId: prev.profilesHwm.key }
+            : null;
         for (;;) {
           const page = await deps.profiles.changedSince(ph, PAGE);
           for (const p of page.rows) ids.add(p.customerId);
@@ -76,26 +80,61 @@ export function createLoyaltyActivities(deps: LoyaltyActivityDeps) {
         const byTier: Record<string, number> = {};
         let customers = 0;
         await withDuckDb({ ...deps.duckdb, tempDir: `${deps.workDir}/duckdb-tmp` }, async (db) => {
-          if (!full && prev?.lastRunAt) for (const id of await activeSince(db, deps.catalog(), deps.lakeDir, new Date(prev.lastRunAt.getTime() - ACTIVITY_MARGIN_MS))) ids.add(id);
+          if (!full && prev?.lastRunAt)
+            for (const id of await activeSince(
+              db,
+              deps.catalog(),
+              deps.lakeDir,
+              new Date(prev.lastRunAt.getTime() - ACTIVITY_MARGIN_MS),
+            ))
+              ids.add(id);
           const activity = await customerActivity(db, deps.catalog(), deps.lakeDir, ids, asOf);
           const all = [...ids].sort();
           for (let i = 0; i < all.length; i += 2000) {
             const chunk = all.slice(i, i + 2000);
             const profiles = await deps.profiles.getMany(chunk);
-            const totals = new Map((await deps.orders().customerTotals(profiles.map((p) => p.customerId), asOf)).map((t) => [t.customerId, t]));
+            const totals = new Map(
+              (
+                await deps.orders().customerTotals(
+                  profiles.map((p) => p.customerId),
+                  asOf,
+                )
+              ).map((t) => [t.customerId, t]),
+            );
             const rows: LoyaltyRow[] = profiles.map((p) => {
               const t = totals.get(p.customerId);
               const a = activity.get(p.customerId);
-              const s = scoreLoyalty({
-                signupDate: p.signupDate, ordersLifetime: t?.ordersLifetime ?? 0, orders90d: t?.orders90d ?? 0, paid90dCents: sumToCents(t?.paid90d ?? '0'),
-                lastOrderAt: t?.lastOrderAt ?? null, watchMs90d: a?.watchMs90d ?? 0,
-              }, asOf);
+              const s = scoreLoyalty(
+                {
+                  signupDate: p.signupDate,
+                  ordersLifetime: t?.ordersLifetime ?? 0,
+                  orders90d: t?.orders90d ?? 0,
+                  paid90dCents: sumToCents(t?.paid90d ?? '0'),
+                  lastOrderAt: t?.lastOrderAt ?? null,
+                  watchMs90d: a?.watchMs90d ?? 0,
+                },
+                asOf,
+              );
               byTier[s.tier] = (byTier[s.tier] ?? 0) + 1;
               return {
-                customerId: p.customerId, name: p.name, email: p.email, country: p.country, plan: p.plan, signupDate: p.signupDate,
-                orders90d: t?.orders90d ?? 0, paid90d: t?.paid90d ?? '0', ordersLifetime: t?.ordersLifetime ?? 0, paidLifetime: t?.paidLifetime ?? '0',
-                refundedLifetime: t?.refundedLifetime ?? '0', lastOrderAt: t?.lastOrderAt ?? null, watchMs90d: a?.watchMs90d ?? 0, visits90d: a?.visits90d ?? 0,
-                activity30d: a?.days ?? [], ...s, promotions: promotionsFor(s.tier, s.segment, rules), computedAt: asOf,
+                customerId: p.customerId,
+                name: p.name,
+                email: p.email,
+                country: p.country,
+                plan: p.plan,
+                signupDate: p.signupDate,
+                orders90d: t?.orders90d ?? 0,
+                paid90d: t?.paid90d ?? '0',
+                ordersLifetime: t?.ordersLifetime ?? 0,
+                paidLifetime: t?.paidLifetime ?? '0',
+                refundedLifetime: t?.refundedLifetime ?? '0',
+                lastOrderAt: t?.lastOrderAt ?? null,
+                watchMs90d: a?.watchMs90d ?? 0,
+                visits90d: a?.visits90d ?? 0,
+                activity30d: a?.days ?? [],
+                ...s,
+                promotions: promotionsFor(s.tier, s.segment, rules),
+                computedAt: asOf,
               };
             });
             await store.upsert(rows);
@@ -103,9 +142,16 @@ export function createLoyaltyActivities(deps: LoyaltyActivityDeps) {
             beat('upsert', customers);
           }
         });
-        const next: LoyaltyState = { ordersHwm: oh ? { updatedAt: oh.updatedAt, key: oh.orderId } : null, profilesHwm: ph ? { updatedAt: ph.updatedAt!, key: ph.customerId } : null, lastRunAt: asOf };
+        const next: LoyaltyState = {
+          ordersHwm: oh ? { updatedAt: oh.updatedAt, key: oh.orderId } : null,
+          profilesHwm: ph ? { updatedAt: ph.updatedAt!, key: ph.customerId } : null,
+          lastRunAt: asOf,
+        };
         const info = Context.current().info;
-        await store.saveState(next, info.workflowExecution ? `${info.workflowExecution.workflowId}/${info.workflowExecution.runId}` : 'activity');
+        await store.saveState(
+          next,
+          info.workflowExecution ? `${info.workflowExecution.workflowId}/${info.workflowExecution.runId}` : 'activity',
+        );
         return { asOf: asOf.toISOString(), full, customers, deleted, byTier };
       } catch (err) {
         throw toTemporalFailure(err);

@@ -25,7 +25,11 @@ export function ordersActivities(cfg: AppConfig, clients: Clients, catalog: () =
   let loyalty: LoyaltyStore | undefined;
   const pgOptions = () => {
     const pg = cfg.stream.checkpoints.postgres;
-    if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake import state and the loyalty tables live in that PostgreSQL database', { variable: 'PROFILES_PG_PASSWORD' });
+    if (!pg.password)
+      throw new ConfigError(
+        'PROFILES_PG_PASSWORD is not set: the lake import state and the loyalty tables live in that PostgreSQL database',
+        { variable: 'PROFILES_PG_PASSWORD' },
+      );
     return { ...pg, password: pg.password };
   };
   const lazyState = (): ImportStateStore => {
@@ -45,10 +49,27 @@ export function ordersActivities(cfg: AppConfig, clients: Clients, catalog: () =
   const duckdb = { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads };
   return {
     ...createOrdersActivities({
-      lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, orders: lazyOrders, profiles: clients.profiles, catalog, importState: lazyState,
+      lakeDir: cfg.paths.lakeDir,
+      workDir: cfg.paths.workDir,
+      orders: lazyOrders,
+      profiles: clients.profiles,
+      catalog,
+      importState: lazyState,
       duckdb,
     }),
-    ...createLoyaltyActivities({ lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, loyalty: lazyLoyalty, orders: lazyOrders, profiles: clients.profiles, catalog, duckdb }),
-    ...createRevenueIndexActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix, workDir: cfg.paths.workDir }),
+    ...createLoyaltyActivities({
+      lakeDir: cfg.paths.lakeDir,
+      workDir: cfg.paths.workDir,
+      loyalty: lazyLoyalty,
+      orders: lazyOrders,
+      profiles: clients.profiles,
+      catalog,
+      duckdb,
+    }),
+    ...createRevenueIndexActivities({
+      search: clients.search,
+      indexPrefix: cfg.search.indexPrefix,
+      workDir: cfg.paths.workDir,
+    }),
   };
 }

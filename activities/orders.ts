@@ -39,10 +39,12 @@ const producer = (): string => {
   const { workflowExecution: w, activityId } = Context.current().info;
   return w ? `${w.workflowId}/${w.runId}` : `activity/${activityId}`;
 };
-const shown = (h: { updatedAt: Date; key: string } | null): HighWaterMark | null => (h ? { updatedAt: h.updatedAt.toISOString(), orderId: h.key } : null);
+const shown = (h: { updatedAt: Date; key: string } | null): HighWaterMark | null =>
+  h ? { updatedAt: h.updatedAt.toISOString(), orderId: h.key } : null;
 
 function requireDates(activity: string, dates: unknown): string[] {
-  if (!Array.isArray(dates) || dates.length > 10_000) throw new BadInputError(`${activity}: dates must be a list of dates YYYY-MM-DD`, { argument: 'dates' });
+  if (!Array.isArray(dates) || dates.length > 10_000)
+    throw new BadInputError(`${activity}: dates must be a list of dates YYYY-MM-DD`, { argument: 'dates' });
   return dates.map((d) => requireDate(activity, d, 'dates'));
 }
 
@@ -57,7 +59,10 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
      * the rewritten dates as pending in one statement. Returns the dates to register, aggregate and index:
      * every pending one, plus `date`.
      */
-    async importOrderChanges(input: { date: string; settleMs: number }): Promise<{ rows: number; rewritten: string[]; dates: string[]; highWaterMark: HighWaterMark | null }> {
+    async importOrderChanges(input: {
+      date: string;
+      settleMs: number;
+    }): Promise<{ rows: number; rewritten: string[]; dates: string[]; highWaterMark: HighWaterMark | null }> {
       try {
         const date = requireDate('importOrderChanges', input?.date);
         const settleMs = Number.isSafeInteger(input.settleMs) && input.settleMs >= 0 ? input.settleMs : 5000;
@@ -90,7 +95,12 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
             }
             return { rows: n, dates: sorted, hwm: after ? { updatedAt: after.updatedAt, key: after.orderId } : null };
           });
-          const committed = await state.commit(ORDERS_SOURCE, { hwm, addPending: [...dates, date], rows, producer: producer() });
+          const committed = await state.commit(ORDERS_SOURCE, {
+            hwm,
+            addPending: [...dates, date],
+            rows,
+            producer: producer(),
+          });
           return { rows, rewritten: dates, dates: committed.pendingDates, highWaterMark: shown(committed.hwm) };
         });
       } catch (err) {
@@ -99,7 +109,9 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
     },
 
     /** Register each date's partition file (or nothing, for a date without orders) in one transaction per date. */
-    async registerOrderPartitions(input: { dates: string[] }): Promise<{ dates: { date: string; rows: number; fingerprint: string }[] }> {
+    async registerOrderPartitions(input: {
+      dates: string[];
+    }): Promise<{ dates: { date: string; rows: number; fingerprint: string }[] }> {
       try {
         const dates = requireDates('registerOrderPartitions', input?.dates);
         const tableDir = `${deps.lakeDir}/orders`;
@@ -108,7 +120,9 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
             const out: { date: string; rows: number; fingerprint: string }[] = [];
             for (const date of dates) {
               const file = ordersPartitionFile(deps.lakeDir, date);
-              const parts: PartitionRegistration[] = existsSync(file) ? [{ values: { date }, files: await describeParquetFiles(db, tableDir, [file]) }] : [];
+              const parts: PartitionRegistration[] = existsSync(file)
+                ? [{ values: { date }, files: await describeParquetFiles(db, tableDir, [file]) }]
+                : [];
               await deps.catalog().register('orders', parts, producer(), { date });
               const [reg] = await deps.catalog().list({ table: 'orders', fromDate: date, toDate: date });
               out.push({ date, rows: reg?.rows ?? 0, fingerprint: reg?.fingerprint ?? '' });
@@ -122,7 +136,9 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
     },
 
     /** Compute each date's revenue documents from its registered files into the run's file per date. */
-    async aggregateOrderDays(input: { dates: string[] }): Promise<{ days: { date: string; aggregatesPath: string; orders: number; fingerprint: string; documents: number }[] }> {
+    async aggregateOrderDays(input: { dates: string[] }): Promise<{
+      days: { date: string; aggregatesPath: string; orders: number; fingerprint: string; documents: number }[];
+    }> {
       try {
         const dates = requireDates('aggregateOrderDays', input?.dates);
         const days = await withDuckDb(settings(), async (db) => {
@@ -135,7 +151,13 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
             const docs = await computeRevenueDocs(db, { date, files, fingerprint: part?.fingerprint ?? '' });
             const aggregatesPath = revenueDocsPath(deps.workDir, date);
             writeFileAtomic(aggregatesPath, JSON.stringify(docs));
-            out.push({ date, aggregatesPath, orders: Number(docs[0]!.doc.orders), fingerprint: part?.fingerprint ?? '', documents: docs.length });
+            out.push({
+              date,
+              aggregatesPath,
+              orders: Number(docs[0]!.doc.orders),
+              fingerprint: part?.fingerprint ?? '',
+              documents: docs.length,
+            });
             Context.current().heartbeat({ step: 'aggregate', date });
           }
           return out;
@@ -147,10 +169,15 @@ export function createOrdersActivities(deps: OrdersActivityDeps) {
     },
 
     /** Take dates off the pending list once indexed — only those still registered with the fingerprint that was indexed. */
-    async completeOrderDates(input: { days: { date: string; fingerprint: string }[] }): Promise<{ completed: string[] }> {
+    async completeOrderDates(input: {
+      days: { date: string; fingerprint: string }[];
+    }): Promise<{ completed: string[] }> {
       try {
         const days = Array.isArray(input?.days) ? input.days : [];
-        requireDates('completeOrderDates', days.map((d) => d?.date));
+        requireDates(
+          'completeOrderDates',
+          days.map((d) => d?.date),
+        );
         const done: string[] = [];
         for (const d of days) {
           const [part] = await deps.catalog().list({ table: 'orders', fromDate: d.date, toDate: d.date });

@@ -27,7 +27,13 @@ export function createProfileCacheActivities({ cache, profiles, identity }: Prof
         const r = await cache.refresh(profiles, input.fullReloadEveryMs);
         return { identity, ...r, size: cache.size, durationMs: Date.now() - t0 };
       } catch (err) {
-        throw toTemporalFailure(new ServiceUnavailableError(`profile cache refresh failed: ${(err as Error).message}`, { service: profiles.kind }, { cause: err }));
+        throw toTemporalFailure(
+          new ServiceUnavailableError(
+            `profile cache refresh failed: ${(err as Error).message}`,
+            { service: profiles.kind },
+            { cause: err },
+          ),
+        );
       }
     },
   };
@@ -50,14 +56,22 @@ export function createTemporalActivities(deps: TemporalActivityDeps) {
     async listStreamWorkers(): Promise<string[]> {
       try {
         connection ??= Connection.connect(deps.connection);
-        const res = await (await connection).workflowService.describeTaskQueue({
+        const res = await (
+          await connection
+        ).workflowService.describeTaskQueue({
           namespace: deps.namespace,
           taskQueue: { name: deps.streamQueue, kind: 1 /* NORMAL */ },
           taskQueueType: 2 /* ACTIVITY */,
         });
         return [...new Set((res.pollers ?? []).map((p) => p.identity ?? '').filter(Boolean))].sort();
       } catch (err) {
-        throw toTemporalFailure(new ServiceUnavailableError(`cannot list stream workers: ${(err as Error).message}`, { service: 'temporal' }, { cause: err }));
+        throw toTemporalFailure(
+          new ServiceUnavailableError(
+            `cannot list stream workers: ${(err as Error).message}`,
+            { service: 'temporal' },
+            { cause: err },
+          ),
+        );
       }
     },
   };

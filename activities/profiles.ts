@@ -15,7 +15,13 @@ export function createProfilesActivities({ profiles }: ProfilesActivityDeps) {
       try {
         return { store: profiles.kind, version: await profiles.ping(), profiles: await profiles.count() };
       } catch (err) {
-        throw toTemporalFailure(new ServiceUnavailableError(`profiles store health check failed: ${(err as Error).message}`, { service: profiles.kind }, { cause: err }));
+        throw toTemporalFailure(
+          new ServiceUnavailableError(
+            `profiles store health check failed: ${(err as Error).message}`,
+            { service: profiles.kind },
+            { cause: err },
+          ),
+        );
       }
     },
   };

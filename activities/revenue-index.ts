@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import type { SearchSink } from '../adapters/search/types.js';
 import { requireDate } from '../lib/batch/input-checks.js';
 import { BadInputError, IndexRejectedError, ServiceUnavailableError, toTemporalFailure } from '../lib/errors.js';
-import { REVENUE_TEMPLATE, revenueIndex, revenueMarkerId, revenueTemplate, type RevenueDoc, type RevenueTotalDoc } from '../lib/orders/revenue.js';
+import {
+  REVENUE_TEMPLATE,
+  revenueIndex,
+  revenueMarkerId,
+  revenueTemplate,
+  type RevenueDoc,
+  type RevenueTotalDoc,
+} from '../lib/orders/revenue.js';
 import { revenueDocsPath } from './orders.js';
 
 /** Dependencies of the revenue index activity. */
@@ -19,15 +26,31 @@ export interface RevenueIndexDeps {
 
 function readDocs(path: unknown, date: string, workDir: string): RevenueDoc[] {
   const expected = revenueDocsPath(workDir, date);
-  if (path !== expected) throw new BadInputError(`indexRevenueDay: aggregatesPath ${JSON.stringify(path)} is not the revenue file of ${date} (${expected})`, { argument: 'aggregatesPath' });
+  if (path !== expected)
+    throw new BadInputError(
+      `indexRevenueDay: aggregatesPath ${JSON.stringify(path)} is not the revenue file of ${date} (${expected})`,
+      { argument: 'aggregatesPath' },
+    );
   let docs: unknown;
   try {
     docs = JSON.parse(readFileSync(expected, 'utf8'));
   } catch (err) {
-    throw new BadInputError(`indexRevenueDay: ${expected} is not a readable revenue file (${(err as Error).message}); run the date again`, { file: expected }, { cause: err });
+    throw new BadInputError(
+      `indexRevenueDay: ${expected} is not a readable revenue file (${(err as Error).message}); run the date again`,
+      { file: expected },
+      { cause: err },
+    );
   }
-  const ok = Array.isArray(docs) && docs.every((d: Partial<RevenueDoc> | null) => typeof d?.id === 'string' && d.id.startsWith(`${date}:`) && d.doc?.date === date);
-  if (!ok || !(docs as RevenueDoc[]).some((d) => d.id === revenueMarkerId(date))) throw new BadInputError(`indexRevenueDay: ${expected} does not hold ${date}'s revenue documents`, { file: expected });
+  const ok =
+    Array.isArray(docs) &&
+    docs.every(
+      (d: Partial<RevenueDoc> | null) =>
+        typeof d?.id === 'string' && d.id.startsWith(`${date}:`) && d.doc?.date === date,
+    );
+  if (!ok || !(docs as RevenueDoc[]).some((d) => d.id === revenueMarkerId(date)))
+    throw new BadInputError(`indexRevenueDay: ${expected} does not hold ${date}'s revenue documents`, {
+      file: expected,
+    });
   return docs as RevenueDoc[];
 }
 
@@ -40,13 +63,20 @@ export function createRevenueIndexActivities({ search, indexPrefix, workDir }: R
     const f = r.failed[0];
     if (f) {
       const Err = f.status >= 400 && f.status < 500 && f.status !== 429 ? IndexRejectedError : ServiceUnavailableError;
-      throw new Err(`${r.failed.length} revenue document(s) rejected by ${search.engine}, first ${f.id}: ${f.reason}`, { index, id: f.id, status: f.status });
+      throw new Err(`${r.failed.length} revenue document(s) rejected by ${search.engine}, first ${f.id}: ${f.reason}`, {
+        index,
+        id: f.id,
+        status: f.status,
+      });
     }
     return r.written;
   };
   return {
     /** Replace `date`'s revenue documents by the run's (marker last); returns documents written and stale ones removed. */
-    async indexRevenueDay(input: { date: string; aggregatesPath: string }): Promise<{ indexed: number; removed: number; index: string }> {
+    async indexRevenueDay(input: {
+      date: string;
+      aggregatesPath: string;
+    }): Promise<{ indexed: number; removed: number; index: string }> {
       try {
         const date = requireDate('indexRevenueDay', input?.date);
         const docs = readDocs(input.aggregatesPath, date, workDir);
@@ -56,7 +86,11 @@ export function createRevenueIndexActivities({ search, indexPrefix, workDir }: R
         const marker = revenueMarkerId(date);
         await search.deleteByQuery(index, { ids: { values: [marker] } }, { refresh: true });
         let indexed = await bulk(docs.filter((d) => d.id !== marker));
-        const removed = await search.deleteByQuery(index, { bool: { filter: [{ term: { date } }], must_not: [{ ids: { values: docs.map((d) => d.id) } }] } }, { refresh: true });
+        const removed = await search.deleteByQuery(
+          index,
+          { bool: { filter: [{ term: { date } }], must_not: [{ ids: { values: docs.map((d) => d.id) } }] } },
+          { refresh: true },
+        );
         await search.refresh(index);
         indexed += await bulk(docs.filter((d) => d.id === marker));
         await search.refresh(index);
@@ -69,6 +103,10 @@ export function createRevenueIndexActivities({ search, indexPrefix, workDir }: R
 }
 
 /** A date's total revenue document, or undefined while the date is not (completely) indexed. */
-export async function readRevenueTotal(search: SearchSink, indexPrefix: string, date: string): Promise<RevenueTotalDoc | undefined> {
+export async function readRevenueTotal(
+  search: SearchSink,
+  indexPrefix: string,
+  date: string,
+): Promise<RevenueTotalDoc | undefined> {
   return search.get<RevenueTotalDoc>(revenueIndex(indexPrefix), revenueMarkerId(date));
 }

@@ -23,7 +23,11 @@ function matches(id: string, doc: Json, q: Json): boolean {
   if (op === 'ids') return (arg.values as string[]).includes(id);
   if (op === 'term') return Object.entries(arg).every(([f, v]) => doc[f] === v);
   if (op === 'terms') return Object.entries(arg).every(([f, vs]) => (vs as unknown[]).includes(doc[f]));
-  if (op === 'bool') return (arg.filter ?? []).every((c: Json) => matches(id, doc, c)) && !(arg.must_not ?? []).some((c: Json) => matches(id, doc, c));
+  if (op === 'bool')
+    return (
+      (arg.filter ?? []).every((c: Json) => matches(id, doc, c)) &&
+      !(arg.must_not ?? []).some((c: Json) => matches(id, doc, c))
+    );
   throw new Error(`query ${op} not supported by the fake`);
 }
 
@@ -61,7 +65,9 @@ class MemorySink implements SearchSink {
     return this.docs.get(id) as T | undefined;
   }
   async search<T>(_index: string, req: SearchRequest): Promise<SearchResult<T>> {
-    const hits = [...this.docs].filter(([id, d]) => !req.query || matches(id, d, req.query)).map(([id, source]) => ({ id, source: source as T }));
+    const hits = [...this.docs]
+      .filter(([id, d]) => !req.query || matches(id, d, req.query))
+      .map(([id, source]) => ({ id, source: source as T }));
     return { total: hits.length, hits: hits.slice(0, req.size ?? 10) };
   }
   async deleteByQuery(_index: string, query: Json) {
@@ -77,7 +83,10 @@ function run(fingerprint: string, from: number, n: number): BatchDoc[] {
   const base = { date: DATE, input_fingerprint: fingerprint };
   return [
     { id: `${DATE}:total`, doc: { ...base, kind: 'total', requests: n } },
-    ...Array.from({ length: n }, (_, i) => ({ id: `${DATE}:dim:${from + i}`, doc: { ...base, kind: 'dimension', requests: 1 } })),
+    ...Array.from({ length: n }, (_, i) => ({
+      id: `${DATE}:dim:${from + i}`,
+      doc: { ...base, kind: 'dimension', requests: 1 },
+    })),
   ];
 }
 
@@ -92,7 +101,8 @@ function aggregates(docs: unknown): string {
 /** The date's documents in a snapshot, as a map id → document. */
 const dayDocs = (s: Map<string, Json>) => new Map([...s].filter(([, d]) => d.date === DATE));
 const asMap = (docs: BatchDoc[]) => new Map(docs.map((d) => [d.id, d.doc]));
-const sameDocs = (a: Map<string, Json>, b: Map<string, Json>) => a.size === b.size && [...a].every(([id, d]) => JSON.stringify(d) === JSON.stringify(b.get(id)));
+const sameDocs = (a: Map<string, Json>, b: Map<string, Json>) =>
+  a.size === b.size && [...a].every(([id, d]) => JSON.stringify(d) === JSON.stringify(b.get(id)));
 
 /** Is the date complete to readers in this snapshot (the serving layer's own test)? */
 async function completeIn(s: Map<string, Json>): Promise<boolean> {
@@ -105,7 +115,7 @@ describe('indexDailyAggregates: what readers see', () => {
   const oldRun = run('old', 0, 4500);
   const newRun = run('new', 1000, 4500);
 
-  it('a day is complete to readers only with exactly one run\'s documents, never while they are replaced', async () => {
+  it("a day is complete to readers only with exactly one run's documents, never while they are replaced", async () => {
     const sink = new MemorySink();
     const acts = createSearchActivities({ search: sink, indexPrefix: PREFIX, workDir: `${root}/work` });
     await acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(oldRun) });
@@ -127,7 +137,9 @@ describe('indexDailyAggregates: what readers see', () => {
     await acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(oldRun) });
     expect(await acts.indexedFingerprint({ date: DATE })).toBe('old');
     sink.failBulkCall = sink.bulkCalls + 2; // the second bulk request of the re-run
-    await expect(acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(newRun) })).rejects.toThrow('socket hang up');
+    await expect(acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(newRun) })).rejects.toThrow(
+      'socket hang up',
+    );
     expect(await completeIn(sink.docs)).toBe(false);
     expect(await acts.indexedFingerprint({ date: DATE })).toBeUndefined(); // the scheduled lookback re-runs it
     await acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(newRun) });
@@ -139,17 +151,44 @@ describe('indexDailyAggregates: what readers see', () => {
 describe('indexDailyAggregates: its own input', () => {
   const acts = createSearchActivities({ search: new MemorySink(), indexPrefix: PREFIX, workDir: `${root}/work` });
   const bad = async (p: Promise<unknown>, message: RegExp) => {
-    const err = (await p.then(() => undefined, (e: unknown) => e)) as ApplicationFailure;
+    const err = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'BadInputError', nonRetryable: true });
     expect(err.message).toMatch(message);
   };
   it.each([
-    ['an impossible date', () => acts.indexDailyAggregates({ date: '2031-02-29', aggregatesPath: aggregates(run('x', 0, 1)) }), /^indexDailyAggregates: date "2031-02-29" is not a calendar date/],
-    ['a path outside the run', () => acts.indexDailyAggregates({ date: DATE, aggregatesPath: '/etc/passwd' }), /aggregatesPath "\/etc\/passwd" is not the aggregates file of 2031-08-09/],
-    ['another date\'s documents', () => acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates([{ id: '2031-08-10:total', doc: { date: '2031-08-10' } }]) }), /holds a document not of 2031-08-09/],
-    ['no total document', () => acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(run('x', 0, 2).slice(1)) }), /has no total document/],
-    ['a fingerprint query with no date', () => acts.indexedFingerprint({} as never), /^indexedFingerprint: date must be a date string/],
+    [
+      'an impossible date',
+      () => acts.indexDailyAggregates({ date: '2031-02-29', aggregatesPath: aggregates(run('x', 0, 1)) }),
+      /^indexDailyAggregates: date "2031-02-29" is not a calendar date/,
+    ],
+    [
+      'a path outside the run',
+      () => acts.indexDailyAggregates({ date: DATE, aggregatesPath: '/etc/passwd' }),
+      /aggregatesPath "\/etc\/passwd" is not the aggregates file of 2031-08-09/,
+    ],
+    [
+      "another date's documents",
+      () =>
+        acts.indexDailyAggregates({
+          date: DATE,
+          aggregatesPath: aggregates([{ id: '2031-08-10:total', doc: { date: '2031-08-10' } }]),
+        }),
+      /holds a document not of 2031-08-09/,
+    ],
+    [
+      'no total document',
+      () => acts.indexDailyAggregates({ date: DATE, aggregatesPath: aggregates(run('x', 0, 2).slice(1)) }),
+      /has no total document/,
+    ],
+    [
+      'a fingerprint query with no date',
+      () => acts.indexedFingerprint({} as never),
+      /^indexedFingerprint: date must be a date string/,
+    ],
   ])('%s is a non-retryable BadInputError', async (_what, call, message) => {
     await bad(call(), message);
   });

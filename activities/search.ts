@@ -23,17 +23,37 @@ export const dayMarkerId = (date: string): string => `${date}:total`;
 /** The aggregates file of `date`, checked to be the run's own file (under WORK_DIR) and to hold only that date's documents. */
 function readAggregates(path: unknown, date: string, workDir: string | undefined): BatchDoc[] {
   const expected = workDir === undefined ? undefined : batchPaths({ workDir, quarantineDir: '' }, date).aggregates;
-  const ok = typeof path === 'string' && (expected ? path === expected : path.endsWith(`/runs/${date}/aggregates.json`) && !path.split('/').includes('..'));
-  if (!ok) throw new BadInputError(`indexDailyAggregates: aggregatesPath ${JSON.stringify(path)} is not the aggregates file of ${date}${expected ? ` (${expected})` : ''}`, { argument: 'aggregatesPath' });
+  const ok =
+    typeof path === 'string' &&
+    (expected ? path === expected : path.endsWith(`/runs/${date}/aggregates.json`) && !path.split('/').includes('..'));
+  if (!ok)
+    throw new BadInputError(
+      `indexDailyAggregates: aggregatesPath ${JSON.stringify(path)} is not the aggregates file of ${date}${expected ? ` (${expected})` : ''}`,
+      { argument: 'aggregatesPath' },
+    );
   let docs: unknown;
   try {
     docs = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new BadInputError(`indexDailyAggregates: ${path} is not a readable aggregates file (${(err as Error).message}); run the day again`, { file: path }, { cause: err });
+    throw new BadInputError(
+      `indexDailyAggregates: ${path} is not a readable aggregates file (${(err as Error).message}); run the day again`,
+      { file: path },
+      { cause: err },
+    );
   }
-  const wrong = Array.isArray(docs) ? docs.find((d: Partial<BatchDoc> | null) => typeof d?.id !== 'string' || !d.id.startsWith(`${date}:`) || d.doc?.date !== date) : docs;
-  if (wrong !== undefined) throw new BadInputError(`indexDailyAggregates: ${path} holds a document not of ${date}: ${JSON.stringify(wrong).slice(0, 120)}`, { file: path });
-  if (!(docs as BatchDoc[]).some((d) => d.id === dayMarkerId(date))) throw new BadInputError(`indexDailyAggregates: ${path} has no total document for ${date}`, { file: path });
+  const wrong = Array.isArray(docs)
+    ? docs.find(
+        (d: Partial<BatchDoc> | null) =>
+          typeof d?.id !== 'string' || !d.id.startsWith(`${date}:`) || d.doc?.date !== date,
+      )
+    : docs;
+  if (wrong !== undefined)
+    throw new BadInputError(
+      `indexDailyAggregates: ${path} holds a document not of ${date}: ${JSON.stringify(wrong).slice(0, 120)}`,
+      { file: path },
+    );
+  if (!(docs as BatchDoc[]).some((d) => d.id === dayMarkerId(date)))
+    throw new BadInputError(`indexDailyAggregates: ${path} has no total document for ${date}`, { file: path });
   return docs as BatchDoc[];
 }
 
@@ -47,7 +67,9 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
       if (r.failed.length) {
         const f = r.failed[0]!;
         const Err = f.status >= 400 && f.status < 500 && f.status !== 429 ? BadInputError : ServiceUnavailableError;
-        throw new Err(`${r.failed.length} document(s) rejected by ${search.engine}, first ${f.id}: ${f.reason}`, { index });
+        throw new Err(`${r.failed.length} document(s) rejected by ${search.engine}, first ${f.id}: ${f.reason}`, {
+          index,
+        });
       }
       written += r.written;
     }
@@ -60,7 +82,13 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
       try {
         return await search.info();
       } catch (err) {
-        throw toTemporalFailure(new ServiceUnavailableError(`search engine health check failed: ${(err as Error).message}`, { service: search.engine }, { cause: err }));
+        throw toTemporalFailure(
+          new ServiceUnavailableError(
+            `search engine health check failed: ${(err as Error).message}`,
+            { service: search.engine },
+            { cause: err },
+          ),
+        );
       }
     },
 
@@ -81,7 +109,10 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
      * written and the date's stale ones deleted — or after a run that failed half-way — the day is not
      * complete to readers (they use the speed view), and never a mix of old and new.
      */
-    async indexDailyAggregates(input: { date: string; aggregatesPath: string }): Promise<{ indexed: number; removed: number; index: string }> {
+    async indexDailyAggregates(input: {
+      date: string;
+      aggregatesPath: string;
+    }): Promise<{ indexed: number; removed: number; index: string }> {
       try {
         const date = requireDate('indexDailyAggregates', input?.date);
         const docs = readAggregates(input.aggregatesPath, date, workDir);
@@ -90,7 +121,10 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
         await search.ensureIndex(index);
         const marker = docs.filter((d) => d.id === dayMarkerId(date));
         await search.deleteByQuery(index, { ids: { values: [dayMarkerId(date)] } }, { refresh: true });
-        let indexed = await bulk(index, docs.filter((d) => d.id !== dayMarkerId(date)));
+        let indexed = await bulk(
+          index,
+          docs.filter((d) => d.id !== dayMarkerId(date)),
+        );
         const removed = await search.deleteByQuery(
           index,
           { bool: { filter: [{ term: { date } }], must_not: [{ ids: { values: docs.map((d) => d.id) } }] } },

@@ -106,7 +106,9 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       try {
         await ensureTemplate();
         const ends = await reader.endOffsets(deps.topics.events);
-        const partitions = Object.keys(ends).map(Number).filter((p) => inPartitionGroup(p, input.group));
+        const partitions = Object.keys(ends)
+          .map(Number)
+          .filter((p) => inPartitionGroup(p, input.group));
         const restored: number[] = [];
         for (const p of partitions) {
           const start = input.start[p] ?? 0;
@@ -114,17 +116,33 @@ export function createStreamActivities(deps: StreamActivityDeps) {
             // Not held here at `start` (another worker ran it, an attempt failed, a rewind): rebuild it from the
             // checkpoints, and remove whatever batches from `start` on wrote (a failed attempt — also one from
             // offset 0 —, a rewound stretch); the restored open cells are all written again by this batch.
-            await state.restore(streamId, p, start, input.windowMs, await checkpointChain(deps.checkpoints(), streamId, p, start)).catch((err: Error) => {
-              // Records that pass their checksum but do not fit together: as unusable as a corrupt one.
-              if (err.name !== 'CorruptCheckpointError') throw err;
-              throw new CheckpointError(`checkpoint of stream ${streamId} partition ${p} cannot be applied: ${err.message}`, { stream: streamId, partition: p, offset: String(start) });
-            });
+            await state
+              .restore(
+                streamId,
+                p,
+                start,
+                input.windowMs,
+                await checkpointChain(deps.checkpoints(), streamId, p, start),
+              )
+              .catch((err: Error) => {
+                // Records that pass their checksum but do not fit together: as unusable as a corrupt one.
+                if (err.name !== 'CorruptCheckpointError') throw err;
+                throw new CheckpointError(
+                  `checkpoint of stream ${streamId} partition ${p} cannot be applied: ${err.message}`,
+                  { stream: streamId, partition: p, offset: String(start) },
+                );
+              });
             await discardAfter(deps.search, deps.indexPrefix, p, start);
             if (lake) discardStaged(lake.layout, streamId, p, start);
             if (start > 0) restored.push(p);
           }
           await state.begin({
-            streamId, partition: p, start, windowMs: input.windowMs, watermarkMs: input.watermarkMs, maxFutureMs: input.maxFutureMs,
+            streamId,
+            partition: p,
+            start,
+            windowMs: input.windowMs,
+            watermarkMs: input.watermarkMs,
+            maxFutureMs: input.maxFutureMs,
             lakeOpenDir: lake && openDir(lake.layout, streamId, p),
           });
           open.push(p);
@@ -138,7 +156,11 @@ export function createStreamActivities(deps: StreamActivityDeps) {
           // Folded chunk by chunk as fetched (on a state thread when configured): memory does not grow with the batch.
           onMessages: (_p, msgs) => state.fold(streamId, msgs),
         });
-        const outs = await Promise.all(open.map((p) => state.finish(streamId, p, read.next[p] ?? input.start[p] ?? 0, deps.snapshotEvery, deps.indexPrefix)));
+        const outs = await Promise.all(
+          open.map((p) =>
+            state.finish(streamId, p, read.next[p] ?? input.start[p] ?? 0, deps.snapshotEvery, deps.indexPrefix),
+          ),
+        );
         // Test-only: SIGKILL once the batch's lake rows are staged, before anything commits them.
         if (failpoint('lake-staged')) process.kill(process.pid, 'SIGKILL');
         const tIndex = Date.now();
@@ -156,23 +178,39 @@ export function createStreamActivities(deps: StreamActivityDeps) {
         // Test-only: SIGKILL this worker while the checkpoint write is in flight (see test/stream-state-faults.test.ts).
         if (failpoint('checkpoint-write')) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
         await written;
-        for (const r of records) if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
+        for (const r of records)
+          if (r.kind === 'snapshot') await deps.checkpoints().prune(streamId, r.partition, deps.checkpointRetentionMs);
         const checkpoint = { bytes: records.reduce((n, r) => n + r.payload.length, 0), ms: Date.now() - tc };
         const tLake = Date.now();
         // Hours the watermark has passed hold committed rows only: fold them into one Parquet file each.
-        if (lake) for (const [i, p] of open.entries()) await compactClosedHours(lake.layout, streamId, p, outs[i]!.watermarkMs, lake.duckdb, () => ctx.heartbeat());
-        const stagesMs = { restore: tRead - t0, readFold: tIndex - tRead, index: tPublish - tIndex, publish: tc - tPublish, checkpoint: checkpoint.ms, lakeCompact: Date.now() - tLake };
+        if (lake)
+          for (const [i, p] of open.entries())
+            await compactClosedHours(lake.layout, streamId, p, outs[i]!.watermarkMs, lake.duckdb, () =>
+              ctx.heartbeat(),
+            );
+        const stagesMs = {
+          restore: tRead - t0,
+          readFold: tIndex - tRead,
+          index: tPublish - tIndex,
+          publish: tc - tPublish,
+          checkpoint: checkpoint.ms,
+          lakeCompact: Date.now() - tLake,
+        };
         const sum = (f: (o: BatchOutput) => number) => outs.reduce((n, o) => n + f(o), 0);
         return {
           next: read.next,
-          maxEventTimeMs: Object.fromEntries(open.flatMap((p, i) => (outs[i]!.maxEventTimeMs === undefined ? [] : [[p, outs[i]!.maxEventTimeMs!]]))),
+          maxEventTimeMs: Object.fromEntries(
+            open.flatMap((p, i) => (outs[i]!.maxEventTimeMs === undefined ? [] : [[p, outs[i]!.maxEventTimeMs!]])),
+          ),
           read: read.count,
           accepted: sum((o) => o.accepted),
           deadLettered: sum((o) => o.deadLettered),
           late: sum((o) => o.late),
           duplicates: sum((o) => o.duplicates),
           lag: Object.keys(read.end).reduce((n, k) => n + Math.max(0, read.end[Number(k)]! - read.next[Number(k)]!), 0),
-          behind: Object.keys(read.end).map(Number).filter((p) => read.next[p]! < read.end[p]!),
+          behind: Object.keys(read.end)
+            .map(Number)
+            .filter((p) => read.next[p]! < read.end[p]!),
           tookMs: Date.now() - t0,
           worker: deps.identity,
           restored,
@@ -199,7 +237,13 @@ export function createStreamActivities(deps: StreamActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat(), 2000);
       try {
         const info = Context.current().info;
-        return await registerClosedHours(lake.catalog(), lake.layout, input.throughMs, `${info.workflowExecution?.workflowId ?? 'unknown'}/${info.workflowExecution?.runId ?? 'unknown'}`, lake.duckdb);
+        return await registerClosedHours(
+          lake.catalog(),
+          lake.layout,
+          input.throughMs,
+          `${info.workflowExecution?.workflowId ?? 'unknown'}/${info.workflowExecution?.runId ?? 'unknown'}`,
+          lake.duckdb,
+        );
       } catch (err) {
         throw toTemporalFailure(err);
       } finally {
@@ -212,13 +256,29 @@ export function createStreamActivities(deps: StreamActivityDeps) {
      * of the last checkpointed batch boundary at or before the first record at or after `toMs`; what the stream
      * wrote from there on is deleted. The next batch restores the state at that offset and reads on from it.
      */
-    async rewindSpeedLayer(input: { toMs: number; current: Offsets; windowMs: number }): Promise<Record<number, PartitionRewind>> {
+    async rewindSpeedLayer(input: {
+      toMs: number;
+      current: Offsets;
+      windowMs: number;
+    }): Promise<Record<number, PartitionRewind>> {
       const admin = deps.kafka.admin();
       try {
         await ensureTemplate();
         await admin.connect();
         const streamId = Context.current().info.workflowExecution?.workflowId ?? 'unknown-stream';
-        return await rewindPartitions({ admin, search: deps.search, checkpoints: deps.checkpoints(), prefix: deps.indexPrefix, topic: deps.topics.events, streamId, windowMs: input.windowMs }, input.toMs, input.current);
+        return await rewindPartitions(
+          {
+            admin,
+            search: deps.search,
+            checkpoints: deps.checkpoints(),
+            prefix: deps.indexPrefix,
+            topic: deps.topics.events,
+            streamId,
+            windowMs: input.windowMs,
+          },
+          input.toMs,
+          input.current,
+        );
       } catch (err) {
         throw toTemporalFailure(err);
       } finally {

@@ -28,18 +28,34 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
 }
 
 /** Start `batchDay` for a date; with `wait`, show progress until it ends. */
-export async function batchRun(cfg: AppConfig, o: { date: string; landing?: string; format?: 'csv' | 'combined'; wait: boolean }): Promise<void> {
+export async function batchRun(
+  cfg: AppConfig,
+  o: { date: string; landing?: string; format?: 'csv' | 'combined'; wait: boolean },
+): Promise<void> {
   checkDate('--date', o.date);
   const landing = o.landing ?? cfg.paths.landingDir;
-  if (!existsSync(`${landing}/${o.date}`)) throw new BadInputError(`landing directory ${landing}/${o.date} does not exist`);
-  const input: BatchDayInput = { date: o.date, landingDir: o.landing, format: o.format, rejectThreshold: cfg.batch.rejectThreshold };
+  if (!existsSync(`${landing}/${o.date}`))
+    throw new BadInputError(`landing directory ${landing}/${o.date} does not exist`);
+  const input: BatchDayInput = {
+    date: o.date,
+    landingDir: o.landing,
+    format: o.format,
+    rejectThreshold: cfg.batch.rejectThreshold,
+  };
   await withClient(cfg, async (client) => {
     const workflowId = batchWorkflowId(o.date);
     let handle;
     try {
-      handle = await client.workflow.start(batchDay, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [input] });
+      handle = await client.workflow.start(batchDay, {
+        taskQueue: cfg.temporal.taskQueues.batch,
+        workflowId,
+        args: [input],
+      });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`a batch run for ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new BadInputError(
+          `a batch run for ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`,
+        );
       throw err;
     }
     console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
@@ -50,7 +66,9 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
         const pr = await handle.query(progressQuery);
         p.update(`${pr.step}: files ${pr.filesValidated}/${pr.filesTotal}, rows ${count(pr.rows)}`);
       });
-      p.done(`completed: ${r.report.rows} rows, ${r.report.valid} valid, ${r.report.rejected} rejected, ${r.lakeFiles} lake files, ${r.documents} index docs`);
+      p.done(
+        `completed: ${r.report.rows} rows, ${r.report.valid} valid, ${r.report.rejected} rejected, ${r.lakeFiles} lake files, ${r.documents} index docs`,
+      );
     } catch (err) {
       p.done('failed');
       throw new BadInputError(`batch run ${o.date} failed: ${String((err as Error).cause ?? err)}`);
@@ -59,15 +77,25 @@ export async function batchRun(cfg: AppConfig, o: { date: string; landing?: stri
 }
 
 /** Start `batchEventsDay` (the date recomputed from the lake's registered `web_events`); with `wait`, until it ends. */
-export async function batchRunEvents(cfg: AppConfig, o: { date: string; wait: boolean }): Promise<BatchEventsResult | undefined> {
+export async function batchRunEvents(
+  cfg: AppConfig,
+  o: { date: string; wait: boolean },
+): Promise<BatchEventsResult | undefined> {
   checkDate('--date', o.date);
   return withClient(cfg, async (client) => {
     const workflowId = batchEventsWorkflowId(o.date);
     let handle;
     try {
-      handle = await client.workflow.start(batchEventsDay, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [{ date: o.date }] });
+      handle = await client.workflow.start(batchEventsDay, {
+        taskQueue: cfg.temporal.taskQueues.batch,
+        workflowId,
+        args: [{ date: o.date }],
+      });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`a recomputation of ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new BadInputError(
+          `a recomputation of ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`,
+        );
       throw err;
     }
     console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
@@ -75,7 +103,11 @@ export async function batchRunEvents(cfg: AppConfig, o: { date: string; wait: bo
     const p = progress(`[batch ${o.date} from events]`, 2000);
     try {
       const r = await whilePending(handle.result(), async () => p.update('aggregate → index'));
-      p.done(r.hours.length ? `completed: ${count(r.events)} events from ${r.hours.length} registered hours (${r.files} files), ${r.documents} index docs` : 'no web_events hour of the date is registered in the lake: batch view left as it was');
+      p.done(
+        r.hours.length
+          ? `completed: ${count(r.events)} events from ${r.hours.length} registered hours (${r.files} files), ${r.documents} index docs`
+          : 'no web_events hour of the date is registered in the lake: batch view left as it was',
+      );
       return r;
     } catch (err) {
       p.done('failed');
@@ -96,20 +128,34 @@ export async function batchCompare(cfg: AppConfig, date: string): Promise<DateCo
 }
 
 /** Run `batchBackfill` over a date range, waiting with progress unless `wait` is false. */
-export async function batchBackfill(cfg: AppConfig, o: { from: string; to: string; parallel: number; landing?: string; wait: boolean }): Promise<BackfillItem[] | undefined> {
+export async function batchBackfill(
+  cfg: AppConfig,
+  o: { from: string; to: string; parallel: number; landing?: string; wait: boolean },
+): Promise<BackfillItem[] | undefined> {
   checkDate('--from', o.from);
   checkDate('--to', o.to);
   if (o.to < o.from) throw new BadInputError(`--to (${o.to}) is before --from (${o.from})`);
-  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new BadInputError(`--parallel must be a positive integer (got ${o.parallel})`);
+  if (!Number.isInteger(o.parallel) || o.parallel < 1)
+    throw new BadInputError(`--parallel must be a positive integer (got ${o.parallel})`);
   const days = dateRange(o.from, o.to).length;
   return withClient(cfg, async (client) => {
     const workflowId = `backfill-${o.from}-to-${o.to}-${Date.now()}`;
     const handle = await client.workflow.start(batchBackfillWorkflow, {
       taskQueue: cfg.temporal.taskQueues.batch,
       workflowId,
-      args: [{ from: o.from, to: o.to, parallel: o.parallel, landingDir: o.landing, rejectThreshold: cfg.batch.rejectThreshold }],
+      args: [
+        {
+          from: o.from,
+          to: o.to,
+          parallel: o.parallel,
+          landingDir: o.landing,
+          rejectThreshold: cfg.batch.rejectThreshold,
+        },
+      ],
     });
-    console.error(`started ${workflowId} (${days} days, ${o.parallel} at a time): ${workflowUrl(cfg.temporal, workflowId)}`);
+    console.error(
+      `started ${workflowId} (${days} days, ${o.parallel} at a time): ${workflowUrl(cfg.temporal, workflowId)}`,
+    );
     if (!o.wait) return undefined;
     const p = progress(`[backfill]`, 2000);
     const items = await whilePending(handle.result(), async () => {
@@ -130,7 +176,14 @@ export interface BatchStatus {
   landed: { files: number; rows: number };
   valid: number;
   rejected: { total: number; byReason: Record<string, number> };
-  totals: { requests: number; bytes: number; uniqueCustomers: number; uniqueIps: number; unknownCustomerRequests: number; byStatusCategory: Record<string, number> };
+  totals: {
+    requests: number;
+    bytes: number;
+    uniqueCustomers: number;
+    uniqueIps: number;
+    unknownCustomerRequests: number;
+    byStatusCategory: Record<string, number>;
+  };
 }
 
 /** State from Temporal, totals read back from the batch-view index (the authoritative daily numbers). */
@@ -140,7 +193,10 @@ export async function batchStatus(cfg: AppConfig, date: string): Promise<BatchSt
     try {
       const d = await client.workflow.getHandle(batchWorkflowId(date)).describe();
       const s = d.status.name;
-      return { state: (s === 'RUNNING' ? 'running' : s === 'COMPLETED' ? 'completed' : 'failed') as BatchStatus['state'], memo: (d.memo ?? {}) as Record<string, any> };
+      return {
+        state: (s === 'RUNNING' ? 'running' : s === 'COMPLETED' ? 'completed' : 'failed') as BatchStatus['state'],
+        memo: (d.memo ?? {}) as Record<string, any>,
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { state: 'not_found' as const, memo: {} as Record<string, any> };
       throw err;
@@ -159,7 +215,10 @@ export async function batchStatus(cfg: AppConfig, date: string): Promise<BatchSt
     state,
     landed: { files: n(t?.landed_files ?? memo.files), rows: n(t?.landed_rows ?? memo.rows) },
     valid: n(t?.valid_rows ?? memo.valid),
-    rejected: { total: n(t?.rejected_rows ?? memo.rejected), byReason: (t?.rejected_by_reason ?? memo.rejectedByReason ?? {}) as Record<string, number> },
+    rejected: {
+      total: n(t?.rejected_rows ?? memo.rejected),
+      byReason: (t?.rejected_by_reason ?? memo.rejectedByReason ?? {}) as Record<string, number>,
+    },
     totals: {
       requests: n(t?.requests),
       bytes: n(t?.bytes),

@@ -18,7 +18,12 @@ export async function doctor(cfg: AppConfig, opts: { json: boolean; timeoutMs: n
         });
         return { taskQueue, ok: true as const, report, url: workflowUrl(cfg.temporal, workflowId) };
       } catch (err) {
-        return { taskQueue, ok: false as const, error: (err as Error).cause ? String((err as Error).cause) : (err as Error).message, url: workflowUrl(cfg.temporal, workflowId) };
+        return {
+          taskQueue,
+          ok: false as const,
+          error: (err as Error).cause ? String((err as Error).cause) : (err as Error).message,
+          url: workflowUrl(cfg.temporal, workflowId),
+        };
       }
     }),
   );

@@ -21,12 +21,16 @@ export interface CampaignsCliOptions {
 
 /** Write `count` sample campaigns over `networks` networks to `out` (default the configured campaigns file), atomically. */
 export function generateCampaigns(cfg: AppConfig, o: CampaignsCliOptions): string {
-  if (!Number.isInteger(o.count) || o.count < 1 || o.count > 1_000_000) throw new BadInputError(`--count must be an integer from 1 to 1000000 (got ${o.count})`);
-  if (!Number.isInteger(o.networks) || o.networks < 1) throw new BadInputError(`--networks must be a positive integer (got ${o.networks})`);
+  if (!Number.isInteger(o.count) || o.count < 1 || o.count > 1_000_000)
+    throw new BadInputError(`--count must be an integer from 1 to 1000000 (got ${o.count})`);
+  if (!Number.isInteger(o.networks) || o.networks < 1)
+    throw new BadInputError(`--networks must be a positive integer (got ${o.networks})`);
   const path = o.out ?? cfg.ads.campaignsPath;
   const list = generateCampaignList(o);
   writeFileAtomic(path, campaignsCsv(list));
-  console.error(`[generate campaigns] ${list.length} campaigns over ${new Set(list.map((c) => c.networkId)).size} networks → ${path}`);
+  console.error(
+    `[generate campaigns] ${list.length} campaigns over ${new Set(list.map((c) => c.networkId)).size} networks → ${path}`,
+  );
   return path;
 }
 
@@ -45,7 +49,9 @@ export interface AdsCliOptions extends Omit<AdGenOptions, 'campaigns' | 'joinWin
 const toBatch = (cfg: AppConfig, msgs: AdMessage[]) => {
   const by: Record<'impressions' | 'clicks', Message[]> = { impressions: [], clicks: [] };
   for (const m of msgs) by[m.topic].push({ key: m.key, value: m.value });
-  return (['impressions', 'clicks'] as const).filter((t) => by[t].length).map((t) => ({ topic: cfg.ads.topics[t], messages: by[t] }));
+  return (['impressions', 'clicks'] as const)
+    .filter((t) => by[t].length)
+    .map((t) => ({ topic: cfg.ads.topics[t], messages: by[t] }));
 };
 
 /**
@@ -53,9 +59,12 @@ const toBatch = (cfg: AppConfig, msgs: AdMessage[]) => {
  * topics co-partitioned when missing; returns the generator's independent tally of what it produced.
  */
 export async function generateAds(cfg: AppConfig, o: AdsCliOptions): Promise<AdTally> {
-  if (!(o.rate > 0)) throw new BadInputError(`--rate must be a positive number of impressions per second (got ${o.rate})`);
-  if (o.impressions !== undefined && !(Number.isInteger(o.impressions) && o.impressions > 0)) throw new BadInputError(`--impressions must be a positive integer (got ${o.impressions})`);
-  if (o.impressions === undefined && !(o.durationS > 0)) throw new BadInputError(`--duration must be a positive number of seconds (got ${o.durationS})`);
+  if (!(o.rate > 0))
+    throw new BadInputError(`--rate must be a positive number of impressions per second (got ${o.rate})`);
+  if (o.impressions !== undefined && !(Number.isInteger(o.impressions) && o.impressions > 0))
+    throw new BadInputError(`--impressions must be a positive integer (got ${o.impressions})`);
+  if (o.impressions === undefined && !(o.durationS > 0))
+    throw new BadInputError(`--duration must be a positive number of seconds (got ${o.durationS})`);
   const dir = new CampaignDirectory(o.campaigns ?? cfg.ads.campaignsPath, { quarantineDir: cfg.paths.quarantineDir });
   const st = dir.status();
   if (st.problem) throw new ReferenceDataError(`campaigns file unusable: ${st.problem}`, { file: st.path });

@@ -14,7 +14,8 @@ import { count, progress } from './progress.js';
 
 /** Upsert `count` profiles C000001… into the configured store, in batches, with progress. */
 export async function generateProfiles(cfg: AppConfig, o: { count: number; seed: number }): Promise<void> {
-  if (!Number.isInteger(o.count) || o.count < 1) throw new BadInputError(`--count must be a positive integer (got ${o.count})`);
+  if (!Number.isInteger(o.count) || o.count < 1)
+    throw new BadInputError(`--count must be a positive integer (got ${o.count})`);
   const store = createProfilesStore(cfg.profiles);
   const p = progress('[generate profiles]');
   try {
@@ -46,12 +47,16 @@ export interface WeblogCliOptions {
 /** Write one day's web-log file into `<landing>/<date>/` (written as .part, renamed when complete). */
 export async function generateWeblogs(cfg: AppConfig, o: WeblogCliOptions): Promise<string> {
   if (!isIsoDate(o.date)) throw new BadInputError(`--date must be YYYY-MM-DD (got "${o.date}")`);
-  if (!Number.isInteger(o.rows) || o.rows < 1) throw new BadInputError(`--rows must be a positive integer (got ${o.rows})`);
-  if (!(o.badRate >= 0 && o.badRate <= 1)) throw new BadInputError(`--bad-rate must be between 0 and 1 (got ${o.badRate})`);
-  if (o.format !== 'csv' && o.format !== 'combined') throw new BadInputError(`--format must be csv or combined (got "${o.format}")`);
+  if (!Number.isInteger(o.rows) || o.rows < 1)
+    throw new BadInputError(`--rows must be a positive integer (got ${o.rows})`);
+  if (!(o.badRate >= 0 && o.badRate <= 1))
+    throw new BadInputError(`--bad-rate must be between 0 and 1 (got ${o.badRate})`);
+  if (o.format !== 'csv' && o.format !== 'combined')
+    throw new BadInputError(`--format must be csv or combined (got "${o.format}")`);
   const dir = `${o.landing ?? cfg.paths.landingDir}/${o.date}`;
   mkdirSync(dir, { recursive: true });
-  const name = o.file ?? `weblogs-${o.format}-seed${o.seed}.${o.format === 'csv' ? 'csv' : 'log'}${o.gzip ? '.gz' : ''}`;
+  const name =
+    o.file ?? `weblogs-${o.format}-seed${o.seed}.${o.format === 'csv' ? 'csv' : 'log'}${o.gzip ? '.gz' : ''}`;
   const path = `${dir}/${name}`;
   const out = createWriteStream(`${path}.part`);
   const gz = o.gzip ? createGzip({ level: 6 }) : undefined;
@@ -92,8 +97,14 @@ export interface EventsCliOptions {
 /** Produce events to the events topic at `rate` per second for `durationS` seconds, with progress. */
 export async function generateEvents(cfg: AppConfig, o: EventsCliOptions): Promise<Record<EventKind, number>> {
   if (!(o.rate > 0)) throw new BadInputError(`--rate must be a positive number of events per second (got ${o.rate})`);
-  if (!(o.durationS > 0)) throw new BadInputError(`--duration must be a positive number of seconds (got ${o.durationS})`);
-  for (const [flag, v] of [['--bad-rate', o.badRate], ['--late-rate', o.lateRate], ['--duplicate-rate', o.duplicateRate], ['--unknown-rate', o.unknownRate]] as const) {
+  if (!(o.durationS > 0))
+    throw new BadInputError(`--duration must be a positive number of seconds (got ${o.durationS})`);
+  for (const [flag, v] of [
+    ['--bad-rate', o.badRate],
+    ['--late-rate', o.lateRate],
+    ['--duplicate-rate', o.duplicateRate],
+    ['--unknown-rate', o.unknownRate],
+  ] as const) {
     if (!(v >= 0 && v <= 1)) throw new BadInputError(`${flag} must be between 0 and 1 (got ${v})`);
   }
   const gen = createEventGenerator(o);
@@ -113,7 +124,10 @@ export async function generateEvents(cfg: AppConfig, o: EventsCliOptions): Promi
         const now = Date.now();
         const msgs = Array.from({ length: k }, () => gen.next(now));
         for (const m of msgs) counts[m.kind]++;
-        await producer.send({ topic: cfg.kafka.topics.events, messages: msgs.map(({ key, value }) => ({ key, value })) });
+        await producer.send({
+          topic: cfg.kafka.topics.events,
+          messages: msgs.map(({ key, value }) => ({ key, value })),
+        });
         sent += k;
       }
       p.update(`${count(sent)} / ${count(total)} (${JSON.stringify(counts)})`);

@@ -1,5 +1,10 @@
 /** `viewership loyalty run`, `customers show ID` and the loyalty Schedule (applied by `schedule apply`). */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import { createProfilesStore } from '../adapters/profiles/index.js';
 import { createLoyaltyStore } from '../adapters/profiles/loyalty-postgres.js';
 import type { LoyaltyRefreshResult } from '../activities/loyalty.js';
@@ -15,13 +20,21 @@ export function loyaltyScheduleDefinition(cfg: AppConfig): ScheduleOptions {
     scheduleId: cfg.loyalty.scheduleId,
     spec: { intervals: [{ every: `${cfg.loyalty.everyMinutes} minutes` }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    action: { type: 'startWorkflow', workflowType: refreshLoyalty, taskQueue: cfg.temporal.taskQueues.batch, workflowId: cfg.loyalty.scheduleId, args: [{}] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: refreshLoyalty,
+      taskQueue: cfg.temporal.taskQueues.batch,
+      workflowId: cfg.loyalty.scheduleId,
+      args: [{}],
+    },
     memo: { description: 'Recomputes customer loyalty for the customers with new orders, profile changes or activity' },
   };
 }
 
 /** Create the loyalty Schedule, or update it in place. */
-export async function applyLoyaltySchedule(cfg: AppConfig): Promise<{ id: string; action: 'created' | 'updated'; nextRuns: string[] }> {
+export async function applyLoyaltySchedule(
+  cfg: AppConfig,
+): Promise<{ id: string; action: 'created' | 'updated'; nextRuns: string[] }> {
   const client = await connectTemporal(cfg.temporal);
   try {
     const def = loyaltyScheduleDefinition(cfg);
@@ -31,7 +44,9 @@ export async function applyLoyaltySchedule(cfg: AppConfig): Promise<{ id: string
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       action = 'updated';
-      await client.schedule.getHandle(def.scheduleId).update((prev) => ({ ...prev, spec: def.spec, action: def.action as never }));
+      await client.schedule
+        .getHandle(def.scheduleId)
+        .update((prev) => ({ ...prev, spec: def.spec, action: def.action as never }));
     }
     const d = await client.schedule.getHandle(def.scheduleId).describe();
     return { id: def.scheduleId, action, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()) };
@@ -44,24 +59,36 @@ export async function applyLoyaltySchedule(cfg: AppConfig): Promise<{ id: string
 export async function deleteLoyaltySchedule(cfg: AppConfig): Promise<void> {
   const client = await connectTemporal(cfg.temporal);
   try {
-    await client.schedule.getHandle(cfg.loyalty.scheduleId).delete().catch((err) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
+    await client.schedule
+      .getHandle(cfg.loyalty.scheduleId)
+      .delete()
+      .catch((err) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
   } finally {
     await client.connection.close();
   }
 }
 
 /** Start a loyalty refresh (`full`: every customer); with `wait`, until it ends. */
-export async function loyaltyRun(cfg: AppConfig, o: { full: boolean; wait: boolean }): Promise<LoyaltyRefreshResult | undefined> {
+export async function loyaltyRun(
+  cfg: AppConfig,
+  o: { full: boolean; wait: boolean },
+): Promise<LoyaltyRefreshResult | undefined> {
   const client = await connectTemporal(cfg.temporal);
   try {
     const workflowId = `${cfg.loyalty.scheduleId}-run-${Date.now()}`;
-    const handle = await client.workflow.start(refreshLoyalty, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [{ full: o.full }] });
+    const handle = await client.workflow.start(refreshLoyalty, {
+      taskQueue: cfg.temporal.taskQueues.batch,
+      workflowId,
+      args: [{ full: o.full }],
+    });
     console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
     if (!o.wait) return undefined;
     const r = await handle.result();
-    console.error(`completed: ${r.customers} customers ${r.full ? '(full)' : 'changed since the last run'}, ${r.deleted} removed; tiers ${JSON.stringify(r.byTier)}`);
+    console.error(
+      `completed: ${r.customers} customers ${r.full ? '(full)' : 'changed since the last run'}, ${r.deleted} removed; tiers ${JSON.stringify(r.byTier)}`,
+    );
     return r;
   } finally {
     await client.connection.close();
@@ -71,12 +98,16 @@ export async function loyaltyRun(cfg: AppConfig, o: { full: boolean; wait: boole
 /** One customer by id (the API's view); a malformed or unknown id is a `BadInputError`. */
 export async function customersShow(cfg: AppConfig, id: string): Promise<CustomerView> {
   const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the loyalty table lives in that PostgreSQL database', { variable: 'PROFILES_PG_PASSWORD' });
+  if (!pg.password)
+    throw new ConfigError('PROFILES_PG_PASSWORD is not set: the loyalty table lives in that PostgreSQL database', {
+      variable: 'PROFILES_PG_PASSWORD',
+    });
   const profiles = createProfilesStore(cfg.profiles);
   const loyalty = createLoyaltyStore({ ...pg, password: pg.password }, cfg.loyalty.table);
   try {
     const v = await lookupCustomer(profiles, loyalty, id);
-    if (v === 'malformed') throw new BadInputError(`customer id must be 1-64 of A-Z a-z 0-9 _ - (got ${JSON.stringify(id.slice(0, 80))})`);
+    if (v === 'malformed')
+      throw new BadInputError(`customer id must be 1-64 of A-Z a-z 0-9 _ - (got ${JSON.stringify(id.slice(0, 80))})`);
     if (!v) throw new BadInputError(`no customer ${id}`);
     return v;
   } finally {

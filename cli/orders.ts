@@ -25,22 +25,34 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
 }
 
 /** Start `ordersDay` for a date (workflow id `orders-YYYY-MM-DD`); with `wait`, until it ends. */
-export async function ordersRun(cfg: AppConfig, o: { date: string; wait: boolean; settleMs?: number }): Promise<OrdersDayResult | undefined> {
+export async function ordersRun(
+  cfg: AppConfig,
+  o: { date: string; wait: boolean; settleMs?: number },
+): Promise<OrdersDayResult | undefined> {
   checkDate(o.date);
   return withClient(cfg, async (client) => {
     const workflowId = ordersWorkflowId(o.date);
     let handle;
     try {
-      handle = await client.workflow.start(ordersDay, { taskQueue: cfg.temporal.taskQueues.batch, workflowId, args: [{ date: o.date, settleMs: o.settleMs }] });
+      handle = await client.workflow.start(ordersDay, {
+        taskQueue: cfg.temporal.taskQueues.batch,
+        workflowId,
+        args: [{ date: o.date, settleMs: o.settleMs }],
+      });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`an orders import for ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new BadInputError(
+          `an orders import for ${o.date} is already running: ${workflowUrl(cfg.temporal, workflowId)}`,
+        );
       throw err;
     }
     console.error(`started ${workflowId}: ${workflowUrl(cfg.temporal, workflowId, handle.firstExecutionRunId)}`);
     if (!o.wait) return undefined;
     try {
       const r = await handle.result();
-      console.error(`completed: ${r.rows} changed rows imported, dates ${r.dates.join(', ')}; ${r.orders} orders on ${r.date}`);
+      console.error(
+        `completed: ${r.rows} changed rows imported, dates ${r.dates.join(', ')}; ${r.orders} orders on ${r.date}`,
+      );
       return r;
     } catch (err) {
       throw new BadInputError(`orders import ${o.date} failed: ${String((err as Error).cause ?? err)}`);
@@ -58,7 +70,10 @@ export async function ordersStatus(cfg: AppConfig, date: string): Promise<Orders
     try {
       const d = await client.workflow.getHandle(ordersWorkflowId(date)).describe();
       const s = d.status.name;
-      return { state: (s === 'RUNNING' ? 'running' : s === 'COMPLETED' ? 'completed' : 'failed') as OrdersStatus['state'], memo: (d.memo ?? {}) as { imported?: { highWaterMark?: HighWaterMark | null } } };
+      return {
+        state: (s === 'RUNNING' ? 'running' : s === 'COMPLETED' ? 'completed' : 'failed') as OrdersStatus['state'],
+        memo: (d.memo ?? {}) as { imported?: { highWaterMark?: HighWaterMark | null } },
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { state: 'not_found' as const, memo: {} };
       throw err;
@@ -67,7 +82,10 @@ export async function ordersStatus(cfg: AppConfig, date: string): Promise<Orders
   const catalog = createLakeCatalog(cfg);
   const sink = createSearchSink(cfg.search);
   try {
-    const [parts, total] = await Promise.all([catalog.list({ table: 'orders', fromDate: date, toDate: date }), readRevenueTotal(sink, cfg.search.indexPrefix, date)]);
+    const [parts, total] = await Promise.all([
+      catalog.list({ table: 'orders', fromDate: date, toDate: date }),
+      readRevenueTotal(sink, cfg.search.indexPrefix, date),
+    ]);
     return {
       date,
       state,

@@ -1,5 +1,10 @@
 /** `viewership schedule apply|list`: the Temporal Schedules the pipeline runs on. */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { scheduledBatch } from '../workflows/batch.js';
@@ -16,7 +21,13 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
         workflowType: scheduledBatch,
         taskQueue: cfg.temporal.taskQueues.batch,
         workflowId: `scheduled-${cfg.temporal.schedules.batch}`,
-        args: [{ timezone: cfg.batch.scheduleTimezone, rejectThreshold: cfg.batch.rejectThreshold, lookbackDays: cfg.batch.lookbackDays }],
+        args: [
+          {
+            timezone: cfg.batch.scheduleTimezone,
+            rejectThreshold: cfg.batch.rejectThreshold,
+            lookbackDays: cfg.batch.lookbackDays,
+          },
+        ],
       },
       memo: { description: 'Runs the batch DAG for the previous day and reprocesses recent days whose files changed' },
     },
@@ -37,7 +48,9 @@ export function scheduleDefinitions(cfg: AppConfig): ScheduleOptions[] {
 }
 
 /** Create each schedule, or update it in place when it exists. Returns what was done per id. */
-export async function applySchedules(cfg: AppConfig): Promise<{ id: string; action: 'created' | 'updated'; nextRuns: string[] }[]> {
+export async function applySchedules(
+  cfg: AppConfig,
+): Promise<{ id: string; action: 'created' | 'updated'; nextRuns: string[] }[]> {
   const client = await connectTemporal(cfg.temporal);
   try {
     const out = [];
@@ -48,10 +61,16 @@ export async function applySchedules(cfg: AppConfig): Promise<{ id: string; acti
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
         action = 'updated';
-        await client.schedule.getHandle(def.scheduleId).update((prev) => ({ ...prev, spec: def.spec, action: def.action as any }));
+        await client.schedule
+          .getHandle(def.scheduleId)
+          .update((prev) => ({ ...prev, spec: def.spec, action: def.action as any }));
       }
       const d = await client.schedule.getHandle(def.scheduleId).describe();
-      out.push({ id: def.scheduleId, action, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()) });
+      out.push({
+        id: def.scheduleId,
+        action,
+        nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+      });
     }
     return out;
   } finally {
@@ -60,7 +79,9 @@ export async function applySchedules(cfg: AppConfig): Promise<{ id: string; acti
 }
 
 /** Describe the project's schedules (missing ones reported as such). */
-export async function listSchedules(cfg: AppConfig): Promise<{ id: string; exists: boolean; paused?: boolean; nextRuns?: string[]; recentRuns?: string[] }[]> {
+export async function listSchedules(
+  cfg: AppConfig,
+): Promise<{ id: string; exists: boolean; paused?: boolean; nextRuns?: string[]; recentRuns?: string[] }[]> {
   const client = await connectTemporal(cfg.temporal);
   try {
     return await Promise.all(
@@ -90,9 +111,12 @@ export async function deleteSchedules(cfg: AppConfig): Promise<void> {
   const client = await connectTemporal(cfg.temporal);
   try {
     for (const def of scheduleDefinitions(cfg)) {
-      await client.schedule.getHandle(def.scheduleId).delete().catch((err) => {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
-      });
+      await client.schedule
+        .getHandle(def.scheduleId)
+        .delete()
+        .catch((err) => {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+        });
     }
   } finally {
     await client.connection.close();

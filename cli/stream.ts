@@ -1,12 +1,24 @@
 /** `viewership stream …`: operate the streaming workflow through Updates, and read the speed view back. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import { streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
 import { CheckpointMissingError } from '../adapters/checkpoints/types.js';
 import { createCheckpointStore } from '../lib/clients.js';
 import { missingInNamespace, missingMessage } from '../lib/setup.js';
 import type { RewindResult } from '../common/stream-merge.js';
-import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import {
+  pauseUpdate,
+  resumeUpdate,
+  rewindUpdate,
+  setIntervalUpdate,
+  stopUpdate,
+  streamStatusQuery,
+} from '../common/stream-api.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
@@ -19,8 +31,10 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
   try {
     return await f(client);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new BadInputError(`the stream is not running (start it: viewership stream start)`);
-    if (err instanceof WorkflowUpdateFailedError) throw new BadInputError(`command rejected: ${String(err.cause?.message ?? err.message)}`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new BadInputError(`the stream is not running (start it: viewership stream start)`);
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new BadInputError(`command rejected: ${String(err.cause?.message ?? err.message)}`);
     throw err;
   } finally {
     await client.connection.close();
@@ -33,7 +47,11 @@ async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Prom
  * (terminated, failed) only `fromScratch` starts again — from offset 0 with the speed view and the stream's
  * state checkpoints cleared.
  */
-export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettings>, fromScratch = false): Promise<string> {
+export async function streamStart(
+  cfg: AppConfig,
+  settings: Partial<StreamSettings>,
+  fromScratch = false,
+): Promise<string> {
   const id = cfg.stream.workflowId;
   return withClient(cfg, async (client) => {
     // A namespace without the workflows' search attributes would take the start and fail every task after it.
@@ -41,7 +59,9 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
     if (missing.length) throw new BadInputError(missingMessage(cfg.temporal.namespace, missing));
     let state: StreamState | undefined;
     const last = client.workflow.getHandle<typeof streamViewership>(id);
-    const prev = await last.describe().catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
+    const prev = await last
+      .describe()
+      .catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
     if (fromScratch) {
       const sink = createSearchSink(cfg.search);
       for (const index of speedIndices(cfg.search.indexPrefix)) await sink.deleteIndex(index);
@@ -53,12 +73,19 @@ export async function streamStart(cfg: AppConfig, settings: Partial<StreamSettin
       state = { ...state, settings: { ...state.settings, ...settings }, paused: false };
       await checkResumable(cfg, id, state.offsets);
     } else if (prev && prev.status.name !== 'RUNNING') {
-      throw new BadInputError(`the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`);
+      throw new BadInputError(
+        `the last stream run ended ${prev.status.name} without a checkpoint; start with --from-scratch to re-read the topic into a cleared speed view`,
+      );
     }
     try {
-      await client.workflow.start(streamViewership, { taskQueue: cfg.temporal.taskQueues.stream, workflowId: id, args: [state ? { state } : { settings }] });
+      await client.workflow.start(streamViewership, {
+        taskQueue: cfg.temporal.taskQueues.stream,
+        workflowId: id,
+        args: [state ? { state } : { settings }],
+      });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, id)}`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new BadInputError(`the stream is already running: ${workflowUrl(cfg.temporal, id)}`);
       throw err;
     }
     return workflowUrl(cfg.temporal, id);
@@ -77,7 +104,9 @@ async function checkResumable(cfg: AppConfig, id: string, offsets: Record<number
     }
   } catch (err) {
     if (!(err instanceof CheckpointMissingError)) throw err;
-    throw new BadInputError(`the last stream run cannot be resumed: ${err.message}; start with --from-scratch to re-read the topic into a cleared speed view`);
+    throw new BadInputError(
+      `the last stream run cannot be resumed: ${err.message}; start with --from-scratch to re-read the topic into a cleared speed view`,
+    );
   } finally {
     await store.close();
   }
@@ -87,22 +116,36 @@ async function checkResumable(cfg: AppConfig, id: string, offsets: Record<number
 const STREAM_COMMANDS = { pause: pauseUpdate, resume: resumeUpdate, stop: stopUpdate } as const;
 
 /** Send one command (an Update): pause, resume, stop, or setInterval with its argument (ms). */
-export async function streamCommand(cfg: AppConfig, name: keyof typeof STREAM_COMMANDS | 'setInterval', args: unknown[] = []): Promise<void> {
+export async function streamCommand(
+  cfg: AppConfig,
+  name: keyof typeof STREAM_COMMANDS | 'setInterval',
+  args: unknown[] = [],
+): Promise<void> {
   await withClient(cfg, (client) => {
     const handle = client.workflow.getHandle<typeof streamViewership>(cfg.stream.workflowId);
-    return name === 'setInterval' ? handle.executeUpdate(setIntervalUpdate, { args: [args[0] as number] }) : handle.executeUpdate(STREAM_COMMANDS[name]);
+    return name === 'setInterval'
+      ? handle.executeUpdate(setIntervalUpdate, { args: [args[0] as number] })
+      : handle.executeUpdate(STREAM_COMMANDS[name]);
   });
 }
 
 /** Rewind the running stream to an ISO time; resolves once the workflow applied it (see lib/stream/rewind.ts). */
 export async function streamRewind(cfg: AppConfig, to: string): Promise<RewindResult> {
   const toMs = Date.parse(to);
-  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/.test(to) || Number.isNaN(toMs)) throw new BadInputError(`--to must be an ISO time with a zone, e.g. 2024-09-13T06:00:00Z (got "${to}")`);
-  return withClient(cfg, (client) => client.workflow.getHandle(cfg.stream.workflowId).executeUpdate(rewindUpdate, { args: [toMs] }));
+  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/.test(to) || Number.isNaN(toMs))
+    throw new BadInputError(`--to must be an ISO time with a zone, e.g. 2024-09-13T06:00:00Z (got "${to}")`);
+  return withClient(cfg, (client) =>
+    client.workflow.getHandle(cfg.stream.workflowId).executeUpdate(rewindUpdate, { args: [toMs] }),
+  );
 }
 
 /** What `stream status` prints: the state, whether it runs, and for a stream that is not running how it ended. */
-export type StreamStatusReport = Partial<StreamState> & { watermarkMs?: number; running: boolean; state: 'running' | 'stopped' | 'failed' | 'terminated' | 'timed_out' | 'canceled'; url: string };
+export type StreamStatusReport = Partial<StreamState> & {
+  watermarkMs?: number;
+  running: boolean;
+  state: 'running' | 'stopped' | 'failed' | 'terminated' | 'timed_out' | 'canceled';
+  url: string;
+};
 
 /**
  * The stream's state: a running stream answers its `status` query; a stream that is not running (no worker needs
@@ -121,7 +164,13 @@ export async function streamStatus(cfg: AppConfig): Promise<StreamStatusReport> 
     }
     if (d.status.name === 'COMPLETED') {
       const s = await handle.result();
-      return { ...s, watermarkMs: streamWatermark(s, d.closeTime?.getTime() ?? Date.now()), running: false, state: 'stopped' as const, url };
+      return {
+        ...s,
+        watermarkMs: streamWatermark(s, d.closeTime?.getTime() ?? Date.now()),
+        running: false,
+        state: 'stopped' as const,
+        url,
+      };
     }
     const memo = (d.memo ?? {}) as Partial<StreamState>;
     const state = d.status.name.toLowerCase() as StreamStatusReport['state'];

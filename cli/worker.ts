@@ -7,10 +7,14 @@ import { QUEUE_ROLES, runWorkers, type QueueRole } from '../workers/run.js';
 export async function runWorkerCommand(cfg: AppConfig, queues: string[]): Promise<void> {
   const roles = queues.flatMap((q) => q.split(',')).map((q) => q.trim());
   const bad = roles.filter((r) => !(QUEUE_ROLES as readonly string[]).includes(r));
-  if (bad.length || roles.length === 0) throw new ConfigError(`--queue must be one or more of ${QUEUE_ROLES.join(', ')} (got: ${bad.join(', ') || 'nothing'})`);
+  if (bad.length || roles.length === 0)
+    throw new ConfigError(
+      `--queue must be one or more of ${QUEUE_ROLES.join(', ')} (got: ${bad.join(', ') || 'nothing'})`,
+    );
   await runWorkers(cfg, {
     roles: roles as QueueRole[],
-    onReady: (names) => console.error(`[worker] polling task queues ${names.join(', ')} on ${cfg.temporal.address} (Ctrl-C to stop)`),
+    onReady: (names) =>
+      console.error(`[worker] polling task queues ${names.join(', ')} on ${cfg.temporal.address} (Ctrl-C to stop)`),
   });
   console.error('[worker] shut down cleanly');
   // Every client is closed by now, but a kafkajs broker socket sometimes outlives its disconnect (seen in about

@@ -36,7 +36,8 @@ export const AD_DLQ_REASONS = {
   bad_id: 'impression_id / click_id / join_id / ad_id / campaign_id missing or not a string of 1-128 characters',
   bad_event_time: 'event_time missing or not ISO-8601 with a zone',
   bad_cost: 'impression_cost / click_cost missing or not a number >= 0 (at most 1e9)',
-  bad_optional_field: 'an optional field has the wrong type (strings of at most 256 characters, view_ms an integer >= 0)',
+  bad_optional_field:
+    'an optional field has the wrong type (strings of at most 256 characters, view_ms an integer >= 0)',
   late: 'event time behind the watermark (older than allowed lateness)',
   orphan_click: 'no impression matched the click within the join window once the watermark passed it',
 } as const;
@@ -64,7 +65,10 @@ export function microsToDecimal(m: number): string {
   return `${neg ? '-' : ''}${Math.floor(a / 1_000_000)}.${String(a % 1_000_000).padStart(6, '0')}`;
 }
 
-function parseObject(value: Uint8Array | null, decode: (b: Uint8Array) => string): { ok: true; o: Record<string, unknown> } | { ok: false; reason: AdDlqReason } {
+function parseObject(
+  value: Uint8Array | null,
+  decode: (b: Uint8Array) => string,
+): { ok: true; o: Record<string, unknown> } | { ok: false; reason: AdDlqReason } {
   if (!value || value.length === 0) return { ok: false, reason: 'not_json' };
   if (value.length > MAX_AD_MESSAGE_BYTES) return { ok: false, reason: 'too_large' };
   let o: unknown;
@@ -81,7 +85,10 @@ const time = (v: unknown): number => (typeof v === 'string' && ISO_WITH_ZONE.tes
 const cost = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e9;
 
 /** Validate one impression message (unknown fields are ignored). */
-export function parseImpression(value: Uint8Array | null, decode: (b: Uint8Array) => string): { ok: true; impression: AdImpression } | { ok: false; reason: AdDlqReason } {
+export function parseImpression(
+  value: Uint8Array | null,
+  decode: (b: Uint8Array) => string,
+): { ok: true; impression: AdImpression } | { ok: false; reason: AdDlqReason } {
   const p = parseObject(value, decode);
   if (!p.ok) return p;
   const e = p.o;
@@ -90,20 +97,34 @@ export function parseImpression(value: Uint8Array | null, decode: (b: Uint8Array
   if (Number.isNaN(t)) return { ok: false, reason: 'bad_event_time' };
   if (!cost(e.impression_cost)) return { ok: false, reason: 'bad_cost' };
   const view = e.view_ms ?? 0;
-  if (![e.user_id, e.session_id, e.ad_category, e.device, e.os, e.browser, e.location, e.page_id, e.referrer].every(opt)) return { ok: false, reason: 'bad_optional_field' };
-  if (typeof view !== 'number' || !Number.isSafeInteger(view) || view < 0) return { ok: false, reason: 'bad_optional_field' };
+  if (
+    ![e.user_id, e.session_id, e.ad_category, e.device, e.os, e.browser, e.location, e.page_id, e.referrer].every(opt)
+  )
+    return { ok: false, reason: 'bad_optional_field' };
+  if (typeof view !== 'number' || !Number.isSafeInteger(view) || view < 0)
+    return { ok: false, reason: 'bad_optional_field' };
   return {
     ok: true,
     impression: {
-      impressionId: e.impression_id, userId: str(e.user_id, ''), adId: e.ad_id, campaignId: e.campaign_id,
-      adCategory: str(e.ad_category, 'unknown'), device: str(e.device, 'unknown'), location: str(e.location, 'unknown'),
-      eventTimeMs: t, costMicros: toMicros(e.impression_cost), viewMs: view,
+      impressionId: e.impression_id,
+      userId: str(e.user_id, ''),
+      adId: e.ad_id,
+      campaignId: e.campaign_id,
+      adCategory: str(e.ad_category, 'unknown'),
+      device: str(e.device, 'unknown'),
+      location: str(e.location, 'unknown'),
+      eventTimeMs: t,
+      costMicros: toMicros(e.impression_cost),
+      viewMs: view,
     },
   };
 }
 
 /** Validate one click message (unknown fields are ignored). */
-export function parseClick(value: Uint8Array | null, decode: (b: Uint8Array) => string): { ok: true; click: AdClick } | { ok: false; reason: AdDlqReason } {
+export function parseClick(
+  value: Uint8Array | null,
+  decode: (b: Uint8Array) => string,
+): { ok: true; click: AdClick } | { ok: false; reason: AdDlqReason } {
   const p = parseObject(value, decode);
   if (!p.ok) return p;
   const e = p.o;
@@ -112,7 +133,16 @@ export function parseClick(value: Uint8Array | null, decode: (b: Uint8Array) => 
   if (Number.isNaN(t)) return { ok: false, reason: 'bad_event_time' };
   if (!cost(e.click_cost)) return { ok: false, reason: 'bad_cost' };
   if (!opt(e.click_position)) return { ok: false, reason: 'bad_optional_field' };
-  return { ok: true, click: { clickId: e.click_id, joinId: e.join_id, position: str(e.click_position, 'unknown'), eventTimeMs: t, costMicros: toMicros(e.click_cost) } };
+  return {
+    ok: true,
+    click: {
+      clickId: e.click_id,
+      joinId: e.join_id,
+      position: str(e.click_position, 'unknown'),
+      eventTimeMs: t,
+      costMicros: toMicros(e.click_cost),
+    },
+  };
 }
 
 /** A campaign of the campaigns CSV (`campaign_id,campaign_name,network_id,advertiser`). */

@@ -1,6 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { backfillInputProblem, batchDayInputProblem, rejectWorkflowInput, scheduledInputProblem, validateFilesInputProblem } from './batch-input.js';
+import {
+  backfillInputProblem,
+  batchDayInputProblem,
+  rejectWorkflowInput,
+  scheduledInputProblem,
+  validateFilesInputProblem,
+} from './batch-input.js';
 
 describe('batch workflow arguments', () => {
   it.each([
@@ -19,7 +25,9 @@ describe('batch workflow arguments', () => {
   });
 
   it('accepts good arguments', () => {
-    expect(batchDayInputProblem({ date: '2032-02-29', format: 'combined', rejectThreshold: 0, landingDir: '/data/landing' })).toBeUndefined();
+    expect(
+      batchDayInputProblem({ date: '2032-02-29', format: 'combined', rejectThreshold: 0, landingDir: '/data/landing' }),
+    ).toBeUndefined();
     expect(backfillInputProblem({ from: '2031-04-01', to: '2031-04-03', parallel: 2 })).toBeUndefined();
     expect(scheduledInputProblem({ timezone: 'Europe/Paris', lookbackDays: 3 })).toBeUndefined();
   });
@@ -57,6 +65,10 @@ describe('batch workflow arguments', () => {
       }
     })() as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: 'BadInputError', nonRetryable: true, message: 'someWorkflow: date "x" is not a calendar date YYYY-MM-DD' });
+    expect(err).toMatchObject({
+      type: 'BadInputError',
+      nonRetryable: true,
+      message: 'someWorkflow: date "x" is not a calendar date YYYY-MM-DD',
+    });
   });
 });

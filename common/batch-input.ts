@@ -16,12 +16,17 @@ export function dateProblem(value: unknown, field = 'date'): string | undefined 
 
 /** Problems of the arguments every batch workflow shares (landing directory, format, reject threshold). */
 function commonProblem(o: Record<string, unknown>): string | undefined {
-  if (o.landingDir !== undefined && (typeof o.landingDir !== 'string' || o.landingDir.trim() === '' || o.landingDir.includes('\0'))) {
+  if (
+    o.landingDir !== undefined &&
+    (typeof o.landingDir !== 'string' || o.landingDir.trim() === '' || o.landingDir.includes('\0'))
+  ) {
     return `landingDir must be a directory path (got ${shown(o.landingDir)})`;
   }
-  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'combined') return `format must be "csv" or "combined" (got ${shown(o.format)})`;
+  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'combined')
+    return `format must be "csv" or "combined" (got ${shown(o.format)})`;
   const t = o.rejectThreshold;
-  if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) return `rejectThreshold must be a number from 0 to 1 (got ${shown(t)})`;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1))
+    return `rejectThreshold must be a number from 0 to 1 (got ${shown(t)})`;
   return undefined;
 }
 
@@ -40,26 +45,35 @@ export function validateFilesInputProblem(input: unknown): string | undefined {
 
 /** What is wrong with a `batchBackfill` argument, or undefined. */
 export function backfillInputProblem(input: unknown): string | undefined {
-  if (!isObject(input)) return `expected one argument {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "parallel": N} (got ${shown(input)})`;
+  if (!isObject(input))
+    return `expected one argument {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "parallel": N} (got ${shown(input)})`;
   const bad = dateProblem(input.from, 'from') ?? dateProblem(input.to, 'to') ?? commonProblem(input);
   if (bad) return bad;
   if ((input.to as string) < (input.from as string)) return `to (${input.to}) is before from (${input.from})`;
-  if (!Number.isSafeInteger(input.parallel) || (input.parallel as number) < 1) return `parallel must be a positive integer (got ${shown(input.parallel)})`;
+  if (!Number.isSafeInteger(input.parallel) || (input.parallel as number) < 1)
+    return `parallel must be a positive integer (got ${shown(input.parallel)})`;
   return undefined;
 }
 
 /** What is wrong with a `scheduledBatch` argument, or undefined. */
 export function scheduledInputProblem(input: unknown): string | undefined {
   if (!isObject(input)) return `expected one argument {"timezone": "Area/City", ...} (got ${shown(input)})`;
-  if (typeof input.timezone !== 'string' || !validTimeZone(input.timezone)) return `timezone must be an IANA time zone such as "UTC" (got ${shown(input.timezone)})`;
+  if (typeof input.timezone !== 'string' || !validTimeZone(input.timezone))
+    return `timezone must be an IANA time zone such as "UTC" (got ${shown(input.timezone)})`;
   const n = input.lookbackDays;
-  if (n !== undefined && (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 366)) return `lookbackDays must be an integer from 0 to 366 (got ${shown(n)})`;
+  if (n !== undefined && (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 366))
+    return `lookbackDays must be an integer from 0 to 366 (got ${shown(n)})`;
   return commonProblem(input);
 }
 
 /** Fail the workflow (not its task) with a non-retryable `BadInputError` when `problem` is set. */
 export function rejectWorkflowInput(workflow: string, problem: string | undefined): void {
-  if (problem) throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true, message: `${workflow}: ${problem}` });
+  if (problem)
+    throw ApplicationFailure.create({
+      type: FailureType.BadInput,
+      nonRetryable: true,
+      message: `${workflow}: ${problem}`,
+    });
 }
 
 function validTimeZone(tz: string): boolean {

@@ -91,7 +91,9 @@ export interface BatchProgress {
 /** Sum per-file validation counts into the day's report. */
 export function combineValidation(results: ValidateResult[]): ValidationReport {
   const byReason: Partial<Record<RejectReason, number>> = {};
-  for (const r of results) for (const [k, v] of Object.entries(r.byReason)) byReason[k as RejectReason] = (byReason[k as RejectReason] ?? 0) + (v ?? 0);
+  for (const r of results)
+    for (const [k, v] of Object.entries(r.byReason))
+      byReason[k as RejectReason] = (byReason[k as RejectReason] ?? 0) + (v ?? 0);
   return {
     files: results.length,
     rows: results.reduce((s, r) => s + r.rows, 0),

@@ -4,14 +4,42 @@ import { MAX_EVENT_BYTES, parseEvent, utf8Bytes, windowStart } from './events.js
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const parse = (o: unknown) => parseEvent(enc(typeof o === 'string' ? o : JSON.stringify(o)), dec);
-const good = { event_id: 'e1', customer_id: 'C000001', event_time: '2024-09-13T06:49:12.345Z', event_type: 'play', content_id: 'V42', device: 'tv', http_status: 200, watch_ms: 12000, extra: 'ignored' };
+const good = {
+  event_id: 'e1',
+  customer_id: 'C000001',
+  event_time: '2024-09-13T06:49:12.345Z',
+  event_type: 'play',
+  content_id: 'V42',
+  device: 'tv',
+  http_status: 200,
+  watch_ms: 12000,
+  extra: 'ignored',
+};
 
 describe('parseEvent', () => {
   it('accepts the documented shape, ignores unknown fields and defaults optional ones', () => {
-    expect(parse(good)).toEqual({ ok: true, event: { eventId: 'e1', customerId: 'C000001', eventTimeMs: Date.parse(good.event_time), eventType: 'play', contentId: 'V42', device: 'tv', httpStatus: 200, watchMs: 12000 } });
+    expect(parse(good)).toEqual({
+      ok: true,
+      event: {
+        eventId: 'e1',
+        customerId: 'C000001',
+        eventTimeMs: Date.parse(good.event_time),
+        eventType: 'play',
+        contentId: 'V42',
+        device: 'tv',
+        httpStatus: 200,
+        watchMs: 12000,
+      },
+    });
     const { content_id: _c, device: _d, http_status: _h, watch_ms: _w, ...minimal } = good;
-    expect(parse(minimal)).toMatchObject({ ok: true, event: { contentId: '', device: 'unknown', httpStatus: 200, watchMs: 0 } });
-    expect(parse({ ...good, event_time: '2024-09-13T08:49:12+02:00' })).toMatchObject({ ok: true, event: { eventTimeMs: Date.parse('2024-09-13T06:49:12Z') } });
+    expect(parse(minimal)).toMatchObject({
+      ok: true,
+      event: { contentId: '', device: 'unknown', httpStatus: 200, watchMs: 0 },
+    });
+    expect(parse({ ...good, event_time: '2024-09-13T08:49:12+02:00' })).toMatchObject({
+      ok: true,
+      event: { eventTimeMs: Date.parse('2024-09-13T06:49:12Z') },
+    });
   });
 
   it.each([
@@ -42,7 +70,10 @@ describe('parseEvent', () => {
 
   it('rejects empty and oversized messages', () => {
     expect(parseEvent(null, dec)).toEqual({ ok: false, reason: 'not_json' });
-    expect(parseEvent(enc(JSON.stringify({ ...good, pad: 'x'.repeat(MAX_EVENT_BYTES) })), dec)).toEqual({ ok: false, reason: 'too_large' });
+    expect(parseEvent(enc(JSON.stringify({ ...good, pad: 'x'.repeat(MAX_EVENT_BYTES) })), dec)).toEqual({
+      ok: false,
+      reason: 'too_large',
+    });
   });
 
   it('computes tumbling window starts', () => {

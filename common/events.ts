@@ -25,9 +25,11 @@ export const DLQ_REASONS = {
   bad_customer_id: 'customer_id missing or not a string of 1-64 characters',
   bad_event_time: 'event_time missing or not ISO-8601 with a zone',
   bad_event_type: 'event_type missing or not a string of 1-64 characters',
-  bad_optional_field: 'content_id/device not a string, http_status not an integer 100-599, or watch_ms not a number >= 0',
+  bad_optional_field:
+    'content_id/device not a string, http_status not an integer 100-599, or watch_ms not a number >= 0',
   field_too_long: 'event_type, content_id or device longer than 256 bytes (UTF-8)',
-  future_event_time: 'event_time further ahead of the Kafka message timestamp than the stream allows (default 5 minutes)',
+  future_event_time:
+    'event_time further ahead of the Kafka message timestamp than the stream allows (default 5 minutes)',
   late: 'event time behind the watermark (older than allowed lateness)',
 } as const;
 
@@ -63,7 +65,10 @@ const str = (v: unknown, max: number): v is string => typeof v === 'string' && v
 const optStr = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
 
 /** Validate one message value (UTF-8 JSON); unknown fields are ignored. */
-export function parseEvent(value: Uint8Array | null, decode: (b: Uint8Array) => string): { ok: true; event: WebEvent } | { ok: false; reason: DlqReason } {
+export function parseEvent(
+  value: Uint8Array | null,
+  decode: (b: Uint8Array) => string,
+): { ok: true; event: WebEvent } | { ok: false; reason: DlqReason } {
   if (!value || value.length === 0) return { ok: false, reason: 'not_json' };
   if (value.length > MAX_EVENT_BYTES) return { ok: false, reason: 'too_large' };
   let o: unknown;
@@ -78,13 +83,16 @@ export function parseEvent(value: Uint8Array | null, decode: (b: Uint8Array) => 
   if (!str(e.customer_id, 64)) return { ok: false, reason: 'bad_customer_id' };
   const t = typeof e.event_time === 'string' && ISO_WITH_ZONE.test(e.event_time) ? Date.parse(e.event_time) : NaN;
   if (Number.isNaN(t)) return { ok: false, reason: 'bad_event_time' };
-  if (tooLong(e.event_type) || tooLong(e.content_id) || tooLong(e.device)) return { ok: false, reason: 'field_too_long' };
+  if (tooLong(e.event_type) || tooLong(e.content_id) || tooLong(e.device))
+    return { ok: false, reason: 'field_too_long' };
   if (!str(e.event_type, 64)) return { ok: false, reason: 'bad_event_type' };
   const status = e.http_status ?? 200;
   const watch = e.watch_ms ?? 0;
   if (!optStr(e.content_id) || !optStr(e.device)) return { ok: false, reason: 'bad_optional_field' };
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return { ok: false, reason: 'bad_optional_field' };
-  if (typeof watch !== 'number' || !Number.isFinite(watch) || watch < 0) return { ok: false, reason: 'bad_optional_field' };
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+    return { ok: false, reason: 'bad_optional_field' };
+  if (typeof watch !== 'number' || !Number.isFinite(watch) || watch < 0)
+    return { ok: false, reason: 'bad_optional_field' };
   return {
     ok: true,
     event: {

@@ -14,7 +14,11 @@ export const PARTITION_COLUMNS = ['date', 'hour'] as const;
 /** A Hive partition column. */
 export type PartitionColumn = (typeof PARTITION_COLUMNS)[number];
 /** Hive partition columns of each lake table, in path order (`orders` is partitioned by date only). */
-export const TABLE_PARTITION_COLUMNS: Record<LakeTable, readonly PartitionColumn[]> = { weblogs: PARTITION_COLUMNS, web_events: PARTITION_COLUMNS, orders: ['date'] };
+export const TABLE_PARTITION_COLUMNS: Record<LakeTable, readonly PartitionColumn[]> = {
+  weblogs: PARTITION_COLUMNS,
+  web_events: PARTITION_COLUMNS,
+  orders: ['date'],
+};
 
 /** Partition values of one Hive partition (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` for a daily table). */
 export interface PartitionValues {
@@ -28,7 +32,8 @@ export interface HourPartitionValues extends PartitionValues {
 }
 
 /** Relative path of a partition under its table (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` without an hour). */
-export const partitionPath = (v: PartitionValues): string => (v.hour === undefined ? `date=${v.date}` : `date=${v.date}/hour=${v.hour}`);
+export const partitionPath = (v: PartitionValues): string =>
+  v.hour === undefined ? `date=${v.date}` : `date=${v.date}/hour=${v.hour}`;
 
 /** Partition values of an event time (UTC hour). */
 export function hourPartition(tMs: number): HourPartitionValues {

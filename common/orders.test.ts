@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { centsToDecimal, decimalToCents, isAmount, ordersDayInputProblem, ordersWorkflowId, utcDate } from './orders.js';
+import {
+  centsToDecimal,
+  decimalToCents,
+  isAmount,
+  ordersDayInputProblem,
+  ordersWorkflowId,
+  utcDate,
+} from './orders.js';
 
 describe('orders: exact money and arguments', () => {
   it('converts decimal strings to cents and back exactly', () => {
@@ -7,7 +14,8 @@ describe('orders: exact money and arguments', () => {
     expect(decimalToCents('0.05')).toBe(5n);
     expect(decimalToCents('9999999999.99')).toBe(999999999999n);
     expect(decimalToCents('7')).toBe(700n);
-    for (const bad of ['', '-1.00', '1.234', '1e3', ' 1.00', '12345678901.00', '.5']) expect(() => decimalToCents(bad), bad).toThrow();
+    for (const bad of ['', '-1.00', '1.234', '1e3', ' 1.00', '12345678901.00', '.5'])
+      expect(() => decimalToCents(bad), bad).toThrow();
     expect(centsToDecimal(1230n)).toBe('12.30');
     expect(centsToDecimal(5)).toBe('0.05');
     expect(centsToDecimal('0')).toBe('0.00');

@@ -83,12 +83,14 @@ export function centsToDecimal(cents: bigint | number | string): string {
 
 /** What is wrong with an `ordersDay` argument, or undefined. */
 export function ordersDayInputProblem(input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return `expected one argument {"date": "YYYY-MM-DD"} (got ${JSON.stringify(input) ?? 'nothing'})`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return `expected one argument {"date": "YYYY-MM-DD"} (got ${JSON.stringify(input) ?? 'nothing'})`;
   const o = input as Record<string, unknown>;
   const bad = dateProblem(o.date);
   if (bad) return bad;
   const s = o.settleMs;
-  if (s !== undefined && (!Number.isSafeInteger(s) || (s as number) < 0 || (s as number) > 3_600_000)) return `settleMs must be an integer from 0 to 3600000 (got ${JSON.stringify(s)})`;
+  if (s !== undefined && (!Number.isSafeInteger(s) || (s as number) < 0 || (s as number) > 3_600_000))
+    return `settleMs must be an integer from 0 to 3600000 (got ${JSON.stringify(s)})`;
   return undefined;
 }
 

@@ -32,7 +32,10 @@ const CATEGORIES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 /** Immutable lookup table built from parsed entries (ranges expanded once into a dense array). */
 export class StatusReference {
   private readonly byCode = new Map<number, StatusEntry>();
-  constructor(readonly entries: readonly StatusEntry[], readonly source: string) {
+  constructor(
+    readonly entries: readonly StatusEntry[],
+    readonly source: string,
+  ) {
     for (const e of entries) for (let c = e.from; c <= e.to; c++) this.byCode.set(c, e);
   }
 

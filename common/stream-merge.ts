@@ -34,7 +34,19 @@ export type TickSummary = Omit<GroupSummary, 'worker' | 'documents' | 'stagesMs'
 /** Merge the summaries of a tick's partition groups (they cover disjoint partitions). */
 export function mergeSummaries(groups: GroupSummary[]): TickSummary {
   const out: TickSummary = {
-    next: {}, maxEventTimeMs: {}, read: 0, accepted: 0, deadLettered: 0, late: 0, duplicates: 0, lag: 0, behind: [], tookMs: 0, workers: [], restored: [], checkpoint: { bytes: 0, ms: 0 },
+    next: {},
+    maxEventTimeMs: {},
+    read: 0,
+    accepted: 0,
+    deadLettered: 0,
+    late: 0,
+    duplicates: 0,
+    lag: 0,
+    behind: [],
+    tookMs: 0,
+    workers: [],
+    restored: [],
+    checkpoint: { bytes: 0, ms: 0 },
   };
   for (const g of groups) {
     Object.assign(out.next, g.next);

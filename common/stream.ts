@@ -47,7 +47,8 @@ export interface PartitionGroup {
 }
 
 /** Whether `partition` belongs to `group` (all partitions when no group is given). */
-export const inPartitionGroup = (partition: number, group?: PartitionGroup): boolean => !group || partition % group.count === group.index;
+export const inPartitionGroup = (partition: number, group?: PartitionGroup): boolean =>
+  !group || partition % group.count === group.index;
 
 /** The workflow's checkpoint, carried across continue-as-new. */
 export interface StreamState {
@@ -59,7 +60,15 @@ export interface StreamState {
   lastActiveMs: Record<number, number>;
   paused: boolean;
   totals: { batches: number; events: number; deadLettered: number; late: number; duplicates: number };
-  lastBatch?: { atMs: number; read: number; accepted: number; lag: number; tookMs: number; checkpointBytes?: number; checkpointMs?: number };
+  lastBatch?: {
+    atMs: number;
+    read: number;
+    accepted: number;
+    lag: number;
+    tookMs: number;
+    checkpointBytes?: number;
+    checkpointMs?: number;
+  };
   /** Micro-batch activities completed per worker identity (shows how partitions are split between workers). */
   workers?: Record<string, number>;
   /** Worker identity holding each partition group's state (its micro-batches run on that worker's own queue). */
@@ -82,7 +91,10 @@ export interface StreamState {
  * The stream's watermark (Flink-style): per partition, max event time − allowed lateness; the stream takes the
  * minimum over partitions that are active (not idle for `idleTimeoutMs`). 0 while no partition has events.
  */
-export function streamWatermark(state: Pick<StreamState, 'maxEventMs' | 'lastActiveMs' | 'settings'>, nowMs: number): number {
+export function streamWatermark(
+  state: Pick<StreamState, 'maxEventMs' | 'lastActiveMs' | 'settings'>,
+  nowMs: number,
+): number {
   const active = Object.keys(state.maxEventMs)
     .map(Number)
     .filter((p) => nowMs - (state.lastActiveMs[p] ?? 0) <= state.settings.idleTimeoutMs);

@@ -6,7 +6,17 @@
 
 /** CSV header of landed web logs, in order. */
 export const WEBLOG_CSV_COLUMNS = [
-  'event_time', 'customer_id', 'session_id', 'ip', 'method', 'path', 'http_status', 'bytes_sent', 'response_ms', 'user_agent', 'referrer',
+  'event_time',
+  'customer_id',
+  'session_id',
+  'ip',
+  'method',
+  'path',
+  'http_status',
+  'bytes_sent',
+  'response_ms',
+  'user_agent',
+  'referrer',
 ] as const;
 
 /** Why a row was rejected to quarantine. */
@@ -75,6 +85,7 @@ export function dayBoundsMs(date: string): [number, number] {
 /** Dates from `from` to `to` inclusive (YYYY-MM-DD). */
 export function dateRange(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+    out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }

@@ -32,17 +32,19 @@ export interface Clients {
  * `.services/logs/clients.log`; with `--verbose` (VIEWERSHIP_VERBOSE=1) to stderr as well. Commands report a
  * failure in one line of their own; the client's retry-by-retry JSON lines are kept out of their output.
  */
-const clientLog: logCreator = () => ({ namespace, log }) => {
-  const line = JSON.stringify({ at: new Date().toISOString(), client: 'kafkajs', namespace, ...log });
-  if (process.env.VIEWERSHIP_VERBOSE === '1') console.error(line);
-  try {
-    const file = process.env.VIEWERSHIP_CLIENT_LOG ?? `${SERVICES_HOME}/logs/clients.log`;
-    mkdirSync(file.slice(0, file.lastIndexOf('/')) || '.', { recursive: true });
-    appendFileSync(file, `${line}\n`);
-  } catch {
-    // A log line that cannot be written must not fail the operation it describes.
-  }
-};
+const clientLog: logCreator =
+  () =>
+  ({ namespace, log }) => {
+    const line = JSON.stringify({ at: new Date().toISOString(), client: 'kafkajs', namespace, ...log });
+    if (process.env.VIEWERSHIP_VERBOSE === '1') console.error(line);
+    try {
+      const file = process.env.VIEWERSHIP_CLIENT_LOG ?? `${SERVICES_HOME}/logs/clients.log`;
+      mkdirSync(file.slice(0, file.lastIndexOf('/')) || '.', { recursive: true });
+      appendFileSync(file, `${line}\n`);
+    } catch {
+      // A log line that cannot be written must not fail the operation it describes.
+    }
+  };
 
 /** Kafka client for the configured brokers (TLS / SASL per `kafkaSecurity`); its error log goes to a file (see `clientLog`). */
 export function createKafka(cfg: AppConfig['kafka'], suffix = ''): Kafka {
@@ -83,20 +85,32 @@ export function createClients(cfg: AppConfig): Clients {
 /** The stream-state checkpoint store of the config (PostgreSQL); a missing password is a `ConfigError`. */
 export function createCheckpointStore(cfg: AppConfig): CheckpointStore {
   const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the stream state checkpoints live in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  if (!pg.password)
+    throw new ConfigError(
+      'PROFILES_PG_PASSWORD is not set: the stream state checkpoints live in that PostgreSQL database (`npm run services -- up` generates one locally)',
+      { variable: 'PROFILES_PG_PASSWORD' },
+    );
   return createPostgresCheckpointStore({ ...pg, password: pg.password });
 }
 
 /** Build the catalog of the configured lake (LAKE_DIR) in the PROFILES_PG_* database (see adapters/catalog/postgres.ts). */
 export function createLakeCatalog(cfg: AppConfig): LakeCatalog {
   const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the lake catalog lives in that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  if (!pg.password)
+    throw new ConfigError(
+      'PROFILES_PG_PASSWORD is not set: the lake catalog lives in that PostgreSQL database (`npm run services -- up` generates one locally)',
+      { variable: 'PROFILES_PG_PASSWORD' },
+    );
   return createPostgresCatalog({ ...pg, password: pg.password }, cfg.paths.lakeDir);
 }
 
 /** A small pool on the profiles PostgreSQL database (the ad stream's sinks and checkpoints live there). */
 export function createPgPool(cfg: AppConfig, max = 4): pg.Pool {
   const c = cfg.stream.checkpoints.postgres;
-  if (!c.password) throw new ConfigError('PROFILES_PG_PASSWORD is not set: the ad stream writes to that PostgreSQL database (`npm run services -- up` generates one locally)', { variable: 'PROFILES_PG_PASSWORD' });
+  if (!c.password)
+    throw new ConfigError(
+      'PROFILES_PG_PASSWORD is not set: the ad stream writes to that PostgreSQL database (`npm run services -- up` generates one locally)',
+      { variable: 'PROFILES_PG_PASSWORD' },
+    );
   return new pg.Pool({ ...c, password: c.password, max, connectionTimeoutMillis: 5000 });
 }

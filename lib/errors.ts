@@ -21,7 +21,11 @@ export interface ErrorContext {
 export abstract class PipelineError extends Error {
   abstract readonly type: FailureTypeName;
   abstract readonly retryable: boolean;
-  constructor(message: string, readonly context: ErrorContext = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -90,7 +94,11 @@ const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'ELOOP', 'EISDIR', 'ENOTDIR
 export function fileInputError(err: unknown, file: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (err instanceof PipelineError || !code || !UNREADABLE_CODES.has(code)) return err;
-  return new BadInputError(`${file} cannot be read (${code}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})`, { file, reason: 'unreadable' }, { cause: err });
+  return new BadInputError(
+    `${file} cannot be read (${code}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})`,
+    { file, reason: 'unreadable' },
+    { cause: err },
+  );
 }
 
 /**

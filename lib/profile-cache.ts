@@ -89,10 +89,16 @@ export class ProfileCache {
    * Refresh from the store: a full reload when none happened within `fullReloadEveryMs` (or never), otherwise
    * only rows changed since the watermark (minus a small overlap). Returns the counts.
    */
-  async refresh(store: ProfilesStore, fullReloadEveryMs: number, nowMs = Date.now()): Promise<{ mode: 'incremental' | 'full'; changed: number; removed: number }> {
+  async refresh(
+    store: ProfilesStore,
+    fullReloadEveryMs: number,
+    nowMs = Date.now(),
+  ): Promise<{ mode: 'incremental' | 'full'; changed: number; removed: number }> {
     const full = this.watermark === null || nowMs - this.lastFullReloadMs >= fullReloadEveryMs;
     const target = full ? new HashMap64(this.entries.size) : this.entries;
-    let after: ProfileWatermark | null = full ? null : { updatedAt: new Date(this.watermark!.updatedAt.getTime() - OVERLAP_MS), customerId: '' };
+    let after: ProfileWatermark | null = full
+      ? null
+      : { updatedAt: new Date(this.watermark!.updatedAt.getTime() - OVERLAP_MS), customerId: '' };
     let changed = 0;
     let newest = this.watermark;
     for (;;) {

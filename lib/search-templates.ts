@@ -66,7 +66,12 @@ export const speedUniquesIndex = (prefix: string): string => `${prefix}-speed-un
 /** Index of per-minute reject counters (late, dead-lettered, duplicates) per partition micro-batch. */
 export const speedCountersIndex = (prefix: string): string => `${prefix}-speed-counters`;
 /** Every index of the speed view (created on the first micro-batch, removed by `stream start --from-scratch`). */
-export const speedIndices = (prefix: string): string[] => [speedIndex(prefix), speedContentIndex(prefix), speedUniquesIndex(prefix), speedCountersIndex(prefix)];
+export const speedIndices = (prefix: string): string[] => [
+  speedIndex(prefix),
+  speedContentIndex(prefix),
+  speedUniquesIndex(prefix),
+  speedCountersIndex(prefix),
+];
 
 /** Template of the speed-view indices (`<prefix>-speed-*`). */
 export const SPEED_TEMPLATE: IndexDefinition = {

@@ -20,7 +20,9 @@ export function readConfigFile(variable: string, path: string, read: FileReader 
   try {
     return read(path);
   } catch (err) {
-    throw new ConfigError(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { variable });
+    throw new ConfigError(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      variable,
+    });
   }
 }
 
@@ -31,7 +33,10 @@ export interface KafkaSecurityConfig {
 }
 
 /** kafkajs `ssl` and `sasl` options (both absent by default: plaintext, no auth). */
-export function kafkaSecurity(cfg: KafkaSecurityConfig, read: FileReader = defaultRead): { ssl?: TlsConnectionOptions; sasl?: SASLOptions } {
+export function kafkaSecurity(
+  cfg: KafkaSecurityConfig,
+  read: FileReader = defaultRead,
+): { ssl?: TlsConnectionOptions; sasl?: SASLOptions } {
   const out: { ssl?: TlsConnectionOptions; sasl?: SASLOptions } = {};
   if (cfg.tls) {
     const t = cfg.tls;
@@ -42,7 +47,12 @@ export function kafkaSecurity(cfg: KafkaSecurityConfig, read: FileReader = defau
       ...(t.keyFile ? { key: readConfigFile('KAFKA_SSL_KEY_FILE', t.keyFile, read) } : {}),
     };
   }
-  if (cfg.sasl) out.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions;
+  if (cfg.sasl)
+    out.sasl = {
+      mechanism: cfg.sasl.mechanism,
+      username: cfg.sasl.username,
+      password: cfg.sasl.password,
+    } as SASLOptions;
   return out;
 }
 
@@ -61,14 +71,21 @@ export interface TemporalConnectionOptions {
 }
 
 /** Connection options of Temporal: plaintext by default; mTLS with the cert files; an API key turns TLS on. */
-export function temporalConnectionOptions(cfg: TemporalSecurityConfig, read: FileReader = defaultRead): TemporalConnectionOptions {
+export function temporalConnectionOptions(
+  cfg: TemporalSecurityConfig,
+  read: FileReader = defaultRead,
+): TemporalConnectionOptions {
   const out: TemporalConnectionOptions = { address: cfg.address };
   if (cfg.tls) {
     const t = cfg.tls;
     const tls: TLSConfig = {};
     if (t.serverName) tls.serverNameOverride = t.serverName;
     if (t.caFile) tls.serverRootCACertificate = readConfigFile('TEMPORAL_TLS_CA_FILE', t.caFile, read);
-    if (t.certFile && t.keyFile) tls.clientCertPair = { crt: readConfigFile('TEMPORAL_TLS_CERT_FILE', t.certFile, read), key: readConfigFile('TEMPORAL_TLS_KEY_FILE', t.keyFile, read) };
+    if (t.certFile && t.keyFile)
+      tls.clientCertPair = {
+        crt: readConfigFile('TEMPORAL_TLS_CERT_FILE', t.certFile, read),
+        key: readConfigFile('TEMPORAL_TLS_KEY_FILE', t.keyFile, read),
+      };
     out.tls = Object.keys(tls).length ? tls : true;
   }
   if (cfg.apiKey) {
@@ -96,7 +113,11 @@ export function searchClientAuth(cfg: SearchSecurityConfig, read: FileReader = d
   const out: SearchClientAuth = {};
   if (cfg.apiKey) out.auth = { apiKey: cfg.apiKey };
   else if (cfg.auth) out.auth = { username: cfg.auth.username, password: cfg.auth.password };
-  if (cfg.tls) out.ssl = { rejectUnauthorized: cfg.tls.rejectUnauthorized, ...(cfg.tls.caFile ? { ca: readConfigFile('SEARCH_TLS_CA_FILE', cfg.tls.caFile, read) } : {}) };
+  if (cfg.tls)
+    out.ssl = {
+      rejectUnauthorized: cfg.tls.rejectUnauthorized,
+      ...(cfg.tls.caFile ? { ca: readConfigFile('SEARCH_TLS_CA_FILE', cfg.tls.caFile, read) } : {}),
+    };
   return out;
 }
 
@@ -104,10 +125,16 @@ export function searchClientAuth(cfg: SearchSecurityConfig, read: FileReader = d
 export type PgSslMode = 'disable' | 'require' | 'verify-full';
 
 /** node-postgres `ssl` of the mode: undefined (no TLS) / encrypted without verification / verified against the CA and host name. */
-export function pgSsl(mode: PgSslMode, caFile?: string, read: FileReader = defaultRead): undefined | { rejectUnauthorized: boolean; ca?: string } {
+export function pgSsl(
+  mode: PgSslMode,
+  caFile?: string,
+  read: FileReader = defaultRead,
+): undefined | { rejectUnauthorized: boolean; ca?: string } {
   if (mode === 'disable') return undefined;
   const ca = caFile ? readConfigFile('PROFILES_PG_SSL_CA_FILE', caFile, read).toString('utf8') : undefined;
-  return mode === 'require' ? { rejectUnauthorized: false, ...(ca ? { ca } : {}) } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  return mode === 'require'
+    ? { rejectUnauthorized: false, ...(ca ? { ca } : {}) }
+    : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
 }
 
 /** Oracle wallet / TLS settings passed through to `oracledb.createPool` (thin mode). */

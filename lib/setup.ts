@@ -25,7 +25,8 @@ export type TemporalServices = Pick<ConnectionLike, 'workflowService' | 'operato
 /** Temporal's IndexedValueType numbers of the project's attribute types. */
 const INDEXED_VALUE_TYPE: Record<string, number> = { Keyword: 2, Int: 3 };
 
-const isNotFound = (err: unknown) => (err as { code?: number }).code === 5 || /not ?found/i.test(String((err as Error).message));
+const isNotFound = (err: unknown) =>
+  (err as { code?: number }).code === 5 || /not ?found/i.test(String((err as Error).message));
 
 /**
  * What the workflows need in the namespace and lacks: `namespace` when it does not exist, else the names of the
@@ -44,7 +45,8 @@ export async function missingInNamespace(t: TemporalServices, namespace: string)
 
 /** Message of the start check: what is missing, where, and the command that fixes it. */
 export function missingMessage(namespace: string, missing: string[]): string {
-  if (missing.includes('namespace')) return `Temporal namespace "${namespace}" does not exist (TEMPORAL_NAMESPACE): run \`viewership setup\` to create and prepare it`;
+  if (missing.includes('namespace'))
+    return `Temporal namespace "${namespace}" does not exist (TEMPORAL_NAMESPACE): run \`viewership setup\` to create and prepare it`;
   return `Temporal namespace "${namespace}" lacks the search attribute(s) ${missing.join(', ')} that the workflows set: run \`viewership setup\``;
 }
 
@@ -52,15 +54,27 @@ async function setupTemporal(t: TemporalServices, namespace: string, retentionDa
   const steps: SetupStep[] = [];
   const missing = await missingInNamespace(t, namespace);
   if (missing.includes('namespace')) {
-    await t.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retentionDays * 86_400_000) });
+    await t.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs(retentionDays * 86_400_000),
+    });
     steps.push({ what: `Temporal namespace ${namespace}`, result: 'created' });
   } else steps.push({ what: `Temporal namespace ${namespace}`, result: 'present' });
   // A namespace just registered may take a moment to be visible to the operator service.
   for (let attempt = 0; ; attempt++) {
     try {
       const todo = (await missingInNamespace(t, namespace)).filter((n) => n !== 'namespace');
-      if (todo.length) await t.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(todo.map((n) => [n, INDEXED_VALUE_TYPE[SEARCH_ATTRIBUTES[n as keyof typeof SEARCH_ATTRIBUTES]]!])) as never });
-      steps.push({ what: `search attributes ${Object.keys(SEARCH_ATTRIBUTES).join(', ')}`, result: todo.length ? 'created' : 'present' });
+      if (todo.length)
+        await t.operatorService.addSearchAttributes({
+          namespace,
+          searchAttributes: Object.fromEntries(
+            todo.map((n) => [n, INDEXED_VALUE_TYPE[SEARCH_ATTRIBUTES[n as keyof typeof SEARCH_ATTRIBUTES]]!]),
+          ) as never,
+        });
+      steps.push({
+        what: `search attributes ${Object.keys(SEARCH_ATTRIBUTES).join(', ')}`,
+        result: todo.length ? 'created' : 'present',
+      });
       return steps;
     } catch (err) {
       if (attempt >= 10 || !isNotFound(err)) throw err;
@@ -88,11 +102,16 @@ export async function setupEnvironment(cfg: AppConfig, t: TemporalServices): Pro
         { topic: cfg.ads.topics.impressions, numPartitions: 3 },
         { topic: cfg.ads.topics.clicks, numPartitions: 3 },
         { topic: cfg.ads.topics.dlq, numPartitions: 1 },
-        { topic: cfg.ads.topics.metrics, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+        {
+          topic: cfg.ads.topics.metrics,
+          numPartitions: 3,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
       ];
       const missing = topics.filter((x) => !existing.has(x.topic));
       if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
-      for (const x of topics) steps.push({ what: `Kafka topic ${x.topic}`, result: missing.includes(x) ? 'created' : 'present' });
+      for (const x of topics)
+        steps.push({ what: `Kafka topic ${x.topic}`, result: missing.includes(x) ? 'created' : 'present' });
     } finally {
       await admin.disconnect();
     }
@@ -105,7 +124,10 @@ export async function setupEnvironment(cfg: AppConfig, t: TemporalServices): Pro
       const pool = new pg.Pool({ ...pgc, max: 1 });
       try {
         const applied = await migratePostgres(pool);
-        steps.push({ what: `PostgreSQL schema at ${pgc.host}:${pgc.port}/${pgc.database}`, result: applied.length ? 'updated' : 'present' });
+        steps.push({
+          what: `PostgreSQL schema at ${pgc.host}:${pgc.port}/${pgc.database}`,
+          result: applied.length ? 'updated' : 'present',
+        });
       } finally {
         await pool.end();
       }

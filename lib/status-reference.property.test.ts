@@ -22,19 +22,64 @@ function outcome(xml: string) {
   }
 }
 
-const name = fc.constantFrom('registry', 'record', 'value', 'description', 'xref', 'statusCodes', 'status', 'a:registry', '__proto__', 'constructor', 'toString', 'x');
-const attr = fc.tuple(fc.constantFrom('code', 'description', 'reference', 'data', 'type', 'xmlns', 'xmlns:a', '__proto__'), fc.string({ maxLength: 8 }))
+const name = fc.constantFrom(
+  'registry',
+  'record',
+  'value',
+  'description',
+  'xref',
+  'statusCodes',
+  'status',
+  'a:registry',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x',
+);
+const attr = fc
+  .tuple(
+    fc.constantFrom('code', 'description', 'reference', 'data', 'type', 'xmlns', 'xmlns:a', '__proto__'),
+    fc.string({ maxLength: 8 }),
+  )
   .map(([k, v]) => ` ${k}="${v.replace(/[<&"]/g, '')}"`);
-const text = fc.oneof(fc.constantFrom('200', '100-199', ' 404 ', '600', '300-200', '20x', '&amp;', '&a;', '&#65;', ']]>', '<![CDATA[200]]>', '<!-- c -->'), fc.string({ maxLength: 10 }));
+const text = fc.oneof(
+  fc.constantFrom(
+    '200',
+    '100-199',
+    ' 404 ',
+    '600',
+    '300-200',
+    '20x',
+    '&amp;',
+    '&a;',
+    '&#65;',
+    ']]>',
+    '<![CDATA[200]]>',
+    '<!-- c -->',
+  ),
+  fc.string({ maxLength: 10 }),
+);
 const element: fc.Arbitrary<string> = fc.letrec<{ el: string }>((tie) => ({
   el: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.tuple(name, fc.array(attr, { maxLength: 2 })).map(([n, a]) => `<${n}${a.join('')}/>`),
-    fc.tuple(name, fc.array(attr, { maxLength: 2 }), fc.array(fc.oneof(text, tie('el')), { maxLength: 4 })).map(([n, a, c]) => `<${n}${a.join('')}>${c.join('')}</${n}>`),
+    fc
+      .tuple(name, fc.array(attr, { maxLength: 2 }), fc.array(fc.oneof(text, tie('el')), { maxLength: 4 }))
+      .map(([n, a, c]) => `<${n}${a.join('')}>${c.join('')}</${n}>`),
   ),
 })).el;
-const prolog = fc.constantFrom('', '<?xml version="1.0" encoding="UTF-8"?>\n', '<!DOCTYPE r [<!ENTITY a "200">]>', '<!DOCTYPE r [<!ENTITY a b "x">]>', '<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]>',
-  '<!DOCTYPE r [<!ENTITY . "x">]>', '<!DOCTYPE r [<!ELEMENT>]>', '<!DOCTYPE r [<!ENTITY a "&a;&a;&a;&a;&a;&a;">]>', '<!DOCTYPE', '\uFEFF');
+const prolog = fc.constantFrom(
+  '',
+  '<?xml version="1.0" encoding="UTF-8"?>\n',
+  '<!DOCTYPE r [<!ENTITY a "200">]>',
+  '<!DOCTYPE r [<!ENTITY a b "x">]>',
+  '<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]>',
+  '<!DOCTYPE r [<!ENTITY . "x">]>',
+  '<!DOCTYPE r [<!ELEMENT>]>',
+  '<!DOCTYPE r [<!ENTITY a "&a;&a;&a;&a;&a;&a;">]>',
+  '<!DOCTYPE',
+  '\uFEFF',
+);
 /** Mutate a document: cut it, or splice in junk. */
 const xmlish = fc.oneof(
   fc.tuple(prolog, element).map(([p, e]) => p + e),
@@ -48,12 +93,19 @@ const xmlish = fc.oneof(
 
 describe('parseStatusReference', () => {
   it('any text gives a reference or a ReferenceDataError naming the file', () => {
-    fc.assert(fc.property(xmlish, (xml) => void outcome(xml)), RUNS);
+    fc.assert(
+      fc.property(xmlish, (xml) => void outcome(xml)),
+      RUNS,
+    );
   });
 
   it('regressions: entity declarations and reserved names the parser refuses are ReferenceDataErrors', () => {
-    for (const xml of ['<!DOCTYPE r [<!ENTITY a b "x">]><statusCodes/>', '<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]><statusCodes/>',
-      '<statusCodes><__proto__ code="200"/></statusCodes>', '<registry><constructor/></registry>']) {
+    for (const xml of [
+      '<!DOCTYPE r [<!ENTITY a b "x">]><statusCodes/>',
+      '<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]><statusCodes/>',
+      '<statusCodes><__proto__ code="200"/></statusCodes>',
+      '<registry><constructor/></registry>',
+    ]) {
       expect(() => parseStatusReference(xml, FILE), xml).toThrow(ReferenceDataError);
     }
     expect(() => parseStatusReference('', FILE)).toThrow(/malformed XML at line 1: Start tag expected/);
@@ -68,7 +120,8 @@ describe('parseStatusReference', () => {
     return fc.shuffledSubarray(pairs, { minLength: pairs.length, maxLength: pairs.length });
   });
   const desc = fc.string({ maxLength: 20 }).map((s) => s.trim());
-  const xmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const xmlEsc = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const clean = (s: string) => s.replace(/[^\x20-\x7e]/g, ''); // XML 1.0 text: printable ASCII keeps the property about the parser, not character classes
 
   it('a valid reference in either format round-trips: every code resolves to its entry', () => {
@@ -78,12 +131,18 @@ describe('parseStatusReference', () => {
         const value = (e: { from: number; to: number }) => (e.from === e.to ? `${e.from}` : `${e.from}-${e.to}`);
         const xml = iana
           ? `<?xml version="1.0"?><registry xmlns="http://www.iana.org/assignments" id="http-status-codes"><registry id="http-status-codes-1">${entries
-            .map((e) => `<record><value>${value(e)}</value><description>${xmlEsc(e.description)}</description><xref type="rfc" data="rfc9110"/></record>`).join('')}</registry></registry>`
+              .map(
+                (e) =>
+                  `<record><value>${value(e)}</value><description>${xmlEsc(e.description)}</description><xref type="rfc" data="rfc9110"/></record>`,
+              )
+              .join('')}</registry></registry>`
           : `<statusCodes>${entries.map((e) => `<status code="${value(e)}" description="${xmlEsc(e.description)}"/>`).join('')}</statusCodes>`;
         const ref = outcome(xml);
         if (ref instanceof ReferenceDataError) throw ref;
         expect(ref.entries).toHaveLength(entries.length);
-        for (const e of entries) for (const code of [e.from, e.to]) expect(ref.lookup(code), `${code}`).toMatchObject({ known: true, description: e.description });
+        for (const e of entries)
+          for (const code of [e.from, e.to])
+            expect(ref.lookup(code), `${code}`).toMatchObject({ known: true, description: e.description });
       }),
       { numRuns: 200 },
     );

@@ -12,7 +12,10 @@ describe('HTTP status reference', () => {
   });
 
   it('keeps codes the reference does not list, with the category from the first digit', () => {
-    const ref = parseStatusReference('<statusCodes><status code="200" description="OK"/><status code="500" description="Oops"/></statusCodes>', 'custom.xml');
+    const ref = parseStatusReference(
+      '<statusCodes><status code="200" description="OK"/><status code="500" description="Oops"/></statusCodes>',
+      'custom.xml',
+    );
     expect(ref.lookup(200).description).toBe('OK');
     expect(ref.lookup(299)).toEqual({ code: 299, category: '2xx', description: 'Unknown', known: false });
     expect(ref.lookup(999).category).toBe('other');
@@ -36,12 +39,16 @@ describe('HTTP status reference', () => {
 
   it('rejects bad values, unknown formats, empty files, overlaps and missing files with typed errors', () => {
     const bad = (xml: string) => () => parseStatusReference(xml, 'r.xml');
-    expect(bad('<statusCodes><status code="20x"/></statusCodes>')).toThrow(/<status> 1: value "20x" is not a status code/);
+    expect(bad('<statusCodes><status code="20x"/></statusCodes>')).toThrow(
+      /<status> 1: value "20x" is not a status code/,
+    );
     expect(bad('<statusCodes><status code="300-200"/></statusCodes>')).toThrow(/reversed/);
     expect(bad('<codes/>')).toThrow(/unknown root element <codes>/);
     expect(bad('<statusCodes></statusCodes>')).toThrow(/no status records/);
     expect(bad('<statusCodes><status code="100-199"/><status code="150"/></statusCodes>')).toThrow(/overlap/);
     expect(() => loadStatusReference('/nonexistent/ref.xml')).toThrow(ReferenceDataError);
-    expect(() => loadStatusReference('/nonexistent/ref.xml')).toThrow(/\/nonexistent\/ref\.xml: cannot be read \(ENOENT\)/);
+    expect(() => loadStatusReference('/nonexistent/ref.xml')).toThrow(
+      /\/nonexistent\/ref\.xml: cannot be read \(ENOENT\)/,
+    );
   });
 });

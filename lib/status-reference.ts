@@ -31,10 +31,19 @@ function parseValue(file: string, raw: unknown, where: string): { from: number; 
 /** Parse reference XML text (either format). `file` is used in error messages only. */
 export function parseStatusReference(xml: string, file: string): StatusReference {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) fail(file, `malformed XML at line ${valid.err.line}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}: ${valid.err.msg}`);
+  if (valid !== true)
+    fail(
+      file,
+      `malformed XML at line ${valid.err.line}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}: ${valid.err.msg}`,
+    );
   let doc: Record<string, any>;
   try {
-    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false }).parse(xml) as Record<string, any>;
+    doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@',
+      removeNSPrefix: true,
+      parseTagValue: false,
+    }).parse(xml) as Record<string, any>;
   } catch (err) {
     // The validator passes some documents the parser refuses (a malformed or external entity in the DOCTYPE,
     // an element or attribute named __proto__ or constructor): the same typed error, not a bare Error.
@@ -60,7 +69,10 @@ export function parseStatusReference(xml: string, file: string): StatusReference
       entries.push({ from, to, description: String(s['@description'] ?? '').trim(), reference: s['@reference'] ?? '' });
     });
   } else {
-    fail(file, `unknown root element <${Object.keys(doc).filter((k) => !k.startsWith('?'))[0] ?? 'none'}> (expected IANA <registry> or <statusCodes>)`);
+    fail(
+      file,
+      `unknown root element <${Object.keys(doc).filter((k) => !k.startsWith('?'))[0] ?? 'none'}> (expected IANA <registry> or <statusCodes>)`,
+    );
   }
   if (entries.length === 0) fail(file, 'no status records found');
   const overlaps = findOverlap(entries);

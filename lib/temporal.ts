@@ -12,7 +12,11 @@ export async function connectTemporal(cfg: AppConfig['temporal']): Promise<Clien
     const connection = await Connection.connect({ ...options, connectTimeout: '5s' });
     return new Client({ connection, namespace: cfg.namespace });
   } catch (err) {
-    throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.address} (is it up? try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
+    throw new ServiceUnavailableError(
+      `Temporal is not reachable at ${cfg.address} (is it up? try: npm run services -- up)`,
+      { service: 'temporal' },
+      { cause: err },
+    );
   }
 }
 

@@ -6,21 +6,62 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REJECT_REASONS, type WebLogRow } from '../common/weblog.js';
 import { csvQuote } from './batch/validate/outputs.js';
-import { detectFormat, parseClfTime, splitCsvLine, validateCombinedLine, validateCsvLine, type LineResult } from './weblog-validate.js';
+import {
+  detectFormat,
+  parseClfTime,
+  splitCsvLine,
+  validateCombinedLine,
+  validateCsvLine,
+  type LineResult,
+} from './weblog-validate.js';
 
 const DATE = '2024-09-13';
 const DAY = Date.parse(`${DATE}T00:00:00Z`);
 const RUNS = { numRuns: 400 };
 
 /** Characters that matter to the parsers, mixed with arbitrary text (incl. lone surrogates, U+FFFD from invalid UTF-8). */
-const tricky = fc.constantFrom(',', '"', '""', '\r', '\n', '\\', '\\"', '-', ' ', '[', ']', '\uFEFF', '\uFFFD', '\uD800', 'é', 'event_time,', ':', '.', '+02:00', 'Z', 'T');
-const piece = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 }), tricky, fc.integer({ min: -1000, max: 100_000 }).map(String));
+const tricky = fc.constantFrom(
+  ',',
+  '"',
+  '""',
+  '\r',
+  '\n',
+  '\\',
+  '\\"',
+  '-',
+  ' ',
+  '[',
+  ']',
+  '\uFEFF',
+  '\uFFFD',
+  '\uD800',
+  'é',
+  'event_time,',
+  ':',
+  '.',
+  '+02:00',
+  'Z',
+  'T',
+);
+const piece = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  tricky,
+  fc.integer({ min: -1000, max: 100_000 }).map(String),
+);
 const messyLine = fc.array(piece, { maxLength: 30 }).map((p) => p.join(''));
 
 /** A line built from CSV-ish fields: mostly near-valid shapes with arbitrary pieces spliced in. */
 const csvishLine = fc
-  .array(fc.oneof(piece, fc.constantFrom('2024-09-13T06:49:12Z', '203.0.113.5', 'GET', '/watch/V1', '200', '0', '::1')), { minLength: 8, maxLength: 13 })
-  .chain((fields) => fc.array(fc.boolean(), { minLength: fields.length, maxLength: fields.length }).map((quote) => fields.map((f, i) => (quote[i] ? `"${f}"` : f)).join(',')));
+  .array(
+    fc.oneof(piece, fc.constantFrom('2024-09-13T06:49:12Z', '203.0.113.5', 'GET', '/watch/V1', '200', '0', '::1')),
+    { minLength: 8, maxLength: 13 },
+  )
+  .chain((fields) =>
+    fc
+      .array(fc.boolean(), { minLength: fields.length, maxLength: fields.length })
+      .map((quote) => fields.map((f, i) => (quote[i] ? `"${f}"` : f)).join(',')),
+  );
 
 function checkTyped(r: LineResult): void {
   if (r.ok) {
@@ -41,14 +82,20 @@ function checkTyped(r: LineResult): void {
 
 describe('web-log line validators: any input gives a row or a typed reject', () => {
   it('validateCsvLine', () => {
-    fc.assert(fc.property(fc.oneof(messyLine, csvishLine), (line) => checkTyped(validateCsvLine(line, DAY))), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(messyLine, csvishLine), (line) => checkTyped(validateCsvLine(line, DAY))),
+      RUNS,
+    );
   });
 
   it('validateCombinedLine', () => {
     const combinedish = fc
       .tuple(piece, piece, piece, messyLine, messyLine, piece, piece, messyLine, messyLine)
       .map(([ip, l, u, t, req, st, b, ref, ua]) => `${ip} ${l} ${u} [${t}] "${req}" ${st} ${b} "${ref}" "${ua}"`);
-    fc.assert(fc.property(fc.oneof(messyLine, combinedish), (line) => checkTyped(validateCombinedLine(line, DAY))), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(messyLine, combinedish), (line) => checkTyped(validateCombinedLine(line, DAY))),
+      RUNS,
+    );
   });
 
   it('splitCsvLine, parseClfTime and detectFormat never throw', () => {
@@ -76,7 +123,10 @@ const present = (s: string) => s !== '' && s !== '-';
 /** A valid row of the run date (the fields the validator should give back). */
 const validRow: fc.Arbitrary<WebLogRow> = fc.record({
   eventTimeMs: fc.integer({ min: DAY, max: DAY + 86_400_000 - 1 }),
-  customerId: fc.oneof(fc.constant(''), oneLineText.filter((s) => s !== '-')),
+  customerId: fc.oneof(
+    fc.constant(''),
+    oneLineText.filter((s) => s !== '-'),
+  ),
   sessionId: oneLineText,
   ip: fc.oneof(ipv4, ipv6),
   method: fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'OPTIONS'),
@@ -99,10 +149,13 @@ function isoInZone(ms: number, offsetMin: number): string {
 describe('round trips', () => {
   it('splitCsvLine inverts RFC 4180 quoting of any fields (quoted when needed or at random)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.string({ unit: 'binary', maxLength: 10 }), fc.boolean()), { minLength: 1, maxLength: 15 }), (fields) => {
-        const line = fields.map(([f, force]) => (force ? `"${f.replace(/"/g, '""')}"` : csvQuote(f))).join(',');
-        expect(splitCsvLine(line)).toEqual(fields.map(([f]) => f));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.string({ unit: 'binary', maxLength: 10 }), fc.boolean()), { minLength: 1, maxLength: 15 }),
+        (fields) => {
+          const line = fields.map(([f, force]) => (force ? `"${f.replace(/"/g, '""')}"` : csvQuote(f))).join(',');
+          expect(splitCsvLine(line)).toEqual(fields.map(([f]) => f));
+        },
+      ),
       RUNS,
     );
   });
@@ -116,7 +169,19 @@ describe('round trips', () => {
         fc.constantFrom('', '-', 'n'),
         (row, offset, quoteAll, zeroForm) => {
           const bytes = row.bytesSent === 0 && zeroForm !== 'n' ? zeroForm : String(row.bytesSent);
-          const fields = [isoInZone(row.eventTimeMs, offset), row.customerId, row.sessionId, row.ip, row.method, row.path, String(row.httpStatus), bytes, String(row.responseMs), row.userAgent, row.referrer];
+          const fields = [
+            isoInZone(row.eventTimeMs, offset),
+            row.customerId,
+            row.sessionId,
+            row.ip,
+            row.method,
+            row.path,
+            String(row.httpStatus),
+            bytes,
+            String(row.responseMs),
+            row.userAgent,
+            row.referrer,
+          ];
           // Fields the validator parses (time, ip, status, numbers) are quoted only when the generator quotes them: quoting is transparent.
           const line = fields.map((f, i) => (quoteAll[i] ? `"${f.replace(/"/g, '""')}"` : csvQuote(f))).join(',');
           expect(validateCsvLine(line, DAY)).toEqual({ ok: true, row });
@@ -143,7 +208,14 @@ describe('round trips', () => {
         noSpace.filter((s) => s !== '-'),
         oneLineText.filter((s) => present(s) && !/^\s|\s$/.test(s) && !/ HTTP\/\d/.test(s) && !s.includes(' ')),
         (r, offset, customer, path) => {
-          const row: WebLogRow = { ...r, eventTimeMs: r.eventTimeMs - (r.eventTimeMs % 1000), customerId: customer, sessionId: '', path, responseMs: 0 };
+          const row: WebLogRow = {
+            ...r,
+            eventTimeMs: r.eventTimeMs - (r.eventTimeMs % 1000),
+            customerId: customer,
+            sessionId: '',
+            path,
+            responseMs: 0,
+          };
           const line = `${row.ip} - ${customer} [${clf(row.eventTimeMs, offset)}] "${row.method} ${esc(path)} HTTP/1.1" ${row.httpStatus} ${row.bytesSent} "${esc(row.referrer)}" "${esc(row.userAgent)}"`;
           expect(validateCombinedLine(line, DAY)).toEqual({ ok: true, row });
         },

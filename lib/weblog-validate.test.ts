@@ -3,7 +3,8 @@ import { GENERATED_REASONS, generateWeblogLines } from './generate/weblogs.js';
 import { detectFormat, parseClfTime, splitCsvLine, validateCombinedLine, validateCsvLine } from './weblog-validate.js';
 
 const DAY = Date.parse('2024-09-13T00:00:00Z');
-const good = '2024-09-13T06:49:12.345Z,C000042,s1,203.0.113.5,GET,/watch/V42,200,5123,87,"Mozilla/5.0 (X11, Linux)",https://ref.example/';
+const good =
+  '2024-09-13T06:49:12.345Z,C000042,s1,203.0.113.5,GET,/watch/V42,200,5123,87,"Mozilla/5.0 (X11, Linux)",https://ref.example/';
 
 describe('CSV lines', () => {
   it('splits RFC 4180 quoting', () => {
@@ -13,16 +14,30 @@ describe('CSV lines', () => {
   });
 
   it('uses the zone: 2024-09-14T01:49+02:00 is still 2024-09-13 in UTC', () => {
-    expect(validateCsvLine(good.replace('2024-09-13T06:49:12.345Z', '2024-09-14T01:49:12.345+02:00'), DAY).ok).toBe(true);
+    expect(validateCsvLine(good.replace('2024-09-13T06:49:12.345Z', '2024-09-14T01:49:12.345+02:00'), DAY).ok).toBe(
+      true,
+    );
   });
 
   it('accepts a valid row and maps - and empty numbers to 0', () => {
     const r = validateCsvLine(good, DAY);
-    expect(r).toMatchObject({ ok: true, row: { customerId: 'C000042', httpStatus: 200, bytesSent: 5123, responseMs: 87, userAgent: 'Mozilla/5.0 (X11, Linux)' } });
+    expect(r).toMatchObject({
+      ok: true,
+      row: {
+        customerId: 'C000042',
+        httpStatus: 200,
+        bytesSent: 5123,
+        responseMs: 87,
+        userAgent: 'Mozilla/5.0 (X11, Linux)',
+      },
+    });
     const dash = validateCsvLine(good.replace(',5123,87,', ',-,,'), DAY);
     expect(dash).toMatchObject({ ok: true, row: { bytesSent: 0, responseMs: 0 } });
     expect(validateCsvLine(good.replace(',C000042,', ',,'), DAY)).toMatchObject({ ok: true, row: { customerId: '' } });
-    expect(validateCsvLine(good.replace('.345Z', '.345+02:00'), DAY)).toMatchObject({ ok: true, row: { eventTimeMs: Date.parse('2024-09-13T04:49:12.345Z') } });
+    expect(validateCsvLine(good.replace('.345Z', '.345+02:00'), DAY)).toMatchObject({
+      ok: true,
+      row: { eventTimeMs: Date.parse('2024-09-13T04:49:12.345Z') },
+    });
   });
 
   it.each([
@@ -42,19 +57,40 @@ describe('CSV lines', () => {
 });
 
 describe('combined log format', () => {
-  const line = '203.0.113.5 - C000042 [13/Sep/2024:08:49:12 +0200] "GET /watch/V42?x=\\"1\\" HTTP/1.1" 200 - "-" "Roku/DVP-12.5"';
+  const line =
+    '203.0.113.5 - C000042 [13/Sep/2024:08:49:12 +0200] "GET /watch/V42?x=\\"1\\" HTTP/1.1" 200 - "-" "Roku/DVP-12.5"';
   it('parses real-world lines, with escapes and - bytes', () => {
     expect(validateCombinedLine(line, DAY)).toMatchObject({
       ok: true,
-      row: { ip: '203.0.113.5', customerId: 'C000042', method: 'GET', path: '/watch/V42?x="1"', httpStatus: 200, bytesSent: 0, eventTimeMs: Date.parse('2024-09-13T06:49:12Z'), userAgent: 'Roku/DVP-12.5' },
+      row: {
+        ip: '203.0.113.5',
+        customerId: 'C000042',
+        method: 'GET',
+        path: '/watch/V42?x="1"',
+        httpStatus: 200,
+        bytesSent: 0,
+        eventTimeMs: Date.parse('2024-09-13T06:49:12Z'),
+        userAgent: 'Roku/DVP-12.5',
+      },
     });
-    expect(validateCombinedLine(line.replace(' C000042 ', ' - '), DAY)).toMatchObject({ ok: true, row: { customerId: '' } });
+    expect(validateCombinedLine(line.replace(' C000042 ', ' - '), DAY)).toMatchObject({
+      ok: true,
+      row: { customerId: '' },
+    });
   });
   it('rejects broken lines with reasons', () => {
     expect(validateCombinedLine('garbage', DAY)).toMatchObject({ ok: false, reason: 'malformed_row' });
-    expect(validateCombinedLine('203.0.113.5 - - [13/Sep/2024:08:49:12 +0000] "-" 408 0 "-" "-"', DAY)).toMatchObject({ ok: false, reason: 'missing_field' });
-    expect(validateCombinedLine('203.0.113.5 - - [13/Sep/2024:08:49:12 +0000] "\\x16\\x03\\x01" 400 0 "-" "-"', DAY)).toMatchObject({ ok: false, reason: 'malformed_row' });
-    expect(validateCombinedLine(line.replace('13/Sep/2024:08', '12/Sep/2024:08'), DAY)).toMatchObject({ ok: false, reason: 'wrong_date' });
+    expect(validateCombinedLine('203.0.113.5 - - [13/Sep/2024:08:49:12 +0000] "-" 408 0 "-" "-"', DAY)).toMatchObject({
+      ok: false,
+      reason: 'missing_field',
+    });
+    expect(
+      validateCombinedLine('203.0.113.5 - - [13/Sep/2024:08:49:12 +0000] "\\x16\\x03\\x01" 400 0 "-" "-"', DAY),
+    ).toMatchObject({ ok: false, reason: 'malformed_row' });
+    expect(validateCombinedLine(line.replace('13/Sep/2024:08', '12/Sep/2024:08'), DAY)).toMatchObject({
+      ok: false,
+      reason: 'wrong_date',
+    });
     expect(parseClfTime('32/Sep/2024:08:49:12 +0000')).toBeNaN();
   });
 });
@@ -63,7 +99,12 @@ describe('generator and validator agree', () => {
   for (const format of ['csv', 'combined'] as const) {
     it(`every injected bad ${format} row is rejected with its reason, every other row is valid`, () => {
       const bad = new Map<number, string>();
-      const lines = [...generateWeblogLines({ date: '2024-09-13', rows: 3000, format, badRate: 0.1, customers: 100, seed: 7 }, (l, r) => bad.set(l, r))];
+      const lines = [
+        ...generateWeblogLines(
+          { date: '2024-09-13', rows: 3000, format, badRate: 0.1, customers: 100, seed: 7 },
+          (l, r) => bad.set(l, r),
+        ),
+      ];
       expect(detectFormat(lines[0]!)).toBe(format);
       expect(new Set(bad.values())).toEqual(new Set(GENERATED_REASONS));
       lines.forEach((text, i) => {

@@ -67,15 +67,37 @@ function isIp(s: string): boolean {
 
 /** Shared checks once fields are extracted; `timeMs` NaN means an unparseable timestamp. */
 function checkFields(
-  f: { time: string; timeMs: number; customer: string; session: string; ip: string; method: string; path: string; status: string; bytes: string; ms: string; ua: string; ref: string },
+  f: {
+    time: string;
+    timeMs: number;
+    customer: string;
+    session: string;
+    ip: string;
+    method: string;
+    path: string;
+    status: string;
+    bytes: string;
+    ms: string;
+    ua: string;
+    ref: string;
+  },
   dayStartMs: number,
 ): LineResult {
-  for (const [name, v] of [['event_time', f.time], ['ip', f.ip], ['method', f.method], ['path', f.path], ['http_status', f.status]] as const) {
+  for (const [name, v] of [
+    ['event_time', f.time],
+    ['ip', f.ip],
+    ['method', f.method],
+    ['path', f.path],
+    ['http_status', f.status],
+  ] as const) {
     if (v === '' || (v === '-' && name !== 'http_status')) return reject('missing_field', `${name} is empty`);
   }
-  if (Number.isNaN(f.timeMs)) return reject('bad_timestamp', `event_time "${f.time.slice(0, 40)}" is not a timestamp with a zone`);
-  if (f.timeMs < dayStartMs || f.timeMs >= dayStartMs + 86_400_000) return reject('wrong_date', `event_time ${new Date(f.timeMs).toISOString()} is outside the run date`);
-  if (!/^\d{3}$/.test(f.status) || +f.status < 100 || +f.status > 599) return reject('bad_status', `http_status "${f.status.slice(0, 20)}" is not 100-599`);
+  if (Number.isNaN(f.timeMs))
+    return reject('bad_timestamp', `event_time "${f.time.slice(0, 40)}" is not a timestamp with a zone`);
+  if (f.timeMs < dayStartMs || f.timeMs >= dayStartMs + 86_400_000)
+    return reject('wrong_date', `event_time ${new Date(f.timeMs).toISOString()} is outside the run date`);
+  if (!/^\d{3}$/.test(f.status) || +f.status < 100 || +f.status > 599)
+    return reject('bad_status', `http_status "${f.status.slice(0, 20)}" is not 100-599`);
   const bytes = nonNegInt(f.bytes);
   if (bytes === undefined) return reject('bad_number', `bytes_sent "${f.bytes.slice(0, 20)}" is not an integer >= 0`);
   const ms = nonNegInt(f.ms);
@@ -84,8 +106,17 @@ function checkFields(
   return {
     ok: true,
     row: {
-      eventTimeMs: f.timeMs, customerId: f.customer === '-' ? '' : f.customer, sessionId: f.session, ip: f.ip, method: f.method, path: f.path,
-      httpStatus: Number(f.status), bytesSent: bytes, responseMs: ms, userAgent: f.ua, referrer: f.ref,
+      eventTimeMs: f.timeMs,
+      customerId: f.customer === '-' ? '' : f.customer,
+      sessionId: f.session,
+      ip: f.ip,
+      method: f.method,
+      path: f.path,
+      httpStatus: Number(f.status),
+      bytesSent: bytes,
+      responseMs: ms,
+      userAgent: f.ua,
+      referrer: f.ref,
     },
   };
 }
@@ -98,15 +129,42 @@ export function validateCsvLine(line: string, dayStartMs: number): LineResult {
   const time = f[0]!;
   const timeMs = ISO_WITH_ZONE.test(time) ? Date.parse(time) : NaN;
   return checkFields(
-    { time, timeMs, customer: f[1]!, session: f[2]!, ip: f[3]!, method: f[4]!, path: f[5]!, status: f[6]!, bytes: f[7]!, ms: f[8]!, ua: f[9]!, ref: f[10]! },
+    {
+      time,
+      timeMs,
+      customer: f[1]!,
+      session: f[2]!,
+      ip: f[3]!,
+      method: f[4]!,
+      path: f[5]!,
+      status: f[6]!,
+      bytes: f[7]!,
+      ms: f[8]!,
+      ua: f[9]!,
+      ref: f[10]!,
+    },
     dayStartMs,
   );
 }
 
 // %h %l %u [%t] "%r" %>s %b "%{Referer}i" "%{User-agent}i" — quoted parts may contain \" escapes (nginx/apache).
-const COMBINED = /^(\S+) (\S+) (\S+) \[([^\]]*)\] "((?:[^"\\]|\\.)*)" (\S+) (\S+)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?\s*$/;
+const COMBINED =
+  /^(\S+) (\S+) (\S+) \[([^\]]*)\] "((?:[^"\\]|\\.)*)" (\S+) (\S+)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?\s*$/;
 const CLF_TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
-const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
 
 /** Parse a CLF timestamp `13/Sep/2024:06:49:12 +0000` to epoch ms (NaN when invalid). */
 export function parseClfTime(s: string): number {
@@ -129,13 +187,25 @@ export function validateCombinedLine(line: string, dayStartMs: number): LineResu
   const sp1 = req.indexOf(' ');
   const sp2 = req.lastIndexOf(' ');
   const method = sp1 > 0 ? req.slice(0, sp1) : '';
-  const path = sp1 > 0 ? (sp2 > sp1 && /^HTTP\/\d/.test(req.slice(sp2 + 1)) ? req.slice(sp1 + 1, sp2) : req.slice(sp1 + 1)) : '';
+  const path =
+    sp1 > 0 ? (sp2 > sp1 && /^HTTP\/\d/.test(req.slice(sp2 + 1)) ? req.slice(sp1 + 1, sp2) : req.slice(sp1 + 1)) : '';
   // "-" (no request, e.g. a 408) leaves method/path empty → missing_field; junk without a method is malformed.
-  if (req !== '-' && req !== '' && !/^[A-Z]{3,10}$/.test(method)) return reject('malformed_row', `request line "${req.slice(0, 40)}" has no HTTP method`);
+  if (req !== '-' && req !== '' && !/^[A-Z]{3,10}$/.test(method))
+    return reject('malformed_row', `request line "${req.slice(0, 40)}" has no HTTP method`);
   return checkFields(
     {
-      time: m[4]!, timeMs: parseClfTime(m[4]!), customer: m[3]!, session: '', ip: m[1]!, method, path, status: m[6]!, bytes: m[7]!, ms: '0',
-      ua: unescape(m[9] ?? ''), ref: unescape(m[8] ?? ''),
+      time: m[4]!,
+      timeMs: parseClfTime(m[4]!),
+      customer: m[3]!,
+      session: '',
+      ip: m[1]!,
+      method,
+      path,
+      status: m[6]!,
+      bytes: m[7]!,
+      ms: '0',
+      ua: unescape(m[9] ?? ''),
+      ref: unescape(m[8] ?? ''),
     },
     dayStartMs,
   );
@@ -143,5 +213,10 @@ export function validateCombinedLine(line: string, dayStartMs: number): LineResu
 
 /** Detect a file's format from its first non-empty line: CSV when it is the project's header. */
 export function detectFormat(firstLine: string): 'csv' | 'combined' {
-  return firstLine.replace(/^\uFEFF/, '').trim().startsWith('event_time,') ? 'csv' : 'combined';
+  return firstLine
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .startsWith('event_time,')
+    ? 'csv'
+    : 'combined';
 }

@@ -20,8 +20,18 @@ export interface LiveEventsOptions {
 }
 
 /** Start producing in the background; `stop()` finishes the current send and disconnects. */
-export async function startLiveEvents(cfg: AppConfig, o: LiveEventsOptions): Promise<{ stop: () => Promise<Record<EventKind, number>>; done: Promise<void> }> {
-  const gen = createEventGenerator({ customers: o.customers, badRate: o.badRate, lateRate: o.lateRate, duplicateRate: o.duplicateRate, unknownRate: o.unknownRate, seed: Date.now() % 1_000_000 });
+export async function startLiveEvents(
+  cfg: AppConfig,
+  o: LiveEventsOptions,
+): Promise<{ stop: () => Promise<Record<EventKind, number>>; done: Promise<void> }> {
+  const gen = createEventGenerator({
+    customers: o.customers,
+    badRate: o.badRate,
+    lateRate: o.lateRate,
+    duplicateRate: o.duplicateRate,
+    unknownRate: o.unknownRate,
+    seed: Date.now() % 1_000_000,
+  });
   const producer = createKafka(cfg.kafka, '-demo-live').producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const counts: Record<EventKind, number> = { good: 0, bad: 0, late: 0, duplicate: 0 };
@@ -37,7 +47,10 @@ export async function startLiveEvents(cfg: AppConfig, o: LiveEventsOptions): Pro
         const now = Date.now();
         const msgs = Array.from({ length: Math.min(2000, due - sent) }, () => gen.next(now));
         for (const m of msgs) counts[m.kind]++;
-        await producer.send({ topic: cfg.kafka.topics.events, messages: msgs.map(({ key, value }) => ({ key, value })) });
+        await producer.send({
+          topic: cfg.kafka.topics.events,
+          messages: msgs.map(({ key, value }) => ({ key, value })),
+        });
         sent += msgs.length;
       }
       if (o.onReport && Date.now() - lastReport >= (o.reportEveryMs ?? 30_000)) {

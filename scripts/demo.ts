@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   for (const taskQueue of Object.values(cfg.temporal.taskQueues)) {
     const workflowId = `health-${taskQueue}-${Date.now()}`;
     const r = await client.workflow.execute(systemHealth, { taskQueue, workflowId });
-    log(`${taskQueue}: Kafka ${JSON.stringify(r.kafka.topics)}, ${r.search.engine} ${r.search.version}, ${r.profiles.store} (${r.profiles.profiles} profiles) — ${workflowUrl(cfg.temporal, workflowId)}`);
+    log(
+      `${taskQueue}: Kafka ${JSON.stringify(r.kafka.topics)}, ${r.search.engine} ${r.search.version}, ${r.profiles.store} (${r.profiles.profiles} profiles) — ${workflowUrl(cfg.temporal, workflowId)}`,
+    );
   }
   await client.connection.close();
 
@@ -61,7 +63,9 @@ async function main(): Promise<void> {
   if (existing < CUSTOMERS) await generateProfiles(cfg, { count: CUSTOMERS, seed: 1 });
   const refresh = await connectTemporal(cfg.temporal);
   await refresh.workflow.execute(refreshProfileCaches, {
-    taskQueue: cfg.temporal.taskQueues.stream, workflowId: `profile-cache-refresh-demo-${Date.now()}`, args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
+    taskQueue: cfg.temporal.taskQueues.stream,
+    workflowId: `profile-cache-refresh-demo-${Date.now()}`,
+    args: [{ fullReloadEveryMs: cfg.stream.profileFullReloadMs }],
   });
   await refresh.connection.close();
   log(`profile caches loaded (${workers.profileCache.size} profiles in this process)`);
@@ -70,12 +74,20 @@ async function main(): Promise<void> {
   // Live: the streaming workflow, a steady event producer over the generated customers, and the dashboard.
   const streamStarted = await startStream(cfg);
   const live = await startLiveEvents(cfg, {
-    ratePerS: 300, customers: CUSTOMERS, badRate: 0.002, lateRate: 0.002, duplicateRate: 0.002, unknownRate: 0.03,
-    reportEveryMs: 60_000, onReport: (c) => log(`live events produced: ${JSON.stringify(c)}`),
+    ratePerS: 300,
+    customers: CUSTOMERS,
+    badRate: 0.002,
+    lateRate: 0.002,
+    duplicateRate: 0.002,
+    unknownRate: 0.03,
+    reportEveryMs: 60_000,
+    onReport: (c) => log(`live events produced: ${JSON.stringify(c)}`),
   });
   log(`producing ~300 events/s to ${cfg.kafka.topics.events}`);
   const server = await serveDashboard(cfg);
-  console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n(live numbers now; the daily bars once the batch backfill below has finished)\n`);
+  console.log(
+    `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n(live numbers now; the daily bars once the batch backfill below has finished)\n`,
+  );
 
   let stopping = false;
   const shutdown = async () => {
@@ -98,23 +110,47 @@ async function main(): Promise<void> {
     const days = [3, 2, 1].map((n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10));
     for (const [i, date] of days.entries()) {
       if (existsSync(`${cfg.paths.landingDir}/${date}`)) continue;
-      await generateWeblogs(cfg, { date, rows: 100_000, format: 'csv', badRate: 0.01, gzip: false, seed: 10 + i, customers: CUSTOMERS });
-      await generateWeblogs(cfg, { date, rows: 30_000, format: 'combined', badRate: 0.01, gzip: true, seed: 20 + i, customers: CUSTOMERS });
+      await generateWeblogs(cfg, {
+        date,
+        rows: 100_000,
+        format: 'csv',
+        badRate: 0.01,
+        gzip: false,
+        seed: 10 + i,
+        customers: CUSTOMERS,
+      });
+      await generateWeblogs(cfg, {
+        date,
+        rows: 30_000,
+        format: 'combined',
+        badRate: 0.01,
+        gzip: true,
+        seed: 20 + i,
+        customers: CUSTOMERS,
+      });
     }
     log(`batch backfill ${days[0]} … ${days[2]}`);
     await batchBackfill(cfg, { from: days[0]!, to: days[2]!, parallel: 2, wait: true });
     for (const date of days) {
       const st = await batchStatus(cfg, date);
-      log(`${date}: ${st.state}, ${st.totals.requests} requests, ${st.totals.uniqueCustomers} customers, ${st.rejected.total} rejected, by status ${JSON.stringify(st.totals.byStatusCategory)}`);
+      log(
+        `${date}: ${st.state}, ${st.totals.requests} requests, ${st.totals.uniqueCustomers} customers, ${st.rejected.total} rejected, by status ${JSON.stringify(st.totals.byStatusCategory)}`,
+      );
     }
   } catch (err) {
     if (!stopping) log(`batch backfill failed: ${(err as Error).message}`);
   }
   if (!stopping) {
-    console.log(`\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`);
+    console.log(
+      `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`,
+    );
   }
   await workers.done;
-  if (started.length) await down(services.filter((s) => started.includes(s.name)), mk);
+  if (started.length)
+    await down(
+      services.filter((s) => started.includes(s.name)),
+      mk,
+    );
   log('stopped');
 }
 
@@ -141,7 +177,10 @@ async function stopStream(cfg: ReturnType<typeof loadConfig>): Promise<void> {
     await streamCommand(cfg, 'stop');
     const client = await connectTemporal(cfg.temporal);
     try {
-      await Promise.race([client.workflow.getHandle(cfg.stream.workflowId).result(), new Promise((r) => setTimeout(r, 60_000))]);
+      await Promise.race([
+        client.workflow.getHandle(cfg.stream.workflowId).result(),
+        new Promise((r) => setTimeout(r, 60_000)),
+      ]);
     } finally {
       await client.connection.close();
     }

@@ -34,10 +34,17 @@ async function main(): Promise<void> {
   const T0 = Date.parse('2031-10-01T10:00:00Z');
   const events = makeEvents(id, 900, T0);
   const send = (from: number, to: number) =>
-    producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(from, to).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+    producer.send({
+      topic: env.KAFKA_TOPIC_EVENTS,
+      messages: events.slice(from, to).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+    });
   try {
     const handle = await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: `${id}-stream`, args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 150, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 6 }],
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: `${id}-stream`,
+      args: [
+        { settings: { intervalMs: 300, maxMessagesPerBatch: 150, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 6 },
+      ],
     });
     await send(0, 300);
     await waitCaughtUp(handle, 300);
@@ -60,7 +67,22 @@ async function main(): Promise<void> {
     let i = 0;
     for (const runId of runs.reverse()) {
       // The CLI writes the canonical proto JSON that `Worker.runReplayHistories` reads.
-      const json = execFileSync(temporalBinary(contexts()(temporalService)), ['workflow', 'show', '--address', cfg.temporal.address, '-w', handle.workflowId, '-r', runId, '--output', 'json'], { maxBuffer: 64 << 20 });
+      const json = execFileSync(
+        temporalBinary(contexts()(temporalService)),
+        [
+          'workflow',
+          'show',
+          '--address',
+          cfg.temporal.address,
+          '-w',
+          handle.workflowId,
+          '-r',
+          runId,
+          '--output',
+          'json',
+        ],
+        { maxBuffer: 64 << 20 },
+      );
       writeFileSync(new URL(`stream-${name}-run${++i}.json`, OUT), json);
     }
     console.log(`wrote ${i} histories to ${OUT.pathname}`);

@@ -33,7 +33,9 @@ async function ensureTestTools(): Promise<void> {
   }
   console.error(`[test] installing Debian packages ${missing.join(', ')}`);
   await run('apt-get', ['update', '-qq']);
-  await run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  await run('apt-get', ['install', '-y', '-qq', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 function vitest(args: string[]): Promise<number> {
@@ -54,16 +56,31 @@ async function main(): Promise<number> {
   const report = 'test-artifacts/vitest-report.json';
   let code = 1;
   try {
-    code = await vitest(['--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+    code = await vitest([
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...process.argv.slice(2),
+    ]);
   } finally {
     if (existsSync(report)) {
-      const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+      const r = JSON.parse(readFileSync(report, 'utf8')) as {
+        numPassedTests: number;
+        numFailedTests: number;
+        numPendingTests: number;
+        numTodoTests: number;
+      };
       // Plain closing line (CI reads it): counts of individual tests.
-      console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+      console.log(
+        `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+      );
     }
     if (started.length && !process.env.VIEWERSHIP_KEEP_SERVICES) {
       console.error(`[test] stopping services started by this run: ${started.join(', ')}`);
-      await down(services.filter((s) => started.includes(s.name)), mk);
+      await down(
+        services.filter((s) => started.includes(s.name)),
+        mk,
+      );
     }
   }
   return code;

@@ -18,8 +18,14 @@ import { batchDay } from '../workflows/batch.js';
 
 /** Chromium flags for a quiet headless run on a machine without a display or sandbox support. */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** Columns of the workflows list: built-in ones plus the project's search attributes (common/search-attributes.ts). */
@@ -53,7 +59,10 @@ async function batchRunToShow(workflowId?: string): Promise<{ workflowId: string
   const client = await connectTemporal(cfg.temporal);
   try {
     if (workflowId) return { workflowId, runId: (await client.workflow.getHandle(workflowId).describe()).runId };
-    for await (const w of client.workflow.list({ query: `WorkflowType = "${batchDay.name}" AND ExecutionStatus = "Completed"`, pageSize: 1 })) {
+    for await (const w of client.workflow.list({
+      query: `WorkflowType = "${batchDay.name}" AND ExecutionStatus = "Completed"`,
+      pageSize: 1,
+    })) {
       return { workflowId: w.workflowId, runId: w.runId };
     }
     return undefined;
@@ -75,21 +84,39 @@ mkdirSync(outDir, { recursive: true });
 const run = await batchRunToShow(args.run);
 const browser = await chromium.launch({ executablePath: args.executable, args: CHROMIUM_ARGS });
 try {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   const columns = JSON.stringify({ [cfg.temporal.namespace]: WORKFLOW_COLUMNS });
   // Collapsed side navigation (`navOpen`) leaves room for the columns.
-  await context.addInitScript({ content: `localStorage.setItem('namespace-workflow-table-columns', ${JSON.stringify(columns)}); localStorage.setItem('navOpen', 'false');` });
+  await context.addInitScript({
+    content: `localStorage.setItem('namespace-workflow-table-columns', ${JSON.stringify(columns)}); localStorage.setItem('navOpen', 'false');`,
+  });
   const page = await context.newPage();
-  await shoot(page, `${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent(args.query!)}`, 'table tbody tr', 'temporal-workflows.png');
+  await shoot(
+    page,
+    `${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent(args.query!)}`,
+    'table tbody tr',
+    'temporal-workflows.png',
+  );
   if (run) {
     // The run's page, on its Memo tab: counts, fingerprint, rejects by reason and step timings.
-    await page.goto(`${ui}/namespaces/${ns}/workflows/${encodeURIComponent(run.workflowId)}/${run.runId}/history`, { waitUntil: 'networkidle' });
-    await page.getByRole('tab', { name: 'Memo' }).or(page.getByRole('link', { name: 'Memo' })).first().click();
+    await page.goto(`${ui}/namespaces/${ns}/workflows/${encodeURIComponent(run.workflowId)}/${run.runId}/history`, {
+      waitUntil: 'networkidle',
+    });
+    await page
+      .getByRole('tab', { name: 'Memo' })
+      .or(page.getByRole('link', { name: 'Memo' }))
+      .first()
+      .click();
     await page.getByText('timingsMs').first().waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: `${outDir}/temporal-batch-run.png` });
     log(`${outDir}/temporal-batch-run.png ← ${run.workflowId} (Memo tab)`);
-  } else log('no completed batchDay run: skipping the run detail page (run `viewership batch run --date … --wait` first)');
+  } else
+    log('no completed batchDay run: skipping the run detail page (run `viewership batch run --date … --wait` first)');
   await shoot(page, `${ui}/namespaces/${ns}/schedules`, 'text=batch-daily', 'temporal-schedules.png');
 } finally {
   await browser.close();

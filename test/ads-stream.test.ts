@@ -24,19 +24,41 @@ import { killHard, spawnStreamWorker, waitCaughtUp } from './stream-fixtures.js'
 const id = uniqueName('ads').replace(/[^a-z0-9-]/g, '');
 const dir = mkdtempSync(`${tmpdir()}/ads-stream-`);
 const env = {
-  ADS_TOPIC_IMPRESSIONS: `${id}-imp`, ADS_TOPIC_CLICKS: `${id}-clk`, ADS_TOPIC_DLQ: `${id}-dlq`, ADS_TOPIC_METRICS: `${id}-metrics`,
-  ADS_STREAM_WORKFLOW_ID: `${id}-stream`, TASK_QUEUE_STREAM: `${id}-queue`, ADS_CAMPAIGNS_PATH: `${dir}/campaigns.csv`,
-  QUARANTINE_DIR: `${dir}/quarantine`, LAKE_DIR: `${dir}/lake`, KAFKA_TOPIC_EVENTS: `${id}-events`,
+  ADS_TOPIC_IMPRESSIONS: `${id}-imp`,
+  ADS_TOPIC_CLICKS: `${id}-clk`,
+  ADS_TOPIC_DLQ: `${id}-dlq`,
+  ADS_TOPIC_METRICS: `${id}-metrics`,
+  ADS_STREAM_WORKFLOW_ID: `${id}-stream`,
+  TASK_QUEUE_STREAM: `${id}-queue`,
+  ADS_CAMPAIGNS_PATH: `${dir}/campaigns.csv`,
+  QUARANTINE_DIR: `${dir}/quarantine`,
+  LAKE_DIR: `${dir}/lake`,
+  KAFKA_TOPIC_EVENTS: `${id}-events`,
 };
 const cfg = testConfig(env);
 const kafka = createKafka(cfg.kafka, '-ads-stream');
-const campaigns: Campaign[] = Array.from({ length: 8 }, (_, i) => ({ campaignId: String(200 + i), name: `C${i}`, networkId: `net-${i % 3}`, advertiser: `A${i % 2}` }));
+const campaigns: Campaign[] = Array.from({ length: 8 }, (_, i) => ({
+  campaignId: String(200 + i),
+  name: `C${i}`,
+  networkId: `net-${i % 3}`,
+  advertiser: `A${i % 2}`,
+}));
 const T0 = Date.parse('2031-06-01T10:00:00Z');
 /** Totals cover the run's event times and the Kafka time (now) of dead letters without one; not the closers. */
 const FROM = new Date(Date.now() - 3_600_000);
 const TO = new Date(T0 + 20 * 60_000);
 const run = buildAdMessages({
-  campaigns, ctr: 0.1, orphanRate: 0.02, lateRate: 0.01, duplicateRate: 0.02, badRate: 0.01, unknownCampaignRate: 0.03, seed: 7, t0Ms: T0, impressions: 3000, impressionsPerSecond: 50,
+  campaigns,
+  ctr: 0.1,
+  orphanRate: 0.02,
+  lateRate: 0.01,
+  duplicateRate: 0.02,
+  badRate: 0.01,
+  unknownCampaignRate: 0.03,
+  seed: 7,
+  t0Ms: T0,
+  impressions: 3000,
+  impressionsPerSecond: 50,
 });
 /** Later impressions and clicks on every partition: the watermark passes every click of the run (orphans resolve). */
 const closers = Array.from({ length: 30 }, (_, k) => ({ imp: `close-${k}`, t: T0 + 30 * 60_000 + k }));
@@ -49,22 +71,56 @@ describe('ad stream: join, sinks and exactly once', () => {
   const pool = createPgPool(cfg, 2);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const produce = async (msgs: typeof run.messages) => {
-    for (const [topic, side] of [[env.ADS_TOPIC_IMPRESSIONS, 'impressions'], [env.ADS_TOPIC_CLICKS, 'clicks']] as const) {
+    for (const [topic, side] of [
+      [env.ADS_TOPIC_IMPRESSIONS, 'impressions'],
+      [env.ADS_TOPIC_CLICKS, 'clicks'],
+    ] as const) {
       const batch = msgs.filter((m) => m.topic === side).map((m) => ({ key: m.key, value: m.value }));
       for (let i = 0; i < batch.length; i += 1000) await producer.send({ topic, messages: batch.slice(i, i + 1000) });
     }
   };
   const produceClosers = async () => {
-    await producer.send({ topic: env.ADS_TOPIC_IMPRESSIONS, messages: closers.map((c) => ({ key: c.imp, value: JSON.stringify({ impression_id: c.imp, ad_id: 'A0', campaign_id: '200', impression_cost: 0.001, event_time: new Date(c.t).toISOString() }) })) });
-    await producer.send({ topic: env.ADS_TOPIC_CLICKS, messages: closers.map((c) => ({ key: c.imp, value: JSON.stringify({ click_id: `k-${c.imp}`, join_id: c.imp, click_cost: 0.01, event_time: new Date(c.t + 1000).toISOString() }) })) });
+    await producer.send({
+      topic: env.ADS_TOPIC_IMPRESSIONS,
+      messages: closers.map((c) => ({
+        key: c.imp,
+        value: JSON.stringify({
+          impression_id: c.imp,
+          ad_id: 'A0',
+          campaign_id: '200',
+          impression_cost: 0.001,
+          event_time: new Date(c.t).toISOString(),
+        }),
+      })),
+    });
+    await producer.send({
+      topic: env.ADS_TOPIC_CLICKS,
+      messages: closers.map((c) => ({
+        key: c.imp,
+        value: JSON.stringify({
+          click_id: `k-${c.imp}`,
+          join_id: c.imp,
+          click_cost: 0.01,
+          event_time: new Date(c.t + 1000).toISOString(),
+        }),
+      })),
+    });
   };
   /** Kafka time between the two production phases (the rewind goes back to it). */
   let betweenMs = 0;
 
   beforeAll(async () => {
-    writeFileSync(env.ADS_CAMPAIGNS_PATH, `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.networkId},${c.advertiser}`).join('\n')}\n`);
+    writeFileSync(
+      env.ADS_CAMPAIGNS_PATH,
+      `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.networkId},${c.advertiser}`).join('\n')}\n`,
+    );
     await admin.connect();
-    await admin.createTopics({ topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_METRICS].map((topic) => ({ topic, numPartitions: 3 })).concat([{ topic: env.ADS_TOPIC_DLQ, numPartitions: 1 }]), waitForLeaders: true });
+    await admin.createTopics({
+      topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_METRICS]
+        .map((topic) => ({ topic, numPartitions: 3 }))
+        .concat([{ topic: env.ADS_TOPIC_DLQ, numPartitions: 1 }]),
+      waitForLeaders: true,
+    });
     await migratePostgres(pool);
     await producer.connect();
     client = await connectTemporal(cfg.temporal);
@@ -74,9 +130,14 @@ describe('ad stream: join, sinks and exactly once', () => {
     if (worker) await killHard(worker.child);
     await handle?.terminate('test cleanup').catch(() => undefined);
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_DLQ, env.ADS_TOPIC_METRICS] }).catch(() => undefined);
+    await admin
+      .deleteTopics({
+        topics: [env.ADS_TOPIC_IMPRESSIONS, env.ADS_TOPIC_CLICKS, env.ADS_TOPIC_DLQ, env.ADS_TOPIC_METRICS],
+      })
+      .catch(() => undefined);
     await admin.disconnect();
-    for (const t of ['ad_metrics_minute_partition', 'ad_clicks_joined', 'ad_stream_counters', 'ad_checkpoints']) await pool.query(`DELETE FROM ${t} WHERE stream_id = $1`, [env.ADS_STREAM_WORKFLOW_ID]);
+    for (const t of ['ad_metrics_minute_partition', 'ad_clicks_joined', 'ad_stream_counters', 'ad_checkpoints'])
+      await pool.query(`DELETE FROM ${t} WHERE stream_id = $1`, [env.ADS_STREAM_WORKFLOW_ID]);
     await pool.end();
     await client?.connection.close();
     rmSync(dir, { recursive: true, force: true });
@@ -86,15 +147,35 @@ describe('ad stream: join, sinks and exactly once', () => {
     const t = run.tally;
     const dec = microsToDecimal;
     return {
-      impressions: t.impressions, clicks: t.matchedClicks, orphanClicks: t.orphanClicks, duplicates: t.duplicates, late: t.late,
-      deadLettered: Object.values(t.bad).reduce((a, b) => a + b, 0), impressionCost: dec(t.impressionCostMicros), clickCost: dec(t.clickCostMicros),
-      cost: dec(t.impressionCostMicros + t.clickCostMicros), unknownCampaignImpressions: t.unknownCampaignImpressions,
-      byCampaign: Object.fromEntries(Object.entries(t.byCampaign).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) }])),
-      byNetwork: Object.fromEntries(Object.entries(t.byNetwork).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) }])),
+      impressions: t.impressions,
+      clicks: t.matchedClicks,
+      orphanClicks: t.orphanClicks,
+      duplicates: t.duplicates,
+      late: t.late,
+      deadLettered: Object.values(t.bad).reduce((a, b) => a + b, 0),
+      impressionCost: dec(t.impressionCostMicros),
+      clickCost: dec(t.clickCostMicros),
+      cost: dec(t.impressionCostMicros + t.clickCostMicros),
+      unknownCampaignImpressions: t.unknownCampaignImpressions,
+      byCampaign: Object.fromEntries(
+        Object.entries(t.byCampaign).map(([k, g]) => [
+          k,
+          { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) },
+        ]),
+      ),
+      byNetwork: Object.fromEntries(
+        Object.entries(t.byNetwork).map(([k, g]) => [
+          k,
+          { impressions: g.impressions, clicks: g.clicks, cost: dec(g.impressionCostMicros + g.clickCostMicros) },
+        ]),
+      ),
     };
   };
   const actual = (a: AdTotals) => ({
-    ...a, byCampaign: Object.fromEntries(Object.entries(a.byCampaign).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: g.cost }])),
+    ...a,
+    byCampaign: Object.fromEntries(
+      Object.entries(a.byCampaign).map(([k, g]) => [k, { impressions: g.impressions, clicks: g.clicks, cost: g.cost }]),
+    ),
   });
   const settle = async () => {
     // Orphans resolve once the watermark has passed them (the closers' batch); wait for the last counters.
@@ -108,63 +189,96 @@ describe('ad stream: join, sinks and exactly once', () => {
   };
   const total = run.messages.length + 2 * closers.length;
 
-  it('totals equal the generator’s tally across three SIGKILLs during checkpoint writes', { timeout: 300_000 }, async () => {
-    expect(run.tally.outOfOrderClicks).toBeGreaterThan(0);
-    expect(run.tally.orphanClicks * run.tally.late * run.tally.duplicates * run.tally.unknownCampaignImpressions).toBeGreaterThan(0);
-    // Phase 1, up to the first late message: once it is read, every partition's watermark is established, so
-    // the late messages of phase 2 are behind it whichever batch reads them.
-    const firstLate = run.messages.findIndex((m) => m.kind === 'late');
-    await produce(run.messages.slice(0, firstLate));
-    worker = spawnStreamWorker(env);
-    await worker.ready;
-    handle = await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: env.ADS_STREAM_WORKFLOW_ID,
-      args: [{ settings: { pipeline: 'ads', intervalMs: 200, maxMessagesPerBatch: 300, allowedLatenessMs: 30_000 } }],
-    });
-    await waitCaughtUp(handle, firstLate, 120_000);
-    await killHard(worker.child);
-    betweenMs = Date.now();
-    await new Promise((r) => setTimeout(r, 50));
-    await produce(run.messages.slice(firstLate));
-    await produceClosers();
-    for (let k = 0; k < 3; k++) {
-      worker = spawnStreamWorker({ ...env, VIEWERSHIP_FAILPOINT: 'ads-checkpoint-write@2' });
+  it(
+    'totals equal the generator’s tally across three SIGKILLs during checkpoint writes',
+    { timeout: 300_000 },
+    async () => {
+      expect(run.tally.outOfOrderClicks).toBeGreaterThan(0);
+      expect(
+        run.tally.orphanClicks * run.tally.late * run.tally.duplicates * run.tally.unknownCampaignImpressions,
+      ).toBeGreaterThan(0);
+      // Phase 1, up to the first late message: once it is read, every partition's watermark is established, so
+      // the late messages of phase 2 are behind it whichever batch reads them.
+      const firstLate = run.messages.findIndex((m) => m.kind === 'late');
+      await produce(run.messages.slice(0, firstLate));
+      worker = spawnStreamWorker(env);
       await worker.ready;
-      const died = new Promise<string | null>((r) => worker!.child.once('exit', (_c, sig) => r(sig)));
-      expect(await died).toBe('SIGKILL');
-    }
-    worker = spawnStreamWorker(env);
-    await worker.ready;
-    const s = await waitCaughtUp(handle!, total, 240_000);
-    expect(s.restores).toBeGreaterThan(0);
-    expect(Object.keys(s.offsets).map(Number).some((k) => k === clickKey(0))).toBe(true);
-    const t = await settle();
-    expect(actual(t)).toMatchObject(expected());
-    expect(t.ctr).toBeCloseTo(run.tally.matchedClicks / run.tally.impressions, 6);
-  });
+      handle = await client.workflow.start(streamViewership, {
+        taskQueue: env.TASK_QUEUE_STREAM,
+        workflowId: env.ADS_STREAM_WORKFLOW_ID,
+        args: [{ settings: { pipeline: 'ads', intervalMs: 200, maxMessagesPerBatch: 300, allowedLatenessMs: 30_000 } }],
+      });
+      await waitCaughtUp(handle, firstLate, 120_000);
+      await killHard(worker.child);
+      betweenMs = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+      await produce(run.messages.slice(firstLate));
+      await produceClosers();
+      for (let k = 0; k < 3; k++) {
+        worker = spawnStreamWorker({ ...env, VIEWERSHIP_FAILPOINT: 'ads-checkpoint-write@2' });
+        await worker.ready;
+        const died = new Promise<string | null>((r) => worker!.child.once('exit', (_c, sig) => r(sig)));
+        expect(await died).toBe('SIGKILL');
+      }
+      worker = spawnStreamWorker(env);
+      await worker.ready;
+      const s = await waitCaughtUp(handle!, total, 240_000);
+      expect(s.restores).toBeGreaterThan(0);
+      expect(
+        Object.keys(s.offsets)
+          .map(Number)
+          .some((k) => k === clickKey(0)),
+      ).toBe(true);
+      const t = await settle();
+      expect(actual(t)).toMatchObject(expected());
+      expect(t.ctr).toBeCloseTo(run.tally.matchedClicks / run.tally.impressions, 6);
+    },
+  );
 
-  it('the Parquet report of the closed minutes equals PostgreSQL (DuckDB with partition discovery)', { timeout: 60_000 }, async () => {
-    // The report follows the watermark by a round: wait for it to cover the run's minutes.
-    let through = 0;
-    for (const deadline = Date.now() + 30_000; through <= T0 + 6 * 60_000 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-      through = (await handle!.query(streamStatusQuery)).adsReportedMs ?? 0;
-    }
-    expect(through).toBeGreaterThan(T0 + 6 * 60_000); // every minute of the run is closed (the closers' is not)
-    const pg = await pool.query<{ network_id: string; minute: string; campaign_id: string; total_count: string; clicks: string; cost: string }>(
-      `SELECT network_id, to_char(minute AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS minute, campaign_id, sum(impressions)::text AS total_count,
+  it(
+    'the Parquet report of the closed minutes equals PostgreSQL (DuckDB with partition discovery)',
+    { timeout: 60_000 },
+    async () => {
+      // The report follows the watermark by a round: wait for it to cover the run's minutes.
+      let through = 0;
+      for (
+        const deadline = Date.now() + 30_000;
+        through <= T0 + 6 * 60_000 && Date.now() < deadline;
+        await new Promise((r) => setTimeout(r, 250))
+      ) {
+        through = (await handle!.query(streamStatusQuery)).adsReportedMs ?? 0;
+      }
+      expect(through).toBeGreaterThan(T0 + 6 * 60_000); // every minute of the run is closed (the closers' is not)
+      const pg = await pool.query<{
+        network_id: string;
+        minute: string;
+        campaign_id: string;
+        total_count: string;
+        clicks: string;
+        cost: string;
+      }>(
+        `SELECT network_id, to_char(minute AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS minute, campaign_id, sum(impressions)::text AS total_count,
          sum(clicks)::text AS clicks, round((sum(impression_cost_micros) + sum(click_cost_micros)) / 1e6, 6)::text AS cost
        FROM ad_metrics_minute WHERE stream_id = $1 AND minute < $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      [env.ADS_STREAM_WORKFLOW_ID, new Date(through).toISOString()],
-    );
-    const lake = await withDuckDb({ memoryLimit: '256MB', threads: 1, tempDir: `${dir}/duck` }, (db) =>
-      db.rows<{ network_id: string; minute: string; campaign_id: string; total_count: string; clicks: string; cost: string }>(
-        `SELECT network_id, minute, campaign_id, total_count::VARCHAR AS total_count, clicks::VARCHAR AS clicks, cost::VARCHAR AS cost
+        [env.ADS_STREAM_WORKFLOW_ID, new Date(through).toISOString()],
+      );
+      const lake = await withDuckDb({ memoryLimit: '256MB', threads: 1, tempDir: `${dir}/duck` }, (db) =>
+        db.rows<{
+          network_id: string;
+          minute: string;
+          campaign_id: string;
+          total_count: string;
+          clicks: string;
+          cost: string;
+        }>(
+          `SELECT network_id, minute, campaign_id, total_count::VARCHAR AS total_count, clicks::VARCHAR AS clicks, cost::VARCHAR AS cost
          FROM read_parquet('${env.LAKE_DIR}/ad_views_report/*/*/*.parquet', hive_partitioning = true, hive_types = {'network_id': VARCHAR, 'minute': VARCHAR}) ORDER BY 1, 2, 3`,
-      ),
-    );
-    expect(pg.rows.length).toBeGreaterThan(10);
-    expect(lake).toEqual(pg.rows);
-  });
+        ),
+      );
+      expect(pg.rows.length).toBeGreaterThan(10);
+      expect(lake).toEqual(pg.rows);
+    },
+  );
 
   it('a rewind recomputes to identical totals', { timeout: 180_000 }, async () => {
     const before = await adTotals(pool, env.ADS_STREAM_WORKFLOW_ID, FROM, TO);
@@ -175,20 +289,51 @@ describe('ad stream: join, sinks and exactly once', () => {
     expect(after).toEqual(before);
   });
 
-  it('a changed campaigns file shows in the next minutes (earlier minutes keep their network)', { timeout: 90_000 }, async () => {
-    writeFileSync(env.ADS_CAMPAIGNS_PATH, `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.campaignId === '200' ? 'net-moved' : c.networkId},${c.advertiser}`).join('\n')}\n`);
-    // The worker re-reads the file within its reload interval: send an impression of campaign 200 every 2 s until
-    // one lands under the new network.
-    const moved = async () =>
-      Number((await pool.query(`SELECT count(*)::int AS n FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND network_id = 'net-moved'`, [env.ADS_STREAM_WORKFLOW_ID])).rows[0].n);
-    let k = 0;
-    for (const deadline = Date.now() + 60_000; (await moved()) === 0 && Date.now() < deadline; k++) {
-      const t = T0 + 31 * 60_000 + k * 1000;
-      await producer.send({ topic: env.ADS_TOPIC_IMPRESSIONS, messages: [{ key: `after-${k}`, value: JSON.stringify({ impression_id: `after-${k}`, ad_id: 'A0', campaign_id: '200', impression_cost: 0.001, event_time: new Date(t).toISOString() }) }] });
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    expect(await moved()).toBeGreaterThan(0);
-    const before = await pool.query(`SELECT DISTINCT network_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND minute < $2`, [env.ADS_STREAM_WORKFLOW_ID, new Date(T0 + 20 * 60_000).toISOString()]);
-    expect(before.rows.map((r) => r.network_id)).toEqual(['net-0']);
-  });
+  it(
+    'a changed campaigns file shows in the next minutes (earlier minutes keep their network)',
+    { timeout: 90_000 },
+    async () => {
+      writeFileSync(
+        env.ADS_CAMPAIGNS_PATH,
+        `campaign_id,campaign_name,network_id,advertiser\n${campaigns.map((c) => `${c.campaignId},${c.name},${c.campaignId === '200' ? 'net-moved' : c.networkId},${c.advertiser}`).join('\n')}\n`,
+      );
+      // The worker re-reads the file within its reload interval: send an impression of campaign 200 every 2 s until
+      // one lands under the new network.
+      const moved = async () =>
+        Number(
+          (
+            await pool.query(
+              `SELECT count(*)::int AS n FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND network_id = 'net-moved'`,
+              [env.ADS_STREAM_WORKFLOW_ID],
+            )
+          ).rows[0].n,
+        );
+      let k = 0;
+      for (const deadline = Date.now() + 60_000; (await moved()) === 0 && Date.now() < deadline; k++) {
+        const t = T0 + 31 * 60_000 + k * 1000;
+        await producer.send({
+          topic: env.ADS_TOPIC_IMPRESSIONS,
+          messages: [
+            {
+              key: `after-${k}`,
+              value: JSON.stringify({
+                impression_id: `after-${k}`,
+                ad_id: 'A0',
+                campaign_id: '200',
+                impression_cost: 0.001,
+                event_time: new Date(t).toISOString(),
+              }),
+            },
+          ],
+        });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      expect(await moved()).toBeGreaterThan(0);
+      const before = await pool.query(
+        `SELECT DISTINCT network_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id = '200' AND minute < $2`,
+        [env.ADS_STREAM_WORKFLOW_ID, new Date(T0 + 20 * 60_000).toISOString()],
+      );
+      expect(before.rows.map((r) => r.network_id)).toEqual(['net-0']);
+    },
+  );
 });

@@ -17,7 +17,11 @@ import { testConfig, uniqueName } from './helpers.js';
 const root = mkdtempSync(`${tmpdir()}/viewership-batch-input-`);
 const queue = uniqueName('batch-input-test');
 const env = {
-  LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`, TASK_QUEUE_BATCH: queue,
+  LANDING_DIR: `${root}/landing`,
+  LAKE_DIR: `${root}/lake`,
+  WORK_DIR: `${root}/work`,
+  QUARANTINE_DIR: `${root}/quarantine`,
+  TASK_QUEUE_BATCH: queue,
   SEARCH_INDEX_PREFIX: 'viewership-test-input',
 };
 const cfg = testConfig(env);
@@ -25,7 +29,12 @@ const cfg = testConfig(env);
 /** Write a small valid CSV day into `dir/<date>/name`. */
 function land(dir: string, date: string, name = 'day.csv'): void {
   mkdirSync(`${dir}/${date}`, { recursive: true });
-  writeFileSync(`${dir}/${date}/${name}`, [...generateWeblogLines({ date, rows: 20, format: 'csv', badRate: 0, customers: 5, seed: 1 }, () => undefined)].join('\n') + '\n');
+  writeFileSync(
+    `${dir}/${date}/${name}`,
+    [
+      ...generateWeblogLines({ date, rows: 20, format: 'csv', badRate: 0, customers: 5, seed: 1 }, () => undefined),
+    ].join('\n') + '\n',
+  );
 }
 
 describe('batch workflows started by hand with a bad argument', () => {
@@ -42,12 +51,23 @@ describe('batch workflows started by hand with a bad argument', () => {
   });
 
   /** Start `workflow` with `args` and return why it failed (a run timeout turns a stuck run into a failure too). */
-  async function failureOf(workflow: Workflow, args: unknown[]): Promise<{ root: ApplicationFailure; activity?: ActivityFailure; ms: number }> {
+  async function failureOf(
+    workflow: Workflow,
+    args: unknown[],
+  ): Promise<{ root: ApplicationFailure; activity?: ActivityFailure; ms: number }> {
     const t0 = Date.now();
     // Deliberately bad input: the workflow is passed untyped so that the arguments are not checked.
     const err = await client.workflow
-      .execute<Workflow>(workflow, { taskQueue: queue, workflowId: uniqueName(`bad-${workflow.name}`), args, workflowRunTimeout: '30 seconds' })
-      .then(() => undefined, (e: unknown) => e);
+      .execute<Workflow>(workflow, {
+        taskQueue: queue,
+        workflowId: uniqueName(`bad-${workflow.name}`),
+        args,
+        workflowRunTimeout: '30 seconds',
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err, `${workflow.name} should have failed`).toBeInstanceOf(WorkflowFailedError);
     let cause = (err as WorkflowFailedError).cause;
     let activity: ActivityFailure | undefined;
@@ -68,11 +88,31 @@ describe('batch workflows started by hand with a bad argument', () => {
         [batchDay, [{ date: '2031-02-30' }], 'batchDay: date "2031-02-30" is not a calendar date YYYY-MM-DD'],
         [batchDay, [], 'batchDay: expected one argument {"date": "YYYY-MM-DD", ...} (got nothing)'],
         [batchDay, [{ date: 20310304 }], 'batchDay: date must be a date string YYYY-MM-DD (got 20310304)'],
-        [batchDay, [{ date: '2031-03-04', rejectThreshold: 'lots' }], 'batchDay: rejectThreshold must be a number from 0 to 1 (got "lots")'],
-        [batchBackfill, [{ from: '2031-04-03', to: '2031-04-01', parallel: 2 }], 'batchBackfill: to (2031-04-01) is before from (2031-04-03)'],
-        [batchBackfill, [{ from: 'yesterday', to: '2031-04-01', parallel: 2 }], 'batchBackfill: from "yesterday" is not a calendar date YYYY-MM-DD'],
-        [validateFiles, [{ date: '2031-03-04' }], 'validateFiles: files must be the list of landed files (got nothing)'],
-        [scheduledBatch, [{ timezone: 'Mars/Olympus_Mons' }], 'scheduledBatch: timezone must be an IANA time zone such as "UTC" (got "Mars/Olympus_Mons")'],
+        [
+          batchDay,
+          [{ date: '2031-03-04', rejectThreshold: 'lots' }],
+          'batchDay: rejectThreshold must be a number from 0 to 1 (got "lots")',
+        ],
+        [
+          batchBackfill,
+          [{ from: '2031-04-03', to: '2031-04-01', parallel: 2 }],
+          'batchBackfill: to (2031-04-01) is before from (2031-04-03)',
+        ],
+        [
+          batchBackfill,
+          [{ from: 'yesterday', to: '2031-04-01', parallel: 2 }],
+          'batchBackfill: from "yesterday" is not a calendar date YYYY-MM-DD',
+        ],
+        [
+          validateFiles,
+          [{ date: '2031-03-04' }],
+          'validateFiles: files must be the list of landed files (got nothing)',
+        ],
+        [
+          scheduledBatch,
+          [{ timezone: 'Mars/Olympus_Mons' }],
+          'scheduledBatch: timezone must be an IANA time zone such as "UTC" (got "Mars/Olympus_Mons")',
+        ],
       ] as [Workflow, unknown[], string][]
     ).map(([workflow, args, message]) => [workflow.name, args, message, workflow] as const),
   )('%s %j fails the workflow at once', async (_name, args, message, workflow) => {
@@ -85,7 +125,9 @@ describe('batch workflows started by hand with a bad argument', () => {
   it('a landing directory outside LANDING_DIR fails the land activity once, not retried', async () => {
     land(`${root}/elsewhere`, '2031-03-05');
     const { root: r, activity } = await failureOf(batchDay, [{ date: '2031-03-05', landingDir: `${root}/elsewhere` }]);
-    expect(r.message).toBe(`landDayFiles: landingDir ${root}/elsewhere is outside the configured LANDING_DIR (${env.LANDING_DIR})`);
+    expect(r.message).toBe(
+      `landDayFiles: landingDir ${root}/elsewhere is outside the configured LANDING_DIR (${env.LANDING_DIR})`,
+    );
     expect(activity?.activityType).toBe('landDayFiles');
     expect(activity?.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
   });

@@ -28,11 +28,16 @@ import { batchDay, scheduledBatch } from '../workflows/batch.js';
 const root = mkdtempSync(`${tmpdir()}/viewership-batch-`);
 const queue = uniqueName('batch-test');
 const env = {
-  LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`, TASK_QUEUE_BATCH: queue,
+  LANDING_DIR: `${root}/landing`,
+  LAKE_DIR: `${root}/lake`,
+  WORK_DIR: `${root}/work`,
+  QUARANTINE_DIR: `${root}/quarantine`,
+  TASK_QUEUE_BATCH: queue,
   // Own indices, so the demo's batch view on the same engine is never touched by tests.
   SEARCH_INDEX_PREFIX: 'viewership-test',
   // Own Schedule ids: applying them never repoints the real Schedules at this test's task queue.
-  SCHEDULE_ID_BATCH: `${queue}-batch-daily`, SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache`,
+  SCHEDULE_ID_BATCH: `${queue}-batch-daily`,
+  SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache`,
 };
 const cfg = testConfig(env);
 const DATE = '2031-03-04';
@@ -45,20 +50,48 @@ interface Truth {
 const truth: Truth = { bad: new Map(), files: [] };
 
 /** Write a generated file into the landing dir, recording injected bad lines (the generator's own truth). */
-function land(date: string, name: string, format: 'csv' | 'combined', rows: number, badRate: number, seed: number, gzip = false): void {
-  const lines = [...generateWeblogLines({ date, rows, format, badRate, customers: CUSTOMERS, seed }, (line, reason) => truth.bad.set(`${name}:${line}`, reason))];
+function land(
+  date: string,
+  name: string,
+  format: 'csv' | 'combined',
+  rows: number,
+  badRate: number,
+  seed: number,
+  gzip = false,
+): void {
+  const lines = [
+    ...generateWeblogLines({ date, rows, format, badRate, customers: CUSTOMERS, seed }, (line, reason) =>
+      truth.bad.set(`${name}:${line}`, reason),
+    ),
+  ];
   const text = lines.join('\n') + '\n';
   mkdirSync(`${env.LANDING_DIR}/${date}`, { recursive: true });
   writeFileSync(`${env.LANDING_DIR}/${date}/${name}`, gzip ? gzipSync(text) : text);
   if (date === DATE) truth.files.push({ name, format, text });
 }
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
 
 /** Independent expected totals: good lines only (per the generator's truth), parsed without pipeline code. */
 function expectedTotals(known: Set<string>) {
-  let requests = 0, bytes = 0, unknown = 0;
-  const customers = new Set<string>(), ips = new Set<string>();
+  let requests = 0,
+    bytes = 0,
+    unknown = 0;
+  const customers = new Set<string>(),
+    ips = new Set<string>();
   const byCat: Record<string, number> = {};
   const add = (customer: string, ip: string, status: number, b: number) => {
     requests++;
@@ -85,7 +118,14 @@ function expectedTotals(known: Set<string>) {
       }
     });
   }
-  return { requests, bytes, uniqueCustomers: customers.size, uniqueIps: ips.size, unknownCustomerRequests: unknown, byStatusCategory: byCat };
+  return {
+    requests,
+    bytes,
+    uniqueCustomers: customers.size,
+    uniqueIps: ips.size,
+    unknownCustomerRequests: unknown,
+    byStatusCategory: byCat,
+  };
 }
 
 async function knownCustomers(): Promise<Set<string>> {
@@ -98,13 +138,21 @@ async function knownCustomers(): Promise<Set<string>> {
 }
 
 async function runDay(client: Client, date: string, extra: Record<string, unknown> = {}): Promise<BatchDayResult> {
-  return client.workflow.execute(batchDay, { taskQueue: queue, workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: 0.05, ...extra }] });
+  return client.workflow.execute(batchDay, {
+    taskQueue: queue,
+    workflowId: batchWorkflowId(date),
+    args: [{ date, rejectThreshold: 0.05, ...extra }],
+  });
 }
 
 async function dayDocs(date: string): Promise<{ id: string; source: unknown }[]> {
   const sink = createSearchSink(cfg.search);
   try {
-    const r = await sink.search(batchIndex(cfg.search.indexPrefix), { query: { term: { date } }, size: 10_000, sort: [{ _id: 'asc' } as never] });
+    const r = await sink.search(batchIndex(cfg.search.indexPrefix), {
+      query: { term: { date } },
+      size: 10_000,
+      sort: [{ _id: 'asc' } as never],
+    });
     return r.hits;
   } finally {
     await sink.close();
@@ -114,7 +162,11 @@ async function dayDocs(date: string): Promise<{ id: string; source: unknown }[]>
 function lakeHashes(date: string): Record<string, string> {
   const dir = `${env.LAKE_DIR}/weblogs/date=${date}`;
   const out: Record<string, string> = {};
-  for (const h of readdirSync(dir).sort()) for (const f of readdirSync(`${dir}/${h}`)) out[`${h}/${f}`] = createHash('sha256').update(readFileSync(`${dir}/${h}/${f}`)).digest('hex');
+  for (const h of readdirSync(dir).sort())
+    for (const f of readdirSync(`${dir}/${h}`))
+      out[`${h}/${f}`] = createHash('sha256')
+        .update(readFileSync(`${dir}/${h}/${f}`))
+        .digest('hex');
   return out;
 }
 
@@ -124,7 +176,9 @@ describe('batch layer: daily DAG on Temporal', () => {
 
   beforeAll(async () => {
     // Profiles C000001..C000300 exist; logs also use C000301..C000400 and beyond (unknown customers).
-    const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+    const store = createPostgresProfilesStore(
+      (cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres,
+    );
     await store.upsert(Array.from({ length: 300 }, (_, i) => generateProfile(i + 1, 1)));
     await store.close();
     land(DATE, 'a.csv', 'csv', 6000, 0.03, 11);
@@ -148,7 +202,12 @@ describe('batch layer: daily DAG on Temporal', () => {
     const quarantined = new Map<string, string>();
     const qdir = `${env.QUARANTINE_DIR}/date=${DATE}`;
     for (const f of readdirSync(qdir)) {
-      const rows = parse(readFileSync(`${qdir}/${f}`), { columns: true }) as { file: string; line: string; reason: string; raw: string }[];
+      const rows = parse(readFileSync(`${qdir}/${f}`), { columns: true }) as {
+        file: string;
+        line: string;
+        reason: string;
+        raw: string;
+      }[];
       for (const r of rows) quarantined.set(`${r.file}:${r.line}`, r.reason);
     }
     expect(quarantined).toEqual(truth.bad);
@@ -158,7 +217,10 @@ describe('batch layer: daily DAG on Temporal', () => {
 
   it('batch status (CLI, --json) prints the index totals, equal to an independent computation', async () => {
     const expected = expectedTotals(await knownCustomers());
-    const out = execFileSync('node', ['bin/viewership.mjs', 'batch', 'status', '--date', DATE, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const out = execFileSync('node', ['bin/viewership.mjs', 'batch', 'status', '--date', DATE, '--json'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     const status = JSON.parse(out);
     expect(Object.keys(status)).toEqual(['date', 'state', 'landed', 'valid', 'rejected', 'totals']);
     const byReason: Record<string, number> = {};
@@ -200,7 +262,10 @@ describe('batch layer: daily DAG on Temporal', () => {
   it('fails non-retryably with the report when the rejected share passes the threshold', async () => {
     const date = '2031-03-10';
     land(date, 'bad.csv', 'csv', 1000, 0.2, 21);
-    const err = await runDay(client, date).then(() => undefined, (e) => e);
+    const err = await runDay(client, date).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as { type?: string; nonRetryable?: boolean; message: string };
     expect(cause.type).toBe('RejectThresholdError');
@@ -229,7 +294,9 @@ describe('batch layer: daily DAG on Temporal', () => {
     land(before, 'late.csv', 'csv', 200, 0, 32); // arrives after the date was processed
     land(yesterday, 'day.csv', 'csv', 400, 0, 33);
     const r = await client.workflow.execute(scheduledBatch, {
-      taskQueue: queue, workflowId: uniqueName('scheduled-batch'), args: [{ timezone: 'UTC', rejectThreshold: 0.05, lookbackDays: 1 }],
+      taskQueue: queue,
+      workflowId: uniqueName('scheduled-batch'),
+      args: [{ timezone: 'UTC', rejectThreshold: 0.05, lookbackDays: 1 }],
     });
     expect(r).toMatchObject({ date: yesterday, reprocessed: [before] });
     expect((await batchStatus(cfg, yesterday)).totals.requests).toBe(400);
@@ -253,7 +320,8 @@ describe('batch layer: daily DAG on Temporal', () => {
 });
 
 describe('batch CLI input checks', () => {
-  const cli = (...args: string[]) => spawnSync('node', ['bin/viewership.mjs', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    spawnSync('node', ['bin/viewership.mjs', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   it.each([
     [['batch', 'run', '--date', '2031-02-30'], /--date must be a date YYYY-MM-DD/],
     [['batch', 'run', '--date', '2031-05-01'], /landing directory .*2031-05-01 does not exist/],
@@ -267,10 +335,16 @@ describe('batch CLI input checks', () => {
 
   it('a malformed status reference stops the worker with a message naming the file', () => {
     const broken = `${root}/broken.xml`;
-    writeFileSync(broken, '<registry xmlns="http://www.iana.org/assignments">\n<record><value>200</value>\n</registry>');
-    const r = spawnSync('node', ['bin/viewership.mjs', 'worker', '--queue', 'batch'], { env: { ...process.env, ...env, STATUS_REFERENCE_PATH: broken }, encoding: 'utf8', timeout: 60_000 });
+    writeFileSync(
+      broken,
+      '<registry xmlns="http://www.iana.org/assignments">\n<record><value>200</value>\n</registry>',
+    );
+    const r = spawnSync('node', ['bin/viewership.mjs', 'worker', '--queue', 'batch'], {
+      env: { ...process.env, ...env, STATUS_REFERENCE_PATH: broken },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`HTTP status reference ${broken}: malformed XML at line`);
   });
 });
-

@@ -17,9 +17,21 @@ import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
 
 const N = 1200;
 const BAD = ['{broken', JSON.stringify({ event_id: 'no-customer', event_time: new Date().toISOString() })];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-interface Group { name: string; value: number }
+interface Group {
+  name: string;
+  value: number;
+}
 interface DashState {
   polls: number;
   error: string | null;
@@ -29,13 +41,26 @@ interface DashState {
   topContent: Group[];
   byCountry: Group[];
   byPlan: Group[];
-  health: { stream: { running: boolean; workflowId: string; totals: { events: number } | null }; deadLetters: { total: number } } | null;
+  health: {
+    stream: { running: boolean; workflowId: string; totals: { events: number } | null };
+    deadLetters: { total: number };
+  } | null;
 }
 
-interface AdsState { polls: number; error: string | null; window: { from: string; to: string } | null; total: AdsResult['total'] | null; topCampaigns: Group[] }
+interface AdsState {
+  polls: number;
+  error: string | null;
+  window: { from: string; to: string } | null;
+  total: AdsResult['total'] | null;
+  topCampaigns: Group[];
+}
 /** Ad metric rows of the last minutes for the ads panel: [minutes ago, campaign, impressions, clicks, impression micros, click micros]. */
 const AD_ROWS: [number, string, number, number, number, number][] = [
-  [2, '101', 40, 3, 84_000, 1_050_000], [3, '101', 25, 1, 52_500, 350_001], [3, '102', 60, 6, 126_000, 2_100_000], [5, '103', 7, 0, 14_700, 0], [6, '102', 11, 2, 23_100, 700_123],
+  [2, '101', 40, 3, 84_000, 1_050_000],
+  [3, '101', 25, 1, 52_500, 350_001],
+  [3, '102', 60, 6, 126_000, 2_100_000],
+  [5, '103', 7, 0, 14_700, 0],
+  [6, '102', 11, 2, 23_100, 700_123],
 ];
 
 describe('dashboard in a real browser', () => {
@@ -62,7 +87,10 @@ describe('dashboard in a real browser', () => {
         [adsId, new Date(minute - ago * 60_000).toISOString(), campaign, imps, clicks, impMicros, clkMicros],
       );
     }
-    server = await startServe({ ...t.cfg, ads: { ...t.cfg.ads, workflowId: adsId } }, { port: 0, streamWorkflowId: t.streamWorkflowId });
+    server = await startServe(
+      { ...t.cfg, ads: { ...t.cfg.ads, workflowId: adsId } },
+      { port: 0, streamWorkflowId: t.streamWorkflowId },
+    );
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }); // Playwright gives each launch a fresh temporary profile
     page = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
   });
@@ -79,7 +107,11 @@ describe('dashboard in a real browser', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${server.url}/?refreshMs=1000`);
-    await page.waitForFunction(() => ((globalThis as unknown as { __dashboard?: DashState }).__dashboard?.polls ?? 0) > 0, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => ((globalThis as unknown as { __dashboard?: DashState }).__dashboard?.polls ?? 0) > 0,
+      null,
+      { timeout: 60_000 },
+    );
     const before = await state();
     expect(before.error).toBeNull();
     expect(before.kpis.events).toBe(0);
@@ -93,9 +125,17 @@ describe('dashboard in a real browser', () => {
     await t.caughtUp(N + BAD.length);
 
     // The page polls on its own: wait for it to show every event (never an assertion on a fixed sleep).
-    await page.waitForFunction((n) => (globalThis as unknown as { __dashboard: DashState }).__dashboard.kpis.events === n, N, { timeout: 90_000, polling: 500 });
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as { __dashboard: DashState }).__dashboard.kpis.events === n,
+      N,
+      { timeout: 90_000, polling: 500 },
+    );
     const from = await pollsNow();
-    await page.waitForFunction((p) => (globalThis as unknown as { __dashboard: DashState }).__dashboard.polls > p + 1, from, { timeout: 60_000 });
+    await page.waitForFunction(
+      (p) => (globalThis as unknown as { __dashboard: DashState }).__dashboard.polls > p + 1,
+      from,
+      { timeout: 60_000 },
+    );
     const s = await state();
     expect(s.error).toBeNull();
     expect(s.kpis).toMatchObject({ events: want.events, uniqueCustomers: want.uniqueCustomers, watchMs: want.watchMs });
@@ -108,7 +148,9 @@ describe('dashboard in a real browser', () => {
     const asMap = (g: Group[]) => Object.fromEntries(g.map((x) => [x.name, x.value]));
     expect(asMap(s.byCountry)).toEqual(want.byCountry);
     expect(asMap(s.byPlan)).toEqual(want.byPlan);
-    const topContent = Object.entries(want.byContent).sort((a, b) => b[1] - a[1]).slice(0, 10);
+    const topContent = Object.entries(want.byContent)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10);
     expect(s.topContent.map((g) => g.value)).toEqual(topContent.map(([, v]) => v));
     for (const g of s.topContent) expect(want.byContent[g.name]).toBe(g.value);
     expect(s.health?.stream.totals?.events).toBe(N);
@@ -129,7 +171,11 @@ describe('dashboard in a real browser', () => {
   it('shows the ad stream in the ads panel: the numbers /api/ads answers for the same window', async () => {
     const ads = () => page.evaluate(() => (globalThis as unknown as { __ads: AdsState }).__ads);
     const impressions = AD_ROWS.reduce((n, r) => n + r[2], 0);
-    await page.waitForFunction((n) => (globalThis as unknown as { __ads?: AdsState }).__ads?.total?.impressions === n, impressions, { timeout: 60_000, polling: 500 });
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as { __ads?: AdsState }).__ads?.total?.impressions === n,
+      impressions,
+      { timeout: 60_000, polling: 500 },
+    );
     const s = await ads();
     expect(s.error).toBeNull();
     const res = await fetch(`${server.url}/api/ads?${new URLSearchParams({ ...s.window!, interval: 'minute' })}`);
@@ -145,7 +191,9 @@ describe('dashboard in a real browser', () => {
     expect(await page.textContent('[data-ads-kpi="cost"] b')).toBe(api.total.cost);
     expect(await page.getAttribute('[data-ads-kpi="ctr"]', 'data-value')).toBe(String(api.total.ctr));
     const byCampaign = AD_ROWS.reduce<Record<string, number>>((m, r) => ((m[r[1]] = (m[r[1]] ?? 0) + r[2]), m), {});
-    expect(s.topCampaigns.map((g) => [g.name, g.value])).toEqual(Object.entries(byCampaign).sort((a, b) => b[1] - a[1]));
+    expect(s.topCampaigns.map((g) => [g.name, g.value])).toEqual(
+      Object.entries(byCampaign).sort((a, b) => b[1] - a[1]),
+    );
     expect(await page.locator('#chart-ads-campaigns .hbar').count()).toBe(Object.keys(byCampaign).length);
     expect(await page.locator('#chart-ads-impressions rect').count()).toBe(new Set(AD_ROWS.map((r) => r[0])).size);
     expect(await page.getAttribute('#ads-stream', 'data-state')).toBe('not started');

@@ -20,7 +20,11 @@ import { describeConfig, ROOT_DIR } from '../lib/config.js';
 import { QUEUE_ROLES } from '../workers/run.js';
 
 const read = (file: string) => readFileSync(join(ROOT_DIR, file), 'utf8');
-const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 /** Every variable the app's configuration knows. */
 const CONFIG_VARIABLES = new Set(describeConfig().map((v) => v.name));
 /** Variables read outside the config schema (lib/config.ts: where `.services/` lives). */
@@ -67,10 +71,14 @@ function parseDockerfile(text: string): { args: Record<string, string>; stages: 
   for (const ins of logical) {
     if (ins.keyword === 'FROM') {
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
-      const image = words[0]!.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? '');
+      const image = words[0]!.replace(
+        /\$\{(\w+)\}|\$(\w+)/g,
+        (_, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? '',
+      );
       stages.push({ image, name: words[1]?.toUpperCase() === 'AS' ? words[2] : undefined, instructions: [] });
     } else if (stages.length === 0) {
-      if (ins.keyword !== 'ARG') throw new Error(`Dockerfile line ${ins.line}: only ARG may come before the first FROM`);
+      if (ins.keyword !== 'ARG')
+        throw new Error(`Dockerfile line ${ins.line}: only ARG may come before the first FROM`);
       const [name, value] = ins.args.split('=', 2);
       args[name!] = value ?? '';
     } else stages.at(-1)!.instructions.push(ins);
@@ -88,7 +96,9 @@ function execForm(args: string): string[] | undefined {
 /** A COPY's flags (`--from=deps` → { from: 'deps' }), sources and destination. */
 function copyParts(args: string): { flags: Record<string, string>; sources: string[]; dest: string } {
   const words = execForm(args) ?? args.split(/\s+/);
-  const flags = Object.fromEntries(words.filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=', 2) as [string, string]));
+  const flags = Object.fromEntries(
+    words.filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=', 2) as [string, string]),
+  );
   const paths = words.filter((w) => !w.startsWith('--'));
   return { flags, sources: paths.slice(0, -1), dest: paths.at(-1)! };
 }
@@ -100,7 +110,8 @@ function variablesSet(ins: Instruction): string[] {
 }
 
 const runs = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'RUN');
-const npmCiIndex = (stage: Stage) => stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+const npmCiIndex = (stage: Stage) =>
+  stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
 
 /** Whether `path` (relative, `/`-separated) is left out of the build context: Docker's .dockerignore matching. */
 function dockerignore(text: string): (path: string) => boolean {
@@ -113,7 +124,11 @@ function dockerignore(text: string): (path: string) => boolean {
       const pattern = posix.normalize((negate ? l.slice(1) : l).trim()).replace(/^\/+|\/+$/g, '');
       const source = pattern
         .split(/(\*\*\/|\*\*|\*|\?)/)
-        .map((part) => ({ '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' })[part] ?? part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+        .map(
+          (part) =>
+            ({ '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' })[part] ??
+            part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('');
       return { negate, re: new RegExp(`^${source}$`) };
     });
@@ -151,8 +166,15 @@ function runtimePackages(source: string): string[] {
   return [
     ...new Set(
       specifiers
-        .filter((s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('node:') && !builtins.has(s.split('/')[0]!))
-        .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')),
+        .filter(
+          (s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('node:') && !builtins.has(s.split('/')[0]!),
+        )
+        .map((s) =>
+          s
+            .split('/')
+            .slice(0, s.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
     ),
   ];
 }
@@ -178,27 +200,49 @@ describe('Dockerfile', () => {
     const installing = dockerfile.stages.filter((s) => npmCiIndex(s) >= 0);
     expect(installing.length).toBeGreaterThan(0);
     for (const s of installing) {
-      const before = s.instructions.slice(0, npmCiIndex(s)).filter((i) => i.keyword === 'COPY').map((i) => copyParts(i.args));
-      expect(before.some((c) => c.sources.includes('package-lock.json') && c.sources.includes('package.json')), `stage ${s.name}: package.json and package-lock.json copied before npm ci`).toBe(true);
+      const before = s.instructions
+        .slice(0, npmCiIndex(s))
+        .filter((i) => i.keyword === 'COPY')
+        .map((i) => copyParts(i.args));
+      expect(
+        before.some((c) => c.sources.includes('package-lock.json') && c.sources.includes('package.json')),
+        `stage ${s.name}: package.json and package-lock.json copied before npm ci`,
+      ).toBe(true);
       // Only the manifests before npm ci: a source change must not invalidate the dependency layer.
       expect(before.flatMap((c) => c.sources)).toEqual(expect.arrayContaining(['package.json', 'package-lock.json']));
-      expect(before.flatMap((c) => c.sources).filter((src) => !/^package(-lock)?\.json$/.test(src)), `stage ${s.name}: nothing else before npm ci`).toEqual([]);
+      expect(
+        before.flatMap((c) => c.sources).filter((src) => !/^package(-lock)?\.json$/.test(src)),
+        `stage ${s.name}: nothing else before npm ci`,
+      ).toEqual([]);
     }
-    for (const s of dockerfile.stages) for (const r of runs(s)) expect(r.args, `line ${r.line}`).not.toMatch(/\bnpm (install|i)\b|\byarn\b|--no-package-lock/);
+    for (const s of dockerfile.stages)
+      for (const r of runs(s))
+        expect(r.args, `line ${r.line}`).not.toMatch(/\bnpm (install|i)\b|\byarn\b|--no-package-lock/);
   });
 
   it('ships production dependencies only: the runtime copies node_modules from a `npm ci --omit=dev` stage', () => {
-    expect(runs(runtime).some((r) => /\bnpm\b/.test(r.args)), 'no npm install in the runtime stage').toBe(false);
-    const copies = runtimeOf('COPY').map((i) => copyParts(i.args)).filter((c) => c.flags.from);
+    expect(
+      runs(runtime).some((r) => /\bnpm\b/.test(r.args)),
+      'no npm install in the runtime stage',
+    ).toBe(false);
+    const copies = runtimeOf('COPY')
+      .map((i) => copyParts(i.args))
+      .filter((c) => c.flags.from);
     const modules = copies.filter((c) => c.sources.some((src) => /node_modules\/?$/.test(src)));
     expect(modules).toHaveLength(1);
     const deps = stageNamed(modules[0]!.flags.from!)!;
-    expect(deps.instructions[npmCiIndex(deps)]?.args, `stage ${deps.name} installs production dependencies only`).toMatch(/npm ci\b.*--omit=dev/);
+    expect(
+      deps.instructions[npmCiIndex(deps)]?.args,
+      `stage ${deps.name} installs production dependencies only`,
+    ).toMatch(/npm ci\b.*--omit=dev/);
     // Any other stage copied in whole ran a full npm ci: it must drop its node_modules in the layer that is copied.
     for (const c of copies.filter((x) => !modules.includes(x))) {
       const from = stageNamed(c.flags.from!)!;
       if (npmCiIndex(from) >= 0 && !/--omit=dev/.test(from.instructions[npmCiIndex(from)]!.args)) {
-        expect(runs(from).at(-1)!.args, `stage ${from.name} removes its dev node_modules before the runtime copies it`).toMatch(/rm -rf (\S+ )*node_modules\b/);
+        expect(
+          runs(from).at(-1)!.args,
+          `stage ${from.name} removes its dev node_modules before the runtime copies it`,
+        ).toMatch(/rm -rf (\S+ )*node_modules\b/);
       }
     }
   });
@@ -206,13 +250,22 @@ describe('Dockerfile', () => {
   it('needs only production dependencies at run time: every package the app imports is in "dependencies"', () => {
     // What the image runs: every top-level source directory except tests and tooling (removed by the build stage).
     const removed = /rm -rf ([^&]*)/.exec(runs(stageNamed('build')!).at(-1)!.args)![1]!.split(/\s+/);
-    const dirs = readdirSync(ROOT_DIR).filter((d) => !d.startsWith('.') && d !== 'node_modules' && !removed.includes(d) && statSync(join(ROOT_DIR, d)).isDirectory() && !isIgnored(d));
+    const dirs = readdirSync(ROOT_DIR).filter(
+      (d) =>
+        !d.startsWith('.') &&
+        d !== 'node_modules' &&
+        !removed.includes(d) &&
+        statSync(join(ROOT_DIR, d)).isDirectory() &&
+        !isIgnored(d),
+    );
     expect(dirs).toEqual(expect.arrayContaining(['bin', 'cli', 'lib', 'workers', 'workflows']));
     const files = dirs.flatMap(sourceFiles).filter((f) => !/\.test\.ts$/.test(f));
     const used = new Map<string, string>();
     for (const f of files) for (const p of runtimePackages(readFileSync(join(ROOT_DIR, f), 'utf8'))) used.set(p, f);
     expect(used.has('tsx') && used.has('@temporalio/worker'), 'the scan finds imports').toBe(true);
-    const missing = [...used].filter(([p]) => !(p in pkg.dependencies)).map(([p, f]) => `${p} (${f}${p in pkg.devDependencies ? ', a devDependency' : ''})`);
+    const missing = [...used]
+      .filter(([p]) => !(p in pkg.dependencies))
+      .map(([p, f]) => `${p} (${f}${p in pkg.devDependencies ? ', a devDependency' : ''})`);
     expect(missing, 'packages the runtime imports that `npm ci --omit=dev` does not install').toEqual([]);
   });
 
@@ -233,11 +286,15 @@ describe('Dockerfile', () => {
     expect(entry![0]).toBe('node');
     expect(entry![1]).toMatch(new RegExp(`/${pkg.bin.viewership!.replace('.', '\\.')}$`));
     expect(existsSync(join(ROOT_DIR, pkg.bin.viewership!))).toBe(true);
-    const env = Object.fromEntries(runtimeOf('ENV').flatMap((i) => [...i.args.matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])));
+    const env = Object.fromEntries(
+      runtimeOf('ENV').flatMap((i) => [...i.args.matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
+    );
     const port = describeConfig().find((v) => v.name === 'SERVE_PORT')!.default;
     expect(env.SERVE_PORT ?? String(port)).toBe(String(port));
     expect(runtimeOf('EXPOSE').flatMap((i) => i.args.split(/\s+/))).toContain(String(port));
-    expect(env.SERVE_HOST, 'serve binds beyond the container loopback, else no published port reaches it').toBe('0.0.0.0');
+    expect(env.SERVE_HOST, 'serve binds beyond the container loopback, else no published port reaches it').toBe(
+      '0.0.0.0',
+    );
     const health = runtimeOf('HEALTHCHECK');
     expect(health).toHaveLength(1);
     const test = execForm(health[0]!.args.replace(/^(--\S+\s+)*CMD\s+/, ''));
@@ -253,7 +310,11 @@ describe('Dockerfile', () => {
       for (const ins of s.instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')) {
         for (const name of variablesSet(ins)) {
           expect(name, `line ${ins.line}`).not.toMatch(SECRET_NAME);
-          if (ins.keyword === 'ENV') expect(CONFIG_VARIABLES.has(name) || OTHER_APP_VARIABLES.has(name), `${name} (line ${ins.line}) is a config variable`).toBe(true);
+          if (ins.keyword === 'ENV')
+            expect(
+              CONFIG_VARIABLES.has(name) || OTHER_APP_VARIABLES.has(name),
+              `${name} (line ${ins.line}) is a config variable`,
+            ).toBe(true);
         }
       }
       for (const c of s.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
@@ -273,7 +334,20 @@ describe('Dockerfile', () => {
 
 describe('.dockerignore', () => {
   it('keeps local service data and secrets, generated data, test output and installed packages out of the build context', () => {
-    for (const path of ['.services/secrets.env', '.services/data/postgres/PG_VERSION', '.services/logs/clients.log', 'node_modules/tsx/package.json', '.data/lake/x.parquet', '.data/landing/2024-09-13/a.csv', 'test-artifacts/dashboard.png', '.bench-cache/a', '.git/HEAD', '.env', 'lib/.env', 'local.env']) {
+    for (const path of [
+      '.services/secrets.env',
+      '.services/data/postgres/PG_VERSION',
+      '.services/logs/clients.log',
+      'node_modules/tsx/package.json',
+      '.data/lake/x.parquet',
+      '.data/landing/2024-09-13/a.csv',
+      'test-artifacts/dashboard.png',
+      '.bench-cache/a',
+      '.git/HEAD',
+      '.env',
+      'lib/.env',
+      'local.env',
+    ]) {
       expect(isIgnored(path), path).toBe(true);
     }
   });
@@ -281,7 +355,14 @@ describe('.dockerignore', () => {
   it('keeps what the build needs: the manifests and every directory the typecheck reads', () => {
     const tsconfig = JSON.parse(read('tsconfig.json')) as { include: string[] };
     const dirs = tsconfig.include.filter((d) => !d.includes('*') && existsSync(join(ROOT_DIR, d)));
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', pkg.bin.viewership!, 'reference', ...dirs.map((d) => `${d}/x.ts`)]) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      pkg.bin.viewership!,
+      'reference',
+      ...dirs.map((d) => `${d}/x.ts`),
+    ]) {
       expect(isIgnored(path), path).toBe(false);
     }
   });
@@ -297,7 +378,10 @@ function composeCommand(): string[] | undefined {
 }
 
 const compose = composeCommand();
-if (!compose) console.warn('[docker-compose] no Compose client on this machine: `npm test` installs Debian docker-compose when root');
+if (!compose)
+  console.warn(
+    '[docker-compose] no Compose client on this machine: `npm test` installs Debian docker-compose when root',
+  );
 
 type Service = {
   image?: string;
@@ -320,11 +404,22 @@ type ComposeModel = { services: Record<string, Service> };
 function render(env: NodeJS.ProcessEnv, extra: string[] = []): ComposeModel {
   const [cmd, ...pre] = compose!;
   const v2 = cmd === 'docker';
-  const out = execFileSync(cmd!, [...pre, '--profile', 'tools', 'config', ...extra, ...(v2 ? ['--format', 'json'] : [])], { cwd: ROOT_DIR, env, encoding: 'utf8' });
+  const out = execFileSync(
+    cmd!,
+    [...pre, '--profile', 'tools', 'config', ...extra, ...(v2 ? ['--format', 'json'] : [])],
+    { cwd: ROOT_DIR, env, encoding: 'utf8' },
+  );
   if (v2) return JSON.parse(out) as ComposeModel;
   const path = execFileSync('sh', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).trim();
-  const [python, ...args] = readFileSync(path, 'utf8').split('\n')[0]!.replace(/^#!\s*/, '').split(/\s+/);
-  const json = execFileSync(python!, [...args, '-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: out, encoding: 'utf8' });
+  const [python, ...args] = readFileSync(path, 'utf8')
+    .split('\n')[0]!
+    .replace(/^#!\s*/, '')
+    .split(/\s+/);
+  const json = execFileSync(
+    python!,
+    [...args, '-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'],
+    { input: out, encoding: 'utf8' },
+  );
   return JSON.parse(json) as ComposeModel;
 }
 
@@ -351,8 +446,21 @@ describe.runIf(compose)('docker-compose.yml', () => {
   });
 
   it('parses and declares the infrastructure and the app services', () => {
-    const names = execFileSync(cmd!, [...pre, 'config', '--services'], { cwd: ROOT_DIR, env, encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(names).toEqual(expect.arrayContaining(['temporal', 'temporal-ui', 'kafka', 'elasticsearch', 'kibana', 'oracle', 'postgresql', ...APP_SERVICES]));
+    const names = execFileSync(cmd!, [...pre, 'config', '--services'], { cwd: ROOT_DIR, env, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'temporal',
+        'temporal-ui',
+        'kafka',
+        'elasticsearch',
+        'kibana',
+        'oracle',
+        'postgresql',
+        ...APP_SERVICES,
+      ]),
+    );
   });
 
   it('refuses to render without the secrets, naming the missing one', () => {
@@ -375,8 +483,14 @@ describe.runIf(compose)('docker-compose.yml', () => {
       expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
       expect(s.entrypoint, `${name}: the image's ENTRYPOINT (viewership) stays`).toBeUndefined();
       const argv = words(s.command);
-      const path = argv.filter((w) => !w.startsWith('-')).slice(0, 2).join(' ');
-      expect(paths.has(path) || paths.has(argv[0]!) || argv[0] === '--help', `${name}: \`viewership ${argv.join(' ')}\` is a CLI command`).toBe(true);
+      const path = argv
+        .filter((w) => !w.startsWith('-'))
+        .slice(0, 2)
+        .join(' ');
+      expect(
+        paths.has(path) || paths.has(argv[0]!) || argv[0] === '--help',
+        `${name}: \`viewership ${argv.join(' ')}\` is a CLI command`,
+      ).toBe(true);
     }
     expect(words(services['worker-batch']!.command)).toEqual(['worker', '--queue', 'batch']);
     expect(words(services['worker-stream']!.command)).toEqual(['worker', '--queue', 'stream']);
@@ -385,7 +499,8 @@ describe.runIf(compose)('docker-compose.yml', () => {
     expect(words(services.setup!.command)).toEqual(['setup']);
     expect(words(services.serve!.command)).toEqual(['serve']);
     // Long-running app services restart; one-shots do not.
-    for (const n of ['worker-batch', 'worker-stream', 'serve']) expect(services[n]!.restart).toMatch(/always|unless-stopped|on-failure/);
+    for (const n of ['worker-batch', 'worker-stream', 'serve'])
+      expect(services[n]!.restart).toMatch(/always|unless-stopped|on-failure/);
     for (const n of ['setup', 'stream-start']) expect(services[n]!.restart ?? 'no').toBe('no');
   });
 
@@ -393,12 +508,18 @@ describe.runIf(compose)('docker-compose.yml', () => {
     const hostOf = (address: string) => address.replace(/^\w+:\/\//, '').split(/[:/]/)[0]!;
     const kafkaAdvertised = String(services.kafka!.environment!.KAFKA_ADVERTISED_LISTENERS);
     for (const [name, s] of app) {
-      const e = Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === null ? null : String(v)]));
-      for (const key of Object.keys(e)) expect(CONFIG_VARIABLES.has(key), `${name}: ${key} is a config variable`).toBe(true);
+      const e = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === null ? null : String(v)]),
+      );
+      for (const key of Object.keys(e))
+        expect(CONFIG_VARIABLES.has(key), `${name}: ${key} is a config variable`).toBe(true);
       expect(e.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
       for (const broker of e.KAFKA_BROKERS!.split(',')) {
         expect(services[hostOf(broker)], `${name}: broker ${broker} is a compose service`).toBeDefined();
-        expect(kafkaAdvertised, `kafka advertises ${broker} (else clients are sent to an address they cannot reach)`).toContain(`//${broker}`);
+        expect(
+          kafkaAdvertised,
+          `kafka advertises ${broker} (else clients are sent to an address they cannot reach)`,
+        ).toContain(`//${broker}`);
       }
       expect(e.SEARCH_ENGINE).toBe('elasticsearch');
       expect(services[hostOf(e.SEARCH_URL!)]?.image, `${name}: SEARCH_URL`).toMatch(/elasticsearch/);
@@ -407,7 +528,8 @@ describe.runIf(compose)('docker-compose.yml', () => {
       expect(e.PROFILES_PG_PORT).toBe('5432');
       expect(services[hostOf(e.ORACLE_CONNECT_STRING!)]?.image, `${name}: ORACLE_CONNECT_STRING`).toMatch(/oracle/);
       // Loopback inside a container is the container itself: only the browser-facing Temporal UI link may use it.
-      for (const [k, v] of Object.entries(e)) if (k !== 'TEMPORAL_UI_URL') expect(v ?? '', `${name}: ${k}`).not.toMatch(/127\.0\.0\.1|localhost/);
+      for (const [k, v] of Object.entries(e))
+        if (k !== 'TEMPORAL_UI_URL') expect(v ?? '', `${name}: ${k}`).not.toMatch(/127\.0\.0\.1|localhost/);
     }
   });
 
@@ -442,19 +564,33 @@ describe.runIf(compose)('docker-compose.yml', () => {
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
         expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
         if (INFRASTRUCTURE.includes(dep)) expect(condition, `${name} → ${dep}`).toBe('service_healthy');
-        if (condition === 'service_healthy') expect(services[dep]!.healthcheck, `${dep} has a health check`).toBeDefined();
-        if (condition === 'service_completed_successfully') expect(services[dep]!.restart ?? 'no', `${dep} is a one-shot`).toBe('no');
+        if (condition === 'service_healthy')
+          expect(services[dep]!.healthcheck, `${dep} has a health check`).toBeDefined();
+        if (condition === 'service_completed_successfully')
+          expect(services[dep]!.restart ?? 'no', `${dep} is a one-shot`).toBe('no');
       }
-      expect([...closure(name)], `${name} waits for the infrastructure`).toEqual(expect.arrayContaining(INFRASTRUCTURE));
+      expect([...closure(name)], `${name} waits for the infrastructure`).toEqual(
+        expect.arrayContaining(INFRASTRUCTURE),
+      );
     }
     for (const name of ['worker-batch', 'worker-stream', 'stream-start', 'serve']) {
-      expect(services[name]!.depends_on?.setup?.condition, `${name} waits for setup`).toBe('service_completed_successfully');
+      expect(services[name]!.depends_on?.setup?.condition, `${name} waits for setup`).toBe(
+        'service_completed_successfully',
+      );
     }
   });
 
   it('publishes every port on 127.0.0.1 only, serve on its configured port', () => {
     const ports = Object.entries(services).flatMap(([name, s]) =>
-      (s.ports ?? []).map((p) => (typeof p === 'string' ? { name, hostIp: p.split(':').length === 3 ? p.split(':')[0] : undefined, target: p.split(':').at(-1)!.split('/')[0] } : { name, hostIp: p.host_ip, target: String(p.target) })),
+      (s.ports ?? []).map((p) =>
+        typeof p === 'string'
+          ? {
+              name,
+              hostIp: p.split(':').length === 3 ? p.split(':')[0] : undefined,
+              target: p.split(':').at(-1)!.split('/')[0],
+            }
+          : { name, hostIp: p.host_ip, target: String(p.target) },
+      ),
     );
     for (const p of ports) expect(p.hostIp, `${p.name} → ${p.target}`).toBe('127.0.0.1');
     const port = String(describeConfig().find((v) => v.name === 'SERVE_PORT')!.default);

@@ -11,7 +11,10 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): AppConfig {
 
 /** Status of the project's services, by name. */
 export async function serviceStatus(): Promise<Record<string, { up: boolean; address: string }>> {
-  const rows = await status(await selectServices([], process.env), contexts(() => undefined));
+  const rows = await status(
+    await selectServices([], process.env),
+    contexts(() => undefined),
+  );
   return Object.fromEntries(rows.map((r) => [r.name, { up: r.up, address: r.address }]));
 }
 

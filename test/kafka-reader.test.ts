@@ -15,7 +15,10 @@ const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 
 async function produce(from: number, n: number): Promise<void> {
   for (let i = from; i < from + n; i += 1000) {
-    const msgs = Array.from({ length: Math.min(1000, from + n - i) }, (_, k) => ({ key: `c${(i + k) % 13}`, value: JSON.stringify({ seq: i + k }) }));
+    const msgs = Array.from({ length: Math.min(1000, from + n - i) }, (_, k) => ({
+      key: `c${(i + k) % 13}`,
+      value: JSON.stringify({ seq: i + k }),
+    }));
     await producer.send({ topic, messages: msgs });
   }
 }
@@ -40,7 +43,12 @@ describe('OffsetReader', () => {
     let offsets: Offsets = {};
     const writer = produce(5000, 5000); // keeps writing while we read
     for (let calls = 0; calls < 200; calls++) {
-      const r = await reader.read({ topic, start: offsets, maxMessages: 700, onMessages: (_p, msgs) => void seen.push(...msgs) });
+      const r = await reader.read({
+        topic,
+        start: offsets,
+        maxMessages: 700,
+        onMessages: (_p, msgs) => void seen.push(...msgs),
+      });
       expect(r.count).toBeLessThanOrEqual(700);
       offsets = r.next;
       if (seen.length >= 10_000) break;
@@ -62,8 +70,18 @@ describe('OffsetReader', () => {
     const start = { 0: 10, 1: 20, 2: 30 };
     const a: string[] = [];
     const b: string[] = [];
-    const r1 = await reader.read({ topic, start, maxMessages: 500, onMessages: (p, m) => void a.push(...m.map((x) => `${p}:${x.offset}`)) });
-    const r2 = await reader.read({ topic, start, maxMessages: 500, onMessages: (p, m) => void b.push(...m.map((x) => `${p}:${x.offset}`)) });
+    const r1 = await reader.read({
+      topic,
+      start,
+      maxMessages: 500,
+      onMessages: (p, m) => void a.push(...m.map((x) => `${p}:${x.offset}`)),
+    });
+    const r2 = await reader.read({
+      topic,
+      start,
+      maxMessages: 500,
+      onMessages: (p, m) => void b.push(...m.map((x) => `${p}:${x.offset}`)),
+    });
     expect(b).toEqual(a);
     expect(r2.next).toEqual(r1.next);
   });
@@ -71,7 +89,10 @@ describe('OffsetReader', () => {
   it('a start offset behind the log start is a typed, non-retryable error', async () => {
     await admin.fetchTopicMetadata({ topics: [topic] }); // the admin client needs the topic's leaders first
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '100' }] });
-    const err = await reader.read({ topic, start: { 0: 5 }, maxMessages: 10, onMessages: () => undefined }).then(() => undefined, (e) => e);
+    const err = await reader.read({ topic, start: { 0: 5 }, maxMessages: 10, onMessages: () => undefined }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err?.type).toBe('BadInputError');
     expect(err?.message).toMatch(/out of range/);
   });

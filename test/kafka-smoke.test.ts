@@ -19,7 +19,10 @@ describe('kafka produce/consume', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const sent = Array.from({ length: 60 }, (_, i) => ({ key: `customer-${i % 7}`, value: JSON.stringify({ seq: i }) }));
+    const sent = Array.from({ length: 60 }, (_, i) => ({
+      key: `customer-${i % 7}`,
+      value: JSON.stringify({ seq: i }),
+    }));
     await producer.send({ topic, messages: sent });
     await producer.disconnect();
 
@@ -35,7 +38,12 @@ describe('kafka produce/consume', () => {
         },
       });
     });
-    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${got.length} of ${sent.length} consumed`)), 60_000))]);
+    await Promise.race([
+      done,
+      new Promise((_, rej) =>
+        setTimeout(() => rej(new Error(`only ${got.length} of ${sent.length} consumed`)), 60_000),
+      ),
+    ]);
     await consumer.disconnect();
 
     expect(got.map((g) => g.seq).sort((a, b) => a - b)).toEqual(sent.map((_, i) => i));

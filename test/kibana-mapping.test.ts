@@ -13,7 +13,11 @@ import { serviceStatus, uniqueName } from './helpers.js';
 
 const ENGINES = [
   { service: 'opensearch', url: `http://127.0.0.1:${process.env.OPENSEARCH_PORT ?? 9200}`, make: createOpenSearchSink },
-  { service: 'elasticsearch', url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}`, make: createElasticsearchSink },
+  {
+    service: 'elasticsearch',
+    url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}`,
+    make: createElasticsearchSink,
+  },
 ] as const;
 
 const status = await serviceStatus();
@@ -28,7 +32,8 @@ for (const engine of ENGINES) {
 
     afterAll(async () => {
       for (const i of indices) await sink.deleteIndex(i);
-      for (const t of ['batch', 'speed']) await fetch(`${engine.url}/_index_template/${prefix}-${t}`, { method: 'DELETE' });
+      for (const t of ['batch', 'speed'])
+        await fetch(`${engine.url}/_index_template/${prefix}-${t}`, { method: 'DELETE' });
       await sink.close();
     });
 
@@ -38,7 +43,9 @@ for (const engine of ENGINES) {
       for (const i of indices) await sink.ensureIndex(i);
 
       const { objects, fields } = buildSavedObjects(prefix);
-      const titles = new Map(objects.filter((o) => o.type === 'index-pattern').map((o) => [o.id, String(o.attributes.title)]));
+      const titles = new Map(
+        objects.filter((o) => o.type === 'index-pattern').map((o) => [o.id, String(o.attributes.title)]),
+      );
       expect(fields.length).toBeGreaterThan(20);
       expect([...new Set(titles.values())].sort()).toEqual([...indices].sort());
       for (const index of new Set(titles.values())) {

@@ -11,20 +11,44 @@ import { sqlLiteral } from '../lib/fsutil.js';
 import { describeParquetFiles } from '../lib/lake/files.js';
 
 /** Write one hour of `table` with `rows` (missing columns NULL) under `lakeDir` and register it. */
-export async function writeLakeHour(catalog: LakeCatalog, lakeDir: string, table: 'weblogs' | 'web_events', date: string, rows: Record<string, string | number>[]): Promise<void> {
+export async function writeLakeHour(
+  catalog: LakeCatalog,
+  lakeDir: string,
+  table: 'weblogs' | 'web_events',
+  date: string,
+  rows: Record<string, string | number>[],
+): Promise<void> {
   const dir = `${lakeDir}/${table}/date=${date}/hour=12`;
   await withDuckDb({ memoryLimit: '256MB', threads: 1, tempDir: `${lakeDir}/../duck-tmp` }, async (db) => {
-    const lit = (v: string | number | undefined, t: string) => (v === undefined ? `CAST(NULL AS ${t})` : `CAST(${typeof v === 'number' ? v : sqlLiteral(v)} AS ${t})`);
-    const select = rows.map((r) => `SELECT ${LAKE_COLUMNS[table].map(([c, t]) => `${lit(r[c], t)} AS ${c}`).join(', ')}`).join(' UNION ALL ');
+    const lit = (v: string | number | undefined, t: string) =>
+      v === undefined ? `CAST(NULL AS ${t})` : `CAST(${typeof v === 'number' ? v : sqlLiteral(v)} AS ${t})`;
+    const select = rows
+      .map((r) => `SELECT ${LAKE_COLUMNS[table].map(([c, t]) => `${lit(r[c], t)} AS ${c}`).join(', ')}`)
+      .join(' UNION ALL ');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
     await db.run(`COPY (${select}) TO ${sqlLiteral(`${dir}/part-0.parquet`)} (FORMAT parquet)`);
-    await catalog.register(table, [{ values: { date, hour: '12' }, files: await describeParquetFiles(db, `${lakeDir}/${table}`, [`${dir}/part-0.parquet`]) }], 'loyalty-test', { date });
+    await catalog.register(
+      table,
+      [
+        {
+          values: { date, hour: '12' },
+          files: await describeParquetFiles(db, `${lakeDir}/${table}`, [`${dir}/part-0.parquet`]),
+        },
+      ],
+      'loyalty-test',
+      { date },
+    );
   });
 }
 
 /** Expected loyalty figures of `ids` at `asOf`, from the source tables; `watch` is each customer's watch time in the window. */
-export async function expectedLoyalty(db: pg.Pool, ids: string[], asOf: Date, watch: Record<string, number>): Promise<Record<string, Record<string, unknown>>> {
+export async function expectedLoyalty(
+  db: pg.Pool,
+  ids: string[],
+  asOf: Date,
+  watch: Record<string, number>,
+): Promise<Record<string, Record<string, unknown>>> {
   const { rows } = await db.query(
     `WITH o AS (
        SELECT customer_id,

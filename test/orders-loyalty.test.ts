@@ -32,8 +32,14 @@ const root = mkdtempSync(`${tmpdir()}/viewership-loyalty-`);
 const queue = uniqueName('loyalty-test');
 const tag = queue.replace(/^loyalty-test-/, '').replace(/-/g, '_');
 const env = {
-  LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`, TASK_QUEUE_BATCH: queue,
-  SEARCH_INDEX_PREFIX: 'viewership-loyalty-test', LOYALTY_TABLE: `customer_loyalty_t${tag}`, SCHEDULE_ID_LOYALTY: `${queue}-loyalty`,
+  LANDING_DIR: `${root}/landing`,
+  LAKE_DIR: `${root}/lake`,
+  WORK_DIR: `${root}/work`,
+  QUARANTINE_DIR: `${root}/quarantine`,
+  TASK_QUEUE_BATCH: queue,
+  SEARCH_INDEX_PREFIX: 'viewership-loyalty-test',
+  LOYALTY_TABLE: `customer_loyalty_t${tag}`,
+  SCHEDULE_ID_LOYALTY: `${queue}-loyalty`,
 };
 const cfg = testConfig(env);
 const pgOpts = { ...cfg.stream.checkpoints.postgres, password: cfg.stream.checkpoints.postgres.password ?? '' };
@@ -42,12 +48,28 @@ const now = Date.now();
 const ago = (days: number) => new Date(now - days * DAY);
 const dateAgo = (days: number) => ago(days).toISOString().slice(0, 10);
 const ID = (s: string) => `L${tag}-${s}`;
-const [CHAMP, LOYAL, RISK, HIBER, PROSPECT, NEW, REGULAR, GONE] = ['champ', 'loyal', 'risk', 'hiber', 'prospect', 'new', 'regular', 'gone'].map(ID) as [string, string, string, string, string, string, string, string];
+const [CHAMP, LOYAL, RISK, HIBER, PROSPECT, NEW, REGULAR, GONE] = [
+  'champ',
+  'loyal',
+  'risk',
+  'hiber',
+  'prospect',
+  'new',
+  'regular',
+  'gone',
+].map(ID) as [string, string, string, string, string, string, string, string];
 const ALL = [CHAMP, LOYAL, RISK, HIBER, PROSPECT, NEW, REGULAR, GONE];
 
 let seq = 0;
 const order = (customerId: string, daysAgo: number, amount: string, status: 'paid' | 'refunded' = 'paid'): Order => ({
-  orderId: `${customerId}-o${++seq}`, customerId, kind: 'rental', contentId: 'V1', amount, currency: 'USD', status, createdAt: ago(daysAgo),
+  orderId: `${customerId}-o${++seq}`,
+  customerId,
+  kind: 'rental',
+  contentId: 'V1',
+  amount,
+  currency: 'USD',
+  status,
+  createdAt: ago(daysAgo),
 });
 const ORDERS: Order[] = [
   ...Array.from({ length: 10 }, (_, i) => order(CHAMP, i % 6, '24.99')),
@@ -55,12 +77,24 @@ const ORDERS: Order[] = [
   ...[70, 80, 85, 200].map((d) => order(RISK, d, '11.99')),
   order(HIBER, 200, '9.99'),
   order(NEW, 1, '2.99'),
-  order(REGULAR, 3, '19.99'), order(REGULAR, 4, '7.50', 'refunded'),
+  order(REGULAR, 3, '19.99'),
+  order(REGULAR, 4, '7.50', 'refunded'),
   order(GONE, 2, '3.99'),
 ];
 /** Watch time (ms) and sessions per customer in the lake, by days ago (the 100-day-old ones are outside the window). */
-const WATCH: [string, number, number][] = [[CHAMP, 2, 300 * 3_600_000], [CHAMP, 100, 50 * 3_600_000], [LOYAL, 10, 7_200_000], [REGULAR, 60, 1_800_000]];
-const SESSIONS: [string, number, string][] = [[CHAMP, 2, 's1'], [CHAMP, 2, 's2'], [CHAMP, 10, 's3'], [LOYAL, 10, 's4'], [REGULAR, 100, 's5']];
+const WATCH: [string, number, number][] = [
+  [CHAMP, 2, 300 * 3_600_000],
+  [CHAMP, 100, 50 * 3_600_000],
+  [LOYAL, 10, 7_200_000],
+  [REGULAR, 60, 1_800_000],
+];
+const SESSIONS: [string, number, string][] = [
+  [CHAMP, 2, 's1'],
+  [CHAMP, 2, 's2'],
+  [CHAMP, 10, 's3'],
+  [LOYAL, 10, 's4'],
+  [REGULAR, 100, 's5'],
+];
 const watchIn90 = (extra: [string, number, number][] = []) => {
   const out: Record<string, number> = {};
   for (const [c, d, ms] of [...WATCH, ...extra]) if (d < 90) out[c] = (out[c] ?? 0) + ms;
@@ -72,16 +106,53 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
   let workers: { stop: () => Promise<void> };
   let catalog: LakeCatalog;
   const db = new pg.Pool({ ...pgOpts, max: 2 });
-  const loyaltyRow = async (id: string) => (await db.query(`SELECT *, paid_90d::text AS p90, refunded_lifetime::text AS refunded FROM "${env.LOYALTY_TABLE}" WHERE customer_id = $1`, [id])).rows[0];
-  const run = (full: boolean) => client.workflow.execute(refreshLoyalty, { taskQueue: queue, workflowId: `${queue}-${Date.now()}`, args: [{ full }] });
+  const loyaltyRow = async (id: string) =>
+    (
+      await db.query(
+        `SELECT *, paid_90d::text AS p90, refunded_lifetime::text AS refunded FROM "${env.LOYALTY_TABLE}" WHERE customer_id = $1`,
+        [id],
+      )
+    ).rows[0];
+  const run = (full: boolean) =>
+    client.workflow.execute(refreshLoyalty, {
+      taskQueue: queue,
+      workflowId: `${queue}-${Date.now()}`,
+      args: [{ full }],
+    });
   const check = async (ids: string[], watch: Record<string, number>) => {
     const rows = await Promise.all(ids.map(loyaltyRow));
     const asOf = rows[0].computed_at as Date;
     const e = await expectedLoyalty(db, ids, asOf, watch);
     for (const r of rows) {
       const x = e[r.customer_id]!;
-      expect({ points: Number(r.points), tier: r.tier, segment: r.segment, r: r.recency_score, f: r.frequency_score, m: r.monetary_score, o90: r.orders_90d, p90: r.p90, olife: r.orders_lifetime, refunded: r.refunded, promotions: r.promotions.map((p: { ruleId: string }) => p.ruleId) }, r.customer_id)
-        .toEqual({ points: x.points, tier: x.tier, segment: x.segment, r: x.r, f: x.f, m: x.m, o90: x.o90, p90: x.p90, olife: x.olife, refunded: x.refunded, promotions: x.promotions });
+      expect(
+        {
+          points: Number(r.points),
+          tier: r.tier,
+          segment: r.segment,
+          r: r.recency_score,
+          f: r.frequency_score,
+          m: r.monetary_score,
+          o90: r.orders_90d,
+          p90: r.p90,
+          olife: r.orders_lifetime,
+          refunded: r.refunded,
+          promotions: r.promotions.map((p: { ruleId: string }) => p.ruleId),
+        },
+        r.customer_id,
+      ).toEqual({
+        points: x.points,
+        tier: x.tier,
+        segment: x.segment,
+        r: x.r,
+        f: x.f,
+        m: x.m,
+        o90: x.o90,
+        p90: x.p90,
+        olife: x.olife,
+        refunded: x.refunded,
+        promotions: x.promotions,
+      });
     }
     return Object.fromEntries(rows.map((r) => [r.customer_id, r]));
   };
@@ -91,14 +162,31 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
     const orders = createPostgresOrdersStore(pgOpts);
     catalog = createLakeCatalog(cfg);
     try {
-      await profiles.upsert(ALL.map((id) => ({ customerId: id, name: `Test ${id}`, email: null, country: 'DE', plan: 'basic', signupDate: id === NEW ? dateAgo(5) : '2020-01-01' })));
+      await profiles.upsert(
+        ALL.map((id) => ({
+          customerId: id,
+          name: `Test ${id}`,
+          email: null,
+          country: 'DE',
+          plan: 'basic',
+          signupDate: id === NEW ? dateAgo(5) : '2020-01-01',
+        })),
+      );
       await orders.upsert(ORDERS);
     } finally {
       await Promise.all([profiles.close(), orders.close()]);
     }
     for (const d of [...new Set([...WATCH.map(([, x]) => x), ...SESSIONS.map(([, x]) => x)])]) {
-      const w = WATCH.filter(([, x]) => x === d).map(([c, , ms]) => ({ customer_id: c, watch_ms: ms, event_id: `${c}-${d}` }));
-      const s = SESSIONS.filter(([, x]) => x === d).map(([c, , sid]) => ({ customer_id: c, session_id: sid, event_time: ago(d).toISOString() }));
+      const w = WATCH.filter(([, x]) => x === d).map(([c, , ms]) => ({
+        customer_id: c,
+        watch_ms: ms,
+        event_id: `${c}-${d}`,
+      }));
+      const s = SESSIONS.filter(([, x]) => x === d).map(([c, , sid]) => ({
+        customer_id: c,
+        session_id: sid,
+        event_time: ago(d).toISOString(),
+      }));
       if (w.length) await writeLakeHour(catalog, env.LAKE_DIR, 'web_events', dateAgo(d), w);
       if (s.length) await writeLakeHour(catalog, env.LAKE_DIR, 'weblogs', dateAgo(d), s);
     }
@@ -113,7 +201,13 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
     await db.query('DELETE FROM loyalty_state WHERE loyalty_table = $1', [env.LOYALTY_TABLE]).catch(() => undefined);
     await db.query('DELETE FROM orders WHERE customer_id = ANY($1::text[])', [ALL]).catch(() => undefined);
     await db.query('DELETE FROM customer_profiles WHERE customer_id = ANY($1::text[])', [ALL]).catch(() => undefined);
-    for (const t of ['weblogs', 'web_events'] as const) await catalog?.unregister(t, (await catalog.list({ table: t })).map((p) => p.path)).catch(() => undefined);
+    for (const t of ['weblogs', 'web_events'] as const)
+      await catalog
+        ?.unregister(
+          t,
+          (await catalog.list({ table: t })).map((p) => p.path),
+        )
+        .catch(() => undefined);
     await catalog?.close();
     await db.end();
     rmSync(root, { recursive: true, force: true });
@@ -124,9 +218,16 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
     expect(r.full).toBe(true);
     expect(r.customers).toBeGreaterThanOrEqual(ALL.length);
     const rows = await check(ALL, watchIn90());
-    expect(Object.values(rows).map((x) => (x as { segment: string }).segment).sort()).toEqual(['at_risk', 'champion', 'hibernating', 'loyal', 'new', 'prospect', 'regular', 'regular'].sort());
+    expect(
+      Object.values(rows)
+        .map((x) => (x as { segment: string }).segment)
+        .sort(),
+    ).toEqual(['at_risk', 'champion', 'hibernating', 'loyal', 'new', 'prospect', 'regular', 'regular'].sort());
     expect(rows[CHAMP]).toMatchObject({ tier: 'gold', points: '549', watch_ms_90d: '1080000000', visits_90d: 3 });
-    expect(rows[CHAMP].activity_30d).toEqual([{ date: dateAgo(10), watchMs: 0, visits: 1 }, { date: dateAgo(2), watchMs: 300 * 3_600_000, visits: 2 }]);
+    expect(rows[CHAMP].activity_30d).toEqual([
+      { date: dateAgo(10), watchMs: 0, visits: 1 },
+      { date: dateAgo(2), watchMs: 300 * 3_600_000, visits: 2 },
+    ]);
     expect(rows[REGULAR]).toMatchObject({ refunded: '7.50', visits_90d: 0, watch_ms_90d: '1800000', activity_30d: [] });
   });
 
@@ -137,13 +238,28 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
       const champOrders = ORDERS.filter((o) => o.customerId === CHAMP);
       await orders.upsert(champOrders.slice(0, 5).map((o) => ({ ...o, status: 'refunded' as const })));
       await orders.upsert([order(PROSPECT, 0.5, '0.10'), order(PROSPECT, 0.25, '0.20')]);
-      await profiles.upsert([{ customerId: HIBER, name: 'Renamed', email: 'h@example.test', country: 'FR', plan: 'premium', signupDate: '2020-01-01' }]);
+      await profiles.upsert([
+        {
+          customerId: HIBER,
+          name: 'Renamed',
+          email: 'h@example.test',
+          country: 'FR',
+          plan: 'premium',
+          signupDate: '2020-01-01',
+        },
+      ]);
       expect(await profiles.deleteMany([GONE])).toBe(1);
     } finally {
       await Promise.all([profiles.close(), orders.close()]);
     }
     const extra: [string, number, number][] = [[LOYAL, 1, 400 * 3_600_000]];
-    await writeLakeHour(catalog, env.LAKE_DIR, 'web_events', dateAgo(1), extra.map(([c, , ms]) => ({ customer_id: c, watch_ms: ms, event_id: `${c}-x` })));
+    await writeLakeHour(
+      catalog,
+      env.LAKE_DIR,
+      'web_events',
+      dateAgo(1),
+      extra.map(([c, , ms]) => ({ customer_id: c, watch_ms: ms, event_id: `${c}-x` })),
+    );
     await new Promise((r) => setTimeout(r, 5500)); // the order changes settle (5 s)
     const r = await run(false);
     expect(r).toMatchObject({ full: false, deleted: 1 });
@@ -164,19 +280,38 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
     try {
       const get = async (id: string) => {
         const res = await fetch(`${server.url}/api/customers/${id}`);
-        return { status: res.status, body: (await res.json()) as CustomerView & { error?: string; parameter?: string } };
+        return {
+          status: res.status,
+          body: (await res.json()) as CustomerView & { error?: string; parameter?: string },
+        };
       };
       const champ = await get(CHAMP);
       expect(champ.status).toBe(200);
       expect(checkSchema({ $ref: '#/components/schemas/Customer' }, champ.body, OPENAPI)).toEqual([]);
-      expect(champ.body).toMatchObject({ customerId: CHAMP, loyalty: { tier: 'silver', points: 424, orders: { lifetime: { count: 5, paidAmount: '124.95', refundedAmount: '124.95' } } } });
+      expect(champ.body).toMatchObject({
+        customerId: CHAMP,
+        loyalty: {
+          tier: 'silver',
+          points: 424,
+          orders: { lifetime: { count: 5, paidAmount: '124.95', refundedAmount: '124.95' } },
+        },
+      });
       expect(champ.body.promotions.map((p) => p.ruleId)).toEqual(['silver-rental']);
-      const cli = JSON.parse(execFileSync('node', ['bin/viewership.mjs', 'customers', 'show', CHAMP, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+      const cli = JSON.parse(
+        execFileSync('node', ['bin/viewership.mjs', 'customers', 'show', CHAMP, '--json'], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        }),
+      );
       expect(cli).toEqual(champ.body);
       expect((await get(ID('nobody'))).status).toBe(404);
       expect((await get(GONE)).status).toBe(404);
-      for (const bad of ['bad%20id', 'x'.repeat(65), 'a%2Fb']) expect([(await get(bad)).status, (await get(bad)).body.parameter], bad).toEqual([400, 'id']);
-      const unknown = spawnSync('node', ['bin/viewership.mjs', 'customers', 'show', ID('nobody')], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      for (const bad of ['bad%20id', 'x'.repeat(65), 'a%2Fb'])
+        expect([(await get(bad)).status, (await get(bad)).body.parameter], bad).toEqual([400, 'id']);
+      const unknown = spawnSync('node', ['bin/viewership.mjs', 'customers', 'show', ID('nobody')], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
       expect([unknown.status, unknown.stderr.trim()]).toEqual([1, `viewership: no customer ${ID('nobody')}`]);
     } finally {
       await server.close();

@@ -15,7 +15,11 @@ import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 const queue = uniqueName('stream-test');
 // Own Schedule ids: applying them never repoints the real Schedules at this test's task queue.
-const cfg = testConfig({ TASK_QUEUE_STREAM: queue, SCHEDULE_ID_BATCH: `${queue}-batch-daily`, SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache` });
+const cfg = testConfig({
+  TASK_QUEUE_STREAM: queue,
+  SCHEDULE_ID_BATCH: `${queue}-batch-daily`,
+  SCHEDULE_ID_PROFILE_CACHE: `${queue}-profile-cache`,
+});
 const id = uniqueName('Ccache');
 
 describe('profile cache refresh', () => {
@@ -48,7 +52,9 @@ describe('profile cache refresh', () => {
   });
 
   it('a profile inserted, then changed, in PostgreSQL shows in the worker cache after the next refresh', async () => {
-    await store.upsert([{ customerId: id, name: 'Cache Test', email: null, country: 'FR', plan: 'free', signupDate: null }]);
+    await store.upsert([
+      { customerId: id, name: 'Cache Test', email: null, country: 'FR', plan: 'free', signupDate: null },
+    ]);
     expect(workers.profileCache.get(id)).toBeUndefined();
     const first = await refresh(3_600_000);
     expect(first.unreachable).toEqual([]);
@@ -57,7 +63,9 @@ describe('profile cache refresh', () => {
     expect(first.workers[0]!.changed).toBeGreaterThanOrEqual(1);
     expect(workers.profileCache.get(id)).toEqual({ country: 'FR', plan: 'free' });
 
-    await store.upsert([{ customerId: id, name: 'Cache Test', email: null, country: 'FR', plan: 'premium', signupDate: null }]);
+    await store.upsert([
+      { customerId: id, name: 'Cache Test', email: null, country: 'FR', plan: 'premium', signupDate: null },
+    ]);
     await refresh(3_600_000);
     expect(workers.profileCache.get(id)).toEqual({ country: 'FR', plan: 'premium' });
   });
@@ -73,7 +81,11 @@ describe('profile cache refresh', () => {
 
   it('each run shows in Temporal with what changed, and the every-minute Schedule exists after apply', async () => {
     const wid = uniqueName('profile-cache-refresh');
-    await client.workflow.execute(refreshProfileCaches, { taskQueue: queue, workflowId: wid, args: [{ fullReloadEveryMs: 3_600_000 }] });
+    await client.workflow.execute(refreshProfileCaches, {
+      taskQueue: queue,
+      workflowId: wid,
+      args: [{ fullReloadEveryMs: 3_600_000 }],
+    });
     const d = await client.workflow.getHandle(wid).describe();
     expect(d.searchAttributes.Pipeline).toEqual(['profile-cache']);
     expect(d.memo).toMatchObject({ changed: expect.any(Number), workers: [expect.stringContaining(workerIdentity())] });

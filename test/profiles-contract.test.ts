@@ -9,7 +9,10 @@ import type { CustomerProfile, ProfilesStore } from '../adapters/profiles/types.
 import { testConfig, uniqueName } from './helpers.js';
 
 const oracleEnv = ['ORACLE_CONNECT_STRING', 'ORACLE_USER', 'ORACLE_PASSWORD'].every((k) => process.env[k]);
-if (!oracleEnv) console.warn('[profiles-contract] oracle: skipped — set ORACLE_CONNECT_STRING, ORACLE_USER and ORACLE_PASSWORD to run it against a real Oracle');
+if (!oracleEnv)
+  console.warn(
+    '[profiles-contract] oracle: skipped — set ORACLE_CONNECT_STRING, ORACLE_USER and ORACLE_PASSWORD to run it against a real Oracle',
+  );
 
 const BACKENDS = [
   {
@@ -25,7 +28,11 @@ const BACKENDS = [
     name: 'oracle',
     enabled: oracleEnv,
     make: (): ProfilesStore =>
-      createOracleProfilesStore({ connectString: process.env.ORACLE_CONNECT_STRING!, user: process.env.ORACLE_USER!, password: process.env.ORACLE_PASSWORD! }),
+      createOracleProfilesStore({
+        connectString: process.env.ORACLE_CONNECT_STRING!,
+        user: process.env.ORACLE_USER!,
+        password: process.env.ORACLE_PASSWORD!,
+      }),
   },
 ];
 
@@ -34,7 +41,14 @@ for (const backend of BACKENDS) {
     let store: ProfilesStore;
     const prefix = uniqueName('c');
     const ids = [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`);
-    const profile = (id: string, plan = 'basic'): CustomerProfile => ({ customerId: id, name: `Name ${id}`, email: `${id}@example.test`, country: 'DE', plan, signupDate: '2024-01-31' });
+    const profile = (id: string, plan = 'basic'): CustomerProfile => ({
+      customerId: id,
+      name: `Name ${id}`,
+      email: `${id}@example.test`,
+      country: 'DE',
+      plan,
+      signupDate: '2024-01-31',
+    });
 
     beforeAll(() => {
       store = backend.make();
@@ -53,7 +67,13 @@ for (const backend of BACKENDS) {
       expect(await store.upsert(ids.map((id) => profile(id)))).toBe(5);
       expect(await store.count()).toBe(before + 5);
       const [first] = await store.getMany([ids[0]!]);
-      expect(first).toMatchObject({ customerId: ids[0], plan: 'basic', country: 'DE', signupDate: '2024-01-31', email: `${ids[0]}@example.test` });
+      expect(first).toMatchObject({
+        customerId: ids[0],
+        plan: 'basic',
+        country: 'DE',
+        signupDate: '2024-01-31',
+        email: `${ids[0]}@example.test`,
+      });
       await new Promise((r) => setTimeout(r, 5));
       await store.upsert([profile(ids[0]!, 'premium')]);
       const [after] = await store.getMany([ids[0]!]);

@@ -9,15 +9,26 @@ import type { SearchSink } from '../adapters/search/types.js';
 import { serviceStatus, uniqueName } from './helpers.js';
 
 const ENGINES = [
-  { service: 'opensearch', make: () => createOpenSearchSink({ url: `http://127.0.0.1:${process.env.OPENSEARCH_PORT ?? 9200}` }), major: '2.' },
-  { service: 'elasticsearch', make: () => createElasticsearchSink({ url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}` }), major: '8.' },
+  {
+    service: 'opensearch',
+    make: () => createOpenSearchSink({ url: `http://127.0.0.1:${process.env.OPENSEARCH_PORT ?? 9200}` }),
+    major: '2.',
+  },
+  {
+    service: 'elasticsearch',
+    make: () => createElasticsearchSink({ url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}` }),
+    major: '8.',
+  },
 ] as const;
 
 const status = await serviceStatus();
 
 for (const engine of ENGINES) {
   const selected = engine.service in status;
-  if (!selected) console.warn(`[search-contract] ${engine.service}: not among the selected services ($VIEWERSHIP_SERVICES), contract not run`);
+  if (!selected)
+    console.warn(
+      `[search-contract] ${engine.service}: not among the selected services ($VIEWERSHIP_SERVICES), contract not run`,
+    );
 
   describe.runIf(selected)(`search sink contract: ${engine.service}`, () => {
     let sink: SearchSink;
@@ -50,7 +61,10 @@ for (const engine of ENGINES) {
     });
 
     it('creates indices idempotently and writes documents by deterministic id', async () => {
-      const def = { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { k: { type: 'keyword' }, n: { type: 'long' } } } };
+      const def = {
+        settings: { number_of_shards: 1, number_of_replicas: 0 },
+        mappings: { properties: { k: { type: 'keyword' }, n: { type: 'long' } } },
+      };
       await sink.ensureIndex(index, def);
       await sink.ensureIndex(index, def);
       const docs = [
@@ -61,7 +75,11 @@ for (const engine of ENGINES) {
       expect(await sink.bulkIndex(index, docs, { refresh: true })).toEqual({ written: 3, failed: [] });
       // Writing the same ids again overwrites: still three documents, sums unchanged.
       await sink.bulkIndex(index, docs, { refresh: true });
-      const r = await sink.search<{ k: string; n: number }>(index, { size: 10, sort: [{ n: 'asc' }], aggs: { total: { sum: { field: 'n' } } } });
+      const r = await sink.search<{ k: string; n: number }>(index, {
+        size: 10,
+        sort: [{ n: 'asc' }],
+        aggs: { total: { sum: { field: 'n' } } },
+      });
       expect(r.total).toBe(3);
       expect(r.hits.map((h) => h.id)).toEqual(['a', 'b', 'c']);
       expect((r.aggregations?.total as { value: number }).value).toBe(6);
@@ -70,7 +88,14 @@ for (const engine of ENGINES) {
     });
 
     it('reports per-document bulk failures instead of hiding them', async () => {
-      const r = await sink.bulkIndex(index, [{ id: 'bad', doc: { k: 'z', n: 'not-a-number' } }, { id: 'd', doc: { k: 'z', n: 4 } }], { refresh: true });
+      const r = await sink.bulkIndex(
+        index,
+        [
+          { id: 'bad', doc: { k: 'z', n: 'not-a-number' } },
+          { id: 'd', doc: { k: 'z', n: 4 } },
+        ],
+        { refresh: true },
+      );
       expect(r.written).toBe(1);
       expect(r.failed).toHaveLength(1);
       expect(r.failed[0]).toMatchObject({ id: 'bad', status: 400 });
@@ -78,9 +103,23 @@ for (const engine of ENGINES) {
     });
 
     it('creates only new ids (conflicts reported, originals kept) and fetches many by id', async () => {
-      const r1 = await sink.bulkCreate(index, [{ id: 'n1', doc: { k: 'first', n: 10 } }, { id: 'n2', doc: { k: 'first', n: 11 } }], { refresh: true });
+      const r1 = await sink.bulkCreate(
+        index,
+        [
+          { id: 'n1', doc: { k: 'first', n: 10 } },
+          { id: 'n2', doc: { k: 'first', n: 11 } },
+        ],
+        { refresh: true },
+      );
       expect(r1).toEqual({ created: ['n1', 'n2'], conflicts: [], failed: [] });
-      const r2 = await sink.bulkCreate(index, [{ id: 'n2', doc: { k: 'second', n: 12 } }, { id: 'n3', doc: { k: 'second', n: 13 } }], { refresh: true });
+      const r2 = await sink.bulkCreate(
+        index,
+        [
+          { id: 'n2', doc: { k: 'second', n: 12 } },
+          { id: 'n3', doc: { k: 'second', n: 13 } },
+        ],
+        { refresh: true },
+      );
       expect(r2).toEqual({ created: ['n3'], conflicts: ['n2'], failed: [] });
       const got = await sink.mget<{ k: string }>(index, ['n1', 'n2', 'n3', 'absent']);
       expect([...got.entries()].map(([id, d]) => `${id}:${d.k}`).sort()).toEqual(['n1:first', 'n2:first', 'n3:second']);

@@ -22,7 +22,16 @@ import { stopUpdate, streamStatusQuery } from '../common/stream-api.js';
 import { streamViewership } from '../workflows/stream.js';
 
 /** An event as produced (wire shape). */
-export interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id: string; device: string; http_status: number; watch_ms: number }
+export interface Ev {
+  event_id: string;
+  customer_id: string;
+  event_time: string;
+  event_type: string;
+  content_id: string;
+  device: string;
+  http_status: number;
+  watch_ms: number;
+}
 
 /** Known profiles the tests use (C000001…C000040, upserted at setup). */
 export const PROFILES: CustomerProfile[] = Array.from({ length: 40 }, (_, i) => generateProfile(i + 1, 1));
@@ -31,15 +40,22 @@ const TYPES = ['play', 'pause', 'view'];
 /** `n` events at `timeMs(i)`: known customers and 1 in 8 unknown (`U…`), statuses with 4xx/5xx, watch time, content. */
 export function makeEvents(tag: string, n: number, timeMs: (i: number) => number): Ev[] {
   return Array.from({ length: n }, (_, i) => ({
-    event_id: `${tag}-e${i}`, customer_id: i % 8 === 0 ? `U${i % 13}` : PROFILES[(i * 7) % 33]!.customerId, event_time: new Date(timeMs(i)).toISOString(),
-    event_type: TYPES[i % 3]!, content_id: `V${(i * i) % 11}`, device: i % 2 ? 'tv' : 'mobile', http_status: i % 17 === 0 ? 503 : i % 11 === 0 ? 404 : 200, watch_ms: (i % 7) * 1500,
+    event_id: `${tag}-e${i}`,
+    customer_id: i % 8 === 0 ? `U${i % 13}` : PROFILES[(i * 7) % 33]!.customerId,
+    event_time: new Date(timeMs(i)).toISOString(),
+    event_type: TYPES[i % 3]!,
+    content_id: `V${(i * i) % 11}`,
+    device: i % 2 ? 'tv' : 'mobile',
+    http_status: i % 17 === 0 ? 503 : i % 11 === 0 ? 404 : 200,
+    watch_ms: (i % 7) * 1500,
   }));
 }
 
 /** The independent expected totals of `events` (each distinct event once). */
 export function expectedOf(events: Ev[]) {
   const known = new Map(PROFILES.map((p) => [p.customerId, p]));
-  const count = (f: (e: Ev) => string) => events.reduce<Record<string, number>>((m, e) => ((m[f(e)] = (m[f(e)] ?? 0) + 1), m), {});
+  const count = (f: (e: Ev) => string) =>
+    events.reduce<Record<string, number>>((m, e) => ((m[f(e)] = (m[f(e)] ?? 0) + 1), m), {});
   return {
     events: events.length,
     uniqueCustomers: new Set(events.map((e) => e.customer_id)).size,
@@ -58,15 +74,21 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
   const iso = isolatedStreamEnv(prefix);
   const root = mkdtempSync(`${tmpdir()}/viewership-serve-`);
   const env = {
-    ...iso.env, TASK_QUEUE_BATCH: `${iso.id}-batch`,
-    LANDING_DIR: `${root}/landing`, LAKE_DIR: `${root}/lake`, WORK_DIR: `${root}/work`, QUARANTINE_DIR: `${root}/quarantine`,
+    ...iso.env,
+    TASK_QUEUE_BATCH: `${iso.id}-batch`,
+    LANDING_DIR: `${root}/landing`,
+    LAKE_DIR: `${root}/lake`,
+    WORK_DIR: `${root}/work`,
+    QUARANTINE_DIR: `${root}/quarantine`,
   };
   const cfg = testConfig(env);
   const kafka = createKafka(cfg.kafka, '-serve-test');
   const admin = kafka.admin();
   await admin.connect();
   await iso.create(admin);
-  const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+  const store = createPostgresProfilesStore(
+    (cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres,
+  );
   await store.upsert(PROFILES);
   await store.close();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -76,15 +98,25 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
   let stream: WorkflowHandle | undefined;
   const streamWorkflowId = uniqueName('stream-serve-test');
   return {
-    id: iso.id, cfg, client, streamWorkflowId,
+    id: iso.id,
+    cfg,
+    client,
+    streamWorkflowId,
     /** Produce raw message values (keys = customer ids where parseable). */
     async send(values: string[]): Promise<void> {
       for (let i = 0; i < values.length; i += 2000) {
-        await producer.send({ topic: cfg.kafka.topics.events, messages: values.slice(i, i + 2000).map((value, k) => ({ key: `k${i + k}`, value })) });
+        await producer.send({
+          topic: cfg.kafka.topics.events,
+          messages: values.slice(i, i + 2000).map((value, k) => ({ key: `k${i + k}`, value })),
+        });
       }
     },
     async startStream(intervalMs: number): Promise<void> {
-      stream = await client.workflow.start(streamViewership, { taskQueue: cfg.temporal.taskQueues.stream, workflowId: streamWorkflowId, args: [{ settings: { intervalMs, ...FUTURE_FIXTURES } }] });
+      stream = await client.workflow.start(streamViewership, {
+        taskQueue: cfg.temporal.taskQueues.stream,
+        workflowId: streamWorkflowId,
+        args: [{ settings: { intervalMs, ...FUTURE_FIXTURES } }],
+      });
     },
     /** Wait until the stream has taken `minMessages` (accepted + dead-lettered + late + duplicates) and is caught up. */
     async caughtUp(minMessages: number, timeoutMs = 120_000): Promise<StreamState> {
@@ -107,7 +139,8 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
       const sink = createSearchSink(cfg.search);
       await sink.deleteIndex(batchIndex(iso.id));
       await sink.close();
-      for (const t of ['batch', 'speed']) await fetch(`${cfg.search.url}/_index_template/${iso.id}-${t}`, { method: 'DELETE' }).catch(() => undefined);
+      for (const t of ['batch', 'speed'])
+        await fetch(`${cfg.search.url}/_index_template/${iso.id}-${t}`, { method: 'DELETE' }).catch(() => undefined);
       await client.connection.close();
       rmSync(root, { recursive: true, force: true });
     },

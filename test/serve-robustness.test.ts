@@ -13,12 +13,20 @@ import { routes } from '../lib/serve/server.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 /** What a raw request got back: status (0 = no answer), headers, body, and `error`/`parameter` of a JSON body. */
-interface Reply { status: number; headers: Record<string, string>; body: string; error?: unknown; parameter?: unknown }
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  error?: unknown;
+  parameter?: unknown;
+}
 
 const KB = 1024;
 const METHODS = ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE'];
 // One concrete path per served route ('/assets/{file}' → a real file).
-const ROUTE_PATHS = Object.keys(routes({ resources: {} as never, host: '', port: 0, checkTimeoutMs: 1 })).map((p) => p.replace('{file}', 'dashboard.js'));
+const ROUTE_PATHS = Object.keys(routes({ resources: {} as never, host: '', port: 0, checkTimeoutMs: 1 })).map((p) =>
+  p.replace('{file}', 'dashboard.js'),
+);
 
 describe('serving HTTP robustness: malformed requests get 4xx JSON and the server survives', () => {
   let server: RunningServer;
@@ -42,7 +50,13 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
 
   /** A request line `METHOD target HTTP/1.1` (target taken byte for byte) with Host, Connection: close and `headers`. */
   const request = (method: string, target: string | Buffer, headers = ''): Promise<Reply> =>
-    raw(Buffer.concat([Buffer.from(`${method} `), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headers}\r\n`)]));
+    raw(
+      Buffer.concat([
+        Buffer.from(`${method} `),
+        Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'),
+        Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headers}\r\n`),
+      ]),
+    );
 
   /** Send each `[target, status]` as a GET and compare all statuses at once (with the JSON `error` check). */
   const sweep = async (cases: [string | Buffer, number][]) => {
@@ -65,15 +79,26 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
 
   it('answers malformed percent-encodings in the path with 400', async () => {
     await sweep([
-      ['/assets/%E0%A4%A', 400], ['/assets/%', 400], ['/assets/%C0%AF', 400], ['/assets/dashboard.js%', 400],
-      ['/api/viewership/%ZZ', 400], ['/api/health%2', 400], ['/%', 400], ['/%%', 400],
+      ['/assets/%E0%A4%A', 400],
+      ['/assets/%', 400],
+      ['/assets/%C0%AF', 400],
+      ['/assets/dashboard.js%', 400],
+      ['/api/viewership/%ZZ', 400],
+      ['/api/health%2', 400],
+      ['/%', 400],
+      ['/%%', 400],
     ]);
   });
 
   it('answers malformed percent-encodings in the query with 400 naming the parameter', async () => {
     const cases: [string, string][] = [
-      ['/api/viewership?from=%E0%A4%A', 'from'], ['/api/viewership?groupBy=%', 'groupBy'], ['/api/viewership?interval=day&metrics=events%2', 'metrics'],
-      ['/api/viewership?%ZZ=1', '%ZZ'], ['/openapi.json?x=%E0', 'x'], ['/?refreshMs=%', 'refreshMs'], ['/assets/dashboard.js?v=%G1', 'v'],
+      ['/api/viewership?from=%E0%A4%A', 'from'],
+      ['/api/viewership?groupBy=%', 'groupBy'],
+      ['/api/viewership?interval=day&metrics=events%2', 'metrics'],
+      ['/api/viewership?%ZZ=1', '%ZZ'],
+      ['/openapi.json?x=%E0', 'x'],
+      ['/?refreshMs=%', 'refreshMs'],
+      ['/assets/dashboard.js?v=%G1', 'v'],
     ];
     const got = [];
     for (const [target] of cases) {
@@ -84,13 +109,23 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
   });
 
   it('answers request targets it cannot parse with 400 and odd but valid ones by route', async () => {
-    await sweep([['*', 400], ['http://[::1', 400], ['//', 404], ['//evil.example/openapi.json', 404], ['/caf%C3%A9', 404], ['/assets/%00', 404]]);
+    await sweep([
+      ['*', 400],
+      ['http://[::1', 400],
+      ['//', 404],
+      ['//evil.example/openapi.json', 404],
+      ['/caf%C3%A9', 404],
+      ['/assets/%00', 404],
+    ]);
   });
 
   it('answers raw non-ASCII, NUL and control bytes (rejected by Node’s parser) with 400', async () => {
     await sweep([
-      [Buffer.from('/caf\u00e9'), 400], [Buffer.from([0x2f, 0xff]), 400], [Buffer.from('/assets/\u0000x.js'), 400],
-      [Buffer.from('/api/health\u007f'), 400], [Buffer.from('/a\tb'), 400],
+      [Buffer.from('/caf\u00e9'), 400],
+      [Buffer.from([0x2f, 0xff]), 400],
+      [Buffer.from('/assets/\u0000x.js'), 400],
+      [Buffer.from('/api/health\u007f'), 400],
+      [Buffer.from('/a\tb'), 400],
     ]);
     const badHeader = await request('GET', '/openapi.json', 'Bad Header Line\r\n');
     expect([badHeader.status, typeof badHeader.error]).toEqual([400, 'string']);
@@ -98,20 +133,38 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
 
   it('answers paths with .. with 404 and never serves files outside the public directory', async () => {
     await sweep([
-      ['/assets/../server.ts', 404], ['/assets/..%2Fserver.ts', 404], ['/assets/%2e%2e/%2e%2e/package.json', 404], ['/assets/..\\..\\package.json', 404],
-      ['/assets/....//package.json', 404], ['/api/viewership/..', 404], ['/../../../../etc/passwd', 404],
+      ['/assets/../server.ts', 404],
+      ['/assets/..%2Fserver.ts', 404],
+      ['/assets/%2e%2e/%2e%2e/package.json', 404],
+      ['/assets/..\\..\\package.json', 404],
+      ['/assets/....//package.json', 404],
+      ['/api/viewership/..', 404],
+      ['/../../../../etc/passwd', 404],
     ]);
   });
 
   it('answers very long paths and queries: 431 over the header limit, by route under it', async () => {
     await sweep([
-      [`/assets/${'a'.repeat(100 * KB)}.js`, 431], [`/${'x'.repeat(100 * KB)}`, 431], [`/api/viewership?from=${'1'.repeat(100 * KB)}`, 431],
-      [`/assets/${'a'.repeat(12 * KB)}.js`, 404], [`/${'%'.repeat(5 * KB)}`, 400], [`/api/viewership?groupBy=${'country,'.repeat(1500)}`, 400],
+      [`/assets/${'a'.repeat(100 * KB)}.js`, 431],
+      [`/${'x'.repeat(100 * KB)}`, 431],
+      [`/api/viewership?from=${'1'.repeat(100 * KB)}`, 431],
+      [`/assets/${'a'.repeat(12 * KB)}.js`, 404],
+      [`/${'%'.repeat(5 * KB)}`, 400],
+      [`/api/viewership?groupBy=${'country,'.repeat(1500)}`, 400],
     ]);
   });
 
   it('answers every other method on every route with 405 and Allow: GET, HEAD', async () => {
-    expect(ROUTE_PATHS.sort()).toEqual(['/', '/api/ads', '/api/customers/{id}', '/api/health', '/api/revenue', '/api/viewership', '/assets/dashboard.js', '/openapi.json']);
+    expect(ROUTE_PATHS.sort()).toEqual([
+      '/',
+      '/api/ads',
+      '/api/customers/{id}',
+      '/api/health',
+      '/api/revenue',
+      '/api/viewership',
+      '/assets/dashboard.js',
+      '/openapi.json',
+    ]);
     const got = [];
     for (const path of ROUTE_PATHS) {
       for (const method of METHODS) {
@@ -119,12 +172,18 @@ describe('serving HTTP robustness: malformed requests get 4xx JSON and the serve
         got.push([method, path, r.status, r.headers.allow, typeof r.error]);
       }
     }
-    expect(got).toEqual(ROUTE_PATHS.flatMap((path) => METHODS.map((method) => [method, path, 405, 'GET, HEAD', 'string'])));
+    expect(got).toEqual(
+      ROUTE_PATHS.flatMap((path) => METHODS.map((method) => [method, path, 405, 'GET, HEAD', 'string'])),
+    );
   });
 
   it('answers an oversized header with 431', async () => {
     const one = await request('GET', '/openapi.json', `X-Big: ${'a'.repeat(20 * KB)}\r\n`);
-    const many = await request('GET', '/openapi.json', Array.from({ length: 1500 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}\r\n`).join(''));
+    const many = await request(
+      'GET',
+      '/openapi.json',
+      Array.from({ length: 1500 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}\r\n`).join(''),
+    );
     expect([one.status, typeof one.error, many.status, typeof many.error]).toEqual([431, 'string', 431, 'string']);
   });
 
@@ -142,7 +201,12 @@ function parse(data: Buffer, why?: string): Reply {
   const head = data.subarray(0, Math.max(end, 0)).toString('latin1');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
   if (!m || end < 0) return { status: 0, headers: {}, body: why ?? 'no reply' };
-  const headers = Object.fromEntries(head.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    head
+      .split('\r\n')
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   const rest = data.subarray(end + 4);
   const body = (headers['transfer-encoding'] === 'chunked' ? unchunk(rest) : rest).toString('utf8');
   let json: { error?: unknown; parameter?: unknown } = {};
@@ -159,7 +223,7 @@ function parse(data: Buffer, why?: string): Reply {
 /** The payload of a chunked body (`size in hex CRLF data CRLF`… up to the zero-size chunk). */
 function unchunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const eol = body.indexOf('\r\n', at);
     const size = parseInt(body.subarray(at, eol).toString('latin1'), 16);
     if (eol < 0 || !(size > 0)) return Buffer.concat(parts);

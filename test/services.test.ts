@@ -18,13 +18,17 @@ describe('local services seen by independent clients', () => {
   it('kcat lists the project topics with their partition counts', () => {
     const out = execFileSync('kcat', ['-L', '-b', cfg.kafka.brokers[0]!, '-m', '10'], { encoding: 'utf8' });
     expect(out).toMatch(new RegExp(`topic "${cfg.kafka.topics.events}" with (\\d+) partitions`));
-    expect(Number(new RegExp(`topic "${cfg.kafka.topics.events}" with (\\d+) partitions`).exec(out)![1])).toBeGreaterThanOrEqual(3);
+    expect(
+      Number(new RegExp(`topic "${cfg.kafka.topics.events}" with (\\d+) partitions`).exec(out)![1]),
+    ).toBeGreaterThanOrEqual(3);
     expect(out).toContain(`topic "${cfg.kafka.topics.aggregates}"`);
     expect(out).toContain(`topic "${cfg.kafka.topics.dlq}"`);
   });
 
   it('the search engine answers plain HTTP on 127.0.0.1:9200', async () => {
-    const body = (await (await fetch('http://127.0.0.1:9200/')).json()) as { version: { number: string; distribution?: string } };
+    const body = (await (await fetch('http://127.0.0.1:9200/')).json()) as {
+      version: { number: string; distribution?: string };
+    };
     expect(body.version.distribution).toBe('opensearch');
     expect(body.version.number).toMatch(/^2\.19\./);
   });
@@ -38,10 +42,25 @@ describe('local services seen by independent clients', () => {
   it('psql reaches the profiles table', () => {
     if (cfg.profiles.store !== 'postgres') throw new Error('expected postgres');
     const pgc = cfg.profiles.postgres;
-    const out = execFileSync('psql', ['-h', pgc.host, '-p', String(pgc.port), '-U', pgc.user, '-d', pgc.database, '-Atc', 'SELECT count(*) >= 0 FROM customer_profiles'], {
-      encoding: 'utf8',
-      env: { ...process.env, PGPASSWORD: pgc.password },
-    });
+    const out = execFileSync(
+      'psql',
+      [
+        '-h',
+        pgc.host,
+        '-p',
+        String(pgc.port),
+        '-U',
+        pgc.user,
+        '-d',
+        pgc.database,
+        '-Atc',
+        'SELECT count(*) >= 0 FROM customer_profiles',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PGPASSWORD: pgc.password },
+      },
+    );
     expect(out.trim()).toBe('t');
   });
 });

@@ -35,40 +35,49 @@ describe('viewership setup', () => {
   });
 
   it('before setup: workers and stream start refuse, naming what is missing and the fix', async () => {
-    await expect(startWorkers(cfg, ['stream'])).rejects.toThrow(new RegExp(`namespace "${namespace}" does not exist .*viewership setup`));
+    await expect(startWorkers(cfg, ['stream'])).rejects.toThrow(
+      new RegExp(`namespace "${namespace}" does not exist .*viewership setup`),
+    );
     await expect(streamStart(cfg, {})).rejects.toThrow(/viewership setup/);
   });
 
-  it('creates what is missing, then finds it all present; a stream then runs in that namespace', { timeout: 120_000 }, async () => {
-    const client = await connectTemporal(cfg.temporal);
-    try {
-      const first = await setupEnvironment(cfg, client.connection);
-      const result = (what: string, steps = first) => steps.find((s) => s.what.startsWith(what))?.result;
-      expect(result(`Temporal namespace ${namespace}`)).toBe('created');
-      expect(result('search attributes')).toBe('created');
-      expect(result(`Kafka topic ${env.KAFKA_TOPIC_EVENTS}`)).toBe('created');
-      const again = await setupEnvironment(cfg, client.connection);
-      expect(again.filter((s) => s.result === 'created')).toEqual([]);
-      expect(result('search attributes', again)).toBe('present');
-
-      const workers = await startWorkers(cfg, ['stream']);
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  it(
+    'creates what is missing, then finds it all present; a stream then runs in that namespace',
+    { timeout: 120_000 },
+    async () => {
+      const client = await connectTemporal(cfg.temporal);
       try {
-        await producer.connect();
-        const events = makeEvents(iso.id, 50, Date.parse('2031-12-01T10:00:00Z'));
-        await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
-        await streamStart(cfg, { intervalMs: 300, ...FUTURE_FIXTURES });
-        const handle = client.workflow.getHandle(env.STREAM_WORKFLOW_ID);
-        const s: StreamState = await waitCaughtUp(handle, 50, 60_000);
-        expect(s.totals.events).toBe(50);
-        await handle.executeUpdate(stopUpdate);
-        await handle.result();
+        const first = await setupEnvironment(cfg, client.connection);
+        const result = (what: string, steps = first) => steps.find((s) => s.what.startsWith(what))?.result;
+        expect(result(`Temporal namespace ${namespace}`)).toBe('created');
+        expect(result('search attributes')).toBe('created');
+        expect(result(`Kafka topic ${env.KAFKA_TOPIC_EVENTS}`)).toBe('created');
+        const again = await setupEnvironment(cfg, client.connection);
+        expect(again.filter((s) => s.result === 'created')).toEqual([]);
+        expect(result('search attributes', again)).toBe('present');
+
+        const workers = await startWorkers(cfg, ['stream']);
+        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        try {
+          await producer.connect();
+          const events = makeEvents(iso.id, 50, Date.parse('2031-12-01T10:00:00Z'));
+          await producer.send({
+            topic: env.KAFKA_TOPIC_EVENTS,
+            messages: events.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+          });
+          await streamStart(cfg, { intervalMs: 300, ...FUTURE_FIXTURES });
+          const handle = client.workflow.getHandle(env.STREAM_WORKFLOW_ID);
+          const s: StreamState = await waitCaughtUp(handle, 50, 60_000);
+          expect(s.totals.events).toBe(50);
+          await handle.executeUpdate(stopUpdate);
+          await handle.result();
+        } finally {
+          await producer.disconnect();
+          await workers.stop();
+        }
       } finally {
-        await producer.disconnect();
-        await workers.stop();
+        await client.connection.close();
       }
-    } finally {
-      await client.connection.close();
-    }
-  });
+    },
+  );
 });

@@ -25,8 +25,13 @@ export async function ensureSpark(log: (m: string) => void = () => undefined): P
   log(`installing pyspark==${PYSPARK_VERSION} into ${venv()}`);
   rmSync(venv(), { recursive: true, force: true }); // a half-done install (killed run) starts over
   await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv()]);
-  await run(`${venv()}/bin/pip`, ['install', '--quiet', '--no-cache-dir', '--disable-pip-version-check', `pyspark==${PYSPARK_VERSION}`], { timeoutMs: 10 * 60_000 });
-  if (!existsSync(`${await sparkHome()}/bin/spark-sql`)) throw new Error(`pyspark installed but ${await sparkHome()}/bin/spark-sql is missing`);
+  await run(
+    `${venv()}/bin/pip`,
+    ['install', '--quiet', '--no-cache-dir', '--disable-pip-version-check', `pyspark==${PYSPARK_VERSION}`],
+    { timeoutMs: 10 * 60_000 },
+  );
+  if (!existsSync(`${await sparkHome()}/bin/spark-sql`))
+    throw new Error(`pyspark installed but ${await sparkHome()}/bin/spark-sql is missing`);
   writeFileSync(stamp, new Date().toISOString());
   return Date.now() - t0;
 }
@@ -39,15 +44,30 @@ export async function sparkSql(script: string, workDir: string): Promise<string[
   mkdirSync(workDir, { recursive: true });
   writeFileSync(`${workDir}/script.sql`, script);
   const home = await sparkHome();
-  const r = await run(`${home}/bin/spark-sql`, [
-    '--master', 'local[2]',
-    '--conf', 'spark.ui.enabled=false',
-    '--conf', 'spark.driver.host=127.0.0.1',
-    '--conf', 'spark.sql.session.timeZone=UTC',
-    '--conf', `spark.sql.warehouse.dir=${workDir}/warehouse`,
-    '--conf', `spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=${workDir}/metastore_db;create=true`,
-    '--driver-java-options', `-Dderby.system.home=${workDir}`,
-    '-f', `${workDir}/script.sql`,
-  ], { cwd: workDir, env: { ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' }, timeoutMs: 10 * 60_000 });
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  const r = await run(
+    `${home}/bin/spark-sql`,
+    [
+      '--master',
+      'local[2]',
+      '--conf',
+      'spark.ui.enabled=false',
+      '--conf',
+      'spark.driver.host=127.0.0.1',
+      '--conf',
+      'spark.sql.session.timeZone=UTC',
+      '--conf',
+      `spark.sql.warehouse.dir=${workDir}/warehouse`,
+      '--conf',
+      `spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=${workDir}/metastore_db;create=true`,
+      '--driver-java-options',
+      `-Dderby.system.home=${workDir}`,
+      '-f',
+      `${workDir}/script.sql`,
+    ],
+    { cwd: workDir, env: { ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' }, timeoutMs: 10 * 60_000 },
+  );
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'));
 }

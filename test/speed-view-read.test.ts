@@ -13,7 +13,14 @@ import type { DocWrite, Json, SearchSink } from '../adapters/search/types.js';
 import type { RawBucket } from '../lib/serve/merge.js';
 import { INTERVALS, METRICS, type Dimension, type ViewershipQuery } from '../lib/serve/params.js';
 import { speedBuckets } from '../lib/serve/speed-view.js';
-import { SPEED_TEMPLATE, speedContentIndex, speedCountersIndex, speedIndex, speedIndices, speedUniquesIndex } from '../lib/search-templates.js';
+import {
+  SPEED_TEMPLATE,
+  speedContentIndex,
+  speedCountersIndex,
+  speedIndex,
+  speedIndices,
+  speedUniquesIndex,
+} from '../lib/search-templates.js';
 import { CustomerSketch } from '../lib/stream/sketch.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { serviceStatus, testConfig, uniqueName } from './helpers.js';
@@ -63,7 +70,10 @@ function makeEvents(): Event[] {
         const n = customer === 'cust-shared' ? 0 : Number(customer.slice(5));
         const unknown = n % 10 === 9;
         out.push({
-          windowStart: T0 + m * MIN, partition: p, customer, unknown,
+          windowStart: T0 + m * MIN,
+          partition: p,
+          customer,
+          unknown,
           event_type: pick(['play', 'pause', 'view', 'click']),
           country: unknown ? 'unknown' : ['DE', 'FR', 'US'][n % 3]!,
           plan: unknown ? 'unknown' : ['free', 'basic', 'premium'][Math.floor(n / 3) % 3]!,
@@ -89,21 +99,57 @@ const sumOf = (es: Event[], f: (e: Event) => number) => es.reduce((n, e) => n + 
 const offsets = { first_offset: 10, last_offset: 20 };
 
 function speedDocs(events: Event[]): { cube: DocWrite[]; content: DocWrite[]; uniques: DocWrite[] } {
-  const totals = (es: Event[]) => ({ events: es.length, watch_ms: sumOf(es, (e) => e.watch_ms), unknown_customer_events: es.filter((e) => e.unknown).length });
+  const totals = (es: Event[]) => ({
+    events: es.length,
+    watch_ms: sumOf(es, (e) => e.watch_ms),
+    unknown_customer_events: es.filter((e) => e.unknown).length,
+  });
   const cellOf = (e: Event) => [e.windowStart, e.event_type, e.country, e.plan, e.device, e.status_category].join('|');
   return {
-    cube: fold(events, (e) => `${cellOf(e)}|${e.partition}`, (e, es) => ({
-      cell: cellOf(e), window_start: e.windowStart, event_type: e.event_type, country: e.country, plan: e.plan, device: e.device,
-      status_category: e.status_category, partition: e.partition, ...offsets, ...totals(es),
-    })),
-    content: fold(events, (e) => `${e.windowStart}|${e.content_id}|${e.partition}`, (e, es) => ({
-      cell: `${e.windowStart}|${e.content_id}`, window_start: e.windowStart, content_id: e.content_id, partition: e.partition, ...offsets, ...totals(es),
-    })),
-    uniques: fold(events, (e) => `${e.windowStart}|${e.partition}`, (e, es) => {
-      const sketch = new CustomerSketch();
-      for (const x of es) sketch.addString(x.customer);
-      return { window_start: e.windowStart, partition: e.partition, ...offsets, events: es.length, unique_customers: new Set(es.map((x) => x.customer)).size, customers_sketch: sketch.toBase64() };
-    }),
+    cube: fold(
+      events,
+      (e) => `${cellOf(e)}|${e.partition}`,
+      (e, es) => ({
+        cell: cellOf(e),
+        window_start: e.windowStart,
+        event_type: e.event_type,
+        country: e.country,
+        plan: e.plan,
+        device: e.device,
+        status_category: e.status_category,
+        partition: e.partition,
+        ...offsets,
+        ...totals(es),
+      }),
+    ),
+    content: fold(
+      events,
+      (e) => `${e.windowStart}|${e.content_id}|${e.partition}`,
+      (e, es) => ({
+        cell: `${e.windowStart}|${e.content_id}`,
+        window_start: e.windowStart,
+        content_id: e.content_id,
+        partition: e.partition,
+        ...offsets,
+        ...totals(es),
+      }),
+    ),
+    uniques: fold(
+      events,
+      (e) => `${e.windowStart}|${e.partition}`,
+      (e, es) => {
+        const sketch = new CustomerSketch();
+        for (const x of es) sketch.addString(x.customer);
+        return {
+          window_start: e.windowStart,
+          partition: e.partition,
+          ...offsets,
+          events: es.length,
+          unique_customers: new Set(es.map((x) => x.customer)).size,
+          customers_sketch: sketch.toBase64(),
+        };
+      },
+    ),
   };
 }
 
@@ -112,7 +158,18 @@ function counterDocs(): DocWrite[] {
   const r = rng(11);
   const out: DocWrite[] = [];
   for (let m = -10; m < MINUTES + 10; m++) {
-    for (let p = 0; p < PARTITIONS; p++) out.push({ id: `${m}|${p}`, doc: { minute: T0 + m * MIN, partition: p, start_offset: 100 + m, late: r(3), dead_lettered: r(2), duplicates: r(4) } });
+    for (let p = 0; p < PARTITIONS; p++)
+      out.push({
+        id: `${m}|${p}`,
+        doc: {
+          minute: T0 + m * MIN,
+          partition: p,
+          start_offset: 100 + m,
+          late: r(3),
+          dead_lettered: r(2),
+          duplicates: r(4),
+        },
+      });
   }
   return out;
 }
@@ -128,10 +185,18 @@ const countBy = (es: Event[], f: (e: Event) => string) => {
  * interval clipped to [first range start, last range end), summed per group; the content rollup has no status
  * split and records only `content_id`; unique customers only without groups.
  */
-function expectedBuckets(events: Event[], ranges: { fromMs: number; toMs: number }[], intervalMs: number, groupBy: Dimension[]): RawBucket[] {
+function expectedBuckets(
+  events: Event[],
+  ranges: { fromMs: number; toMs: number }[],
+  intervalMs: number,
+  groupBy: Dimension[],
+): RawBucket[] {
   const content = groupBy.includes('content_id');
   const inRange = events.filter((e) => ranges.some((r) => e.windowStart >= r.fromMs && e.windowStart < r.toMs));
-  const groupOf = (e: Event) => Object.fromEntries(groupBy.map((d) => [d, content && d !== 'content_id' ? null : (e as unknown as Record<string, string>)[d]!]));
+  const groupOf = (e: Event) =>
+    Object.fromEntries(
+      groupBy.map((d) => [d, content && d !== 'content_id' ? null : (e as unknown as Record<string, string>)[d]!]),
+    );
   const by = new Map<string, Event[]>();
   for (const e of inRange) {
     const k = JSON.stringify([Math.floor(e.windowStart / intervalMs) * intervalMs, groupOf(e)]);
@@ -143,7 +208,10 @@ function expectedBuckets(events: Event[], ranges: { fromMs: number; toMs: number
     const slot = (JSON.parse(k) as [number])[0];
     const byStatus = countBy(es, (e) => e.status_category);
     return {
-      startMs: Math.max(slot, first), endMs: Math.min(slot + intervalMs, last), source: 'speed' as const, group: groupOf(es[0]!),
+      startMs: Math.max(slot, first),
+      endMs: Math.min(slot + intervalMs, last),
+      source: 'speed' as const,
+      group: groupOf(es[0]!),
       sums: {
         events: es.length,
         uniqueCustomers: groupBy.length ? null : new Set(es.map((e) => e.customer)).size,
@@ -157,8 +225,15 @@ function expectedBuckets(events: Event[], ranges: { fromMs: number; toMs: number
   });
 }
 
-const sorted = (bs: RawBucket[]) => [...bs].sort((a, b) => a.startMs - b.startMs || JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
-const query = (interval: ViewershipQuery['interval'], groupBy: Dimension[] = []): ViewershipQuery => ({ fromMs: 0, toMs: 0, interval, groupBy, metrics: [...METRICS] });
+const sorted = (bs: RawBucket[]) =>
+  [...bs].sort((a, b) => a.startMs - b.startMs || JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
+const query = (interval: ViewershipQuery['interval'], groupBy: Dimension[] = []): ViewershipQuery => ({
+  fromMs: 0,
+  toMs: 0,
+  interval,
+  groupBy,
+  metrics: [...METRICS],
+});
 
 const cfg = testConfig();
 const status = await serviceStatus();
@@ -166,7 +241,13 @@ const other = cfg.search.engine === 'opensearch' ? 'elasticsearch' : 'opensearch
 const ENGINES: { name: string; make: () => SearchSink; url: string }[] = [
   { name: cfg.search.engine, make: () => createSearchSink(cfg.search), url: cfg.search.url },
   ...(other === 'elasticsearch' && other in status
-    ? [{ name: other, url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}`, make: () => createElasticsearchSink({ url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}` }) }]
+    ? [
+        {
+          name: other,
+          url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}`,
+          make: () => createElasticsearchSink({ url: `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9201}` }),
+        },
+      ]
     : []),
 ];
 
@@ -182,7 +263,12 @@ for (const engine of ENGINES) {
       await sink.putIndexTemplate(`${prefix}-speed`, [`${prefix}-speed-*`], SPEED_TEMPLATE);
       for (const index of speedIndices(prefix)) await sink.ensureIndex(index);
       const docs = speedDocs(events);
-      const writes: [string, DocWrite[]][] = [[speedIndex(prefix), docs.cube], [speedContentIndex(prefix), docs.content], [speedUniquesIndex(prefix), docs.uniques], [speedCountersIndex(prefix), counters]];
+      const writes: [string, DocWrite[]][] = [
+        [speedIndex(prefix), docs.cube],
+        [speedContentIndex(prefix), docs.content],
+        [speedUniquesIndex(prefix), docs.uniques],
+        [speedCountersIndex(prefix), counters],
+      ];
       for (const [index, batch] of writes) {
         const r = await sink.bulkIndex(index, batch);
         expect(r.failed, index).toEqual([]);
@@ -194,8 +280,15 @@ for (const engine of ENGINES) {
     afterAll(async () => {
       if (!sink) return;
       for (const index of speedIndices(prefix)) await sink.deleteIndex(index);
-      const auth = engine.name === cfg.search.engine && cfg.search.auth ? { authorization: `Basic ${Buffer.from(`${cfg.search.auth.username}:${cfg.search.auth.password}`).toString('base64')}` } : undefined;
-      await fetch(`${engine.url}/_index_template/${prefix}-speed`, { method: 'DELETE', headers: auth }).catch(() => undefined);
+      const auth =
+        engine.name === cfg.search.engine && cfg.search.auth
+          ? {
+              authorization: `Basic ${Buffer.from(`${cfg.search.auth.username}:${cfg.search.auth.password}`).toString('base64')}`,
+            }
+          : undefined;
+      await fetch(`${engine.url}/_index_template/${prefix}-speed`, { method: 'DELETE', headers: auth }).catch(
+        () => undefined,
+      );
       await sink.close();
     });
 
@@ -205,14 +298,21 @@ for (const engine of ENGINES) {
       expect(new Set(events.map((e) => `${e.windowStart}|${e.partition}`)).size).toBe(MINUTES * PARTITIONS);
       expect(events.some((e) => e.unknown)).toBe(true);
       // Some minute has cust-shared in both partitions: per-partition counts summed would count it twice.
-      const minutesOf = (p: number) => new Set(events.filter((e) => e.customer === 'cust-shared' && e.partition === p).map((e) => e.windowStart));
+      const minutesOf = (p: number) =>
+        new Set(events.filter((e) => e.customer === 'cust-shared' && e.partition === p).map((e) => e.windowStart));
       expect([...minutesOf(0)].some((m) => minutesOf(1).has(m))).toBe(true);
     });
 
     it('speedTotals sums the cube and counters and merges the sketches over [from, to)', async () => {
-      for (const [from, to] of [[T0, T0 + MINUTES * MIN], [T0 + 30 * MIN, T0 + 75 * MIN], [T0 - HOUR, T0 + 5 * HOUR]] as const) {
+      for (const [from, to] of [
+        [T0, T0 + MINUTES * MIN],
+        [T0 + 30 * MIN, T0 + 75 * MIN],
+        [T0 - HOUR, T0 + 5 * HOUR],
+      ] as const) {
         const es = events.filter((e) => e.windowStart >= from && e.windowStart < to);
-        const cs = counters.map((c) => c.doc as { minute: number; late: number; dead_lettered: number; duplicates: number }).filter((c) => c.minute >= from && c.minute < to);
+        const cs = counters
+          .map((c) => c.doc as { minute: number; late: number; dead_lettered: number; duplicates: number })
+          .filter((c) => c.minute >= from && c.minute < to);
         const got = await speedTotals(sink, prefix, new Date(from), new Date(to));
         expect(got).toEqual({
           from: new Date(from).toISOString(),
@@ -245,13 +345,22 @@ for (const engine of ENGINES) {
       // A day bucket is clipped to the query; a part-hour range clips its hour buckets.
       const day = await speedBuckets(sink, prefix, query('day'), all);
       expect(day).toEqual(expectedBuckets(events, all, INTERVALS.day, []));
-      expect(day[0]).toMatchObject({ startMs: T0, endMs: T0 + MINUTES * MIN, sums: { uniqueCustomers: new Set(events.map((e) => e.customer)).size } });
+      expect(day[0]).toMatchObject({
+        startMs: T0,
+        endMs: T0 + MINUTES * MIN,
+        sums: { uniqueCustomers: new Set(events.map((e) => e.customer)).size },
+      });
       const part = [{ fromMs: T0 + 30 * MIN, toMs: T0 + 75 * MIN }];
-      expect(sorted(await speedBuckets(sink, prefix, query('hour'), part))).toEqual(sorted(expectedBuckets(events, part, HOUR, [])));
+      expect(sorted(await speedBuckets(sink, prefix, query('hour'), part))).toEqual(
+        sorted(expectedBuckets(events, part, HOUR, [])),
+      );
     });
 
     it('speedBuckets over two ranges reads sums and sketches of the windows in the ranges only', async () => {
-      const two = [{ fromMs: T0, toMs: T0 + 20 * MIN }, { fromMs: T0 + 100 * MIN, toMs: T0 + MINUTES * MIN }];
+      const two = [
+        { fromMs: T0, toMs: T0 + 20 * MIN },
+        { fromMs: T0 + 100 * MIN, toMs: T0 + MINUTES * MIN },
+      ];
       const hours = await speedBuckets(sink, prefix, query('hour'), two);
       expect(sorted(hours)).toEqual(sorted(expectedBuckets(events, two, HOUR, [])));
       expect(sorted(await speedBuckets(sink, prefix, query('minute'), two))).toHaveLength(40);
@@ -270,7 +379,15 @@ for (const engine of ENGINES) {
       const got = await speedBuckets(sink, prefix, query('day', ['content_id', 'country']), all);
       expect(sorted(got)).toEqual(sorted(expectedBuckets(events, all, INTERVALS.day, ['content_id', 'country'])));
       expect(got).toHaveLength(7);
-      expect(got.every((b) => b.group.country === null && b.sums.byStatusCategory === null && b.sums.errors === null && b.sums.uniqueCustomers === null)).toBe(true);
+      expect(
+        got.every(
+          (b) =>
+            b.group.country === null &&
+            b.sums.byStatusCategory === null &&
+            b.sums.errors === null &&
+            b.sums.uniqueCustomers === null,
+        ),
+      ).toBe(true);
       const minutes = await speedBuckets(sink, prefix, query('minute', ['content_id']), all);
       expect(sorted(minutes)).toEqual(sorted(expectedBuckets(events, all, MIN, ['content_id'])));
     });
@@ -278,7 +395,17 @@ for (const engine of ENGINES) {
     it('missing indices read as an empty view', async () => {
       const none = uniqueName('speedread-none');
       const zero = await speedTotals(sink, none, new Date(T0), new Date(T0 + HOUR));
-      expect(zero).toMatchObject({ events: 0, uniqueCustomers: 0, unknownCustomerEvents: 0, watchMs: 0, byEventType: {}, byStatusCategory: {}, late: 0, deadLettered: 0, duplicates: 0 });
+      expect(zero).toMatchObject({
+        events: 0,
+        uniqueCustomers: 0,
+        unknownCustomerEvents: 0,
+        watchMs: 0,
+        byEventType: {},
+        byStatusCategory: {},
+        late: 0,
+        deadLettered: 0,
+        duplicates: 0,
+      });
       expect(await speedBuckets(sink, none, query('minute'), [{ fromMs: T0, toMs: T0 + HOUR }])).toEqual([]);
     });
   });

@@ -27,10 +27,18 @@ import { streamViewership } from '../workflows/stream.js';
 import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pg = () => createPostgresProfilesStore((testConfig().profiles as Extract<ReturnType<typeof testConfig>['profiles'], { store: 'postgres' }>).postgres);
+const pg = () =>
+  createPostgresProfilesStore(
+    (testConfig().profiles as Extract<ReturnType<typeof testConfig>['profiles'], { store: 'postgres' }>).postgres,
+  );
 
 /** Poll `probe` until it returns a value (not undefined) or `timeoutMs` passes; the error says what was awaited and the last state. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, last: () => unknown = () => undefined): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  last: () => unknown = () => undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await probe();
@@ -67,8 +75,12 @@ function streamEnv(prefix: string) {
     ...iso,
     kafka,
     admin,
-    get client() { return client!; },
-    get workers() { return workers!; },
+    get client() {
+      return client!;
+    },
+    get workers() {
+      return workers!;
+    },
     /** Connect the clients; `topics` false leaves topic creation to the test. */
     async setup(topics = true) {
       await admin.connect();
@@ -81,10 +93,17 @@ function streamEnv(prefix: string) {
       workers = await startWorkers(iso.cfg, ['stream']);
     },
     async send(messages: { value: string; key?: string; partition?: number }[]) {
-      await producer.send({ topic: iso.env.KAFKA_TOPIC_EVENTS, messages: messages.map((m) => ({ key: m.key ?? 'k', ...m })) });
+      await producer.send({
+        topic: iso.env.KAFKA_TOPIC_EVENTS,
+        messages: messages.map((m) => ({ key: m.key ?? 'k', ...m })),
+      });
     },
     async start(settings: Record<string, number>): Promise<WorkflowHandle> {
-      const h = await client!.workflow.start(streamViewership, { taskQueue: iso.env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings }] });
+      const h = await client!.workflow.start(streamViewership, {
+        taskQueue: iso.env.TASK_QUEUE_STREAM,
+        workflowId: uniqueName(`stream-${prefix}`),
+        args: [{ settings }],
+      });
       handles.push(h);
       return h;
     },
@@ -93,7 +112,13 @@ function streamEnv(prefix: string) {
     async teardown() {
       for (const h of handles) {
         await h.executeUpdate(stopUpdate).catch(() => undefined);
-        const ended = await Promise.race([h.result().then(() => true, () => true), sleep(10_000).then(() => false)]);
+        const ended = await Promise.race([
+          h.result().then(
+            () => true,
+            () => true,
+          ),
+          sleep(10_000).then(() => false),
+        ]);
         if (!ended) await h.terminate('test cleanup').catch(() => undefined);
       }
       await workers?.stop().catch(() => undefined);
@@ -132,7 +157,12 @@ describe('speed layer: bad input', () => {
     // with a single partition would a future event that moved event time also move the watermark.
     const first = makeEvents(`${h.id}-a`, 30, now - 20_000);
     const base = first[1]!; // a known customer
-    const at256: Ev = { ...base, event_id: `${h.id}-at256`, content_id: 'é'.repeat(MAX_DIMENSION_BYTES / 2), device: 'd'.repeat(MAX_DIMENSION_BYTES) };
+    const at256: Ev = {
+      ...base,
+      event_id: `${h.id}-at256`,
+      content_id: 'é'.repeat(MAX_DIMENSION_BYTES / 2),
+      device: 'd'.repeat(MAX_DIMENSION_BYTES),
+    };
     const oversized: Ev[] = [
       { ...base, event_id: `${h.id}-long-content`, content_id: 'é'.repeat(MAX_DIMENSION_BYTES / 2 + 1) }, // 258 bytes in 129 characters
       { ...base, event_id: `${h.id}-long-device`, device: 'd'.repeat(MAX_DIMENSION_BYTES + 1) },
@@ -166,7 +196,12 @@ describe('speed layer: bad input', () => {
       await consumer.connect();
       await consumer.subscribe({ topic: h.env.KAFKA_TOPIC_DLQ, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void reasons.push(String(message.headers?.reason)) });
-      await until('4 dead letters to be read back', async () => (reasons.length >= 4 ? true : undefined), 30_000, () => reasons);
+      await until(
+        '4 dead letters to be read back',
+        async () => (reasons.length >= 4 ? true : undefined),
+        30_000,
+        () => reasons,
+      );
     } finally {
       await consumer.disconnect();
     }
@@ -179,9 +214,18 @@ describe('speed layer: bad input', () => {
       const from = new Date(now - 3_600_000);
       const to = new Date(now + 7_200_000);
       expect(await speedTotals(sink, h.id, from, to)).toEqual({
-        from: from.toISOString(), to: to.toISOString(), ...expectedTotals(accepted, KNOWN_CUSTOMERS), late: 0, deadLettered: 4, duplicates: 0,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        ...expectedTotals(accepted, KNOWN_CUSTOMERS),
+        late: 0,
+        deadLettered: 4,
+        duplicates: 0,
       });
-      const longContent = await sink.search(`${h.id}-speed-content`, { size: 0, query: { term: { content_id: at256.content_id } }, aggs: { n: { sum: { field: 'events' } } } });
+      const longContent = await sink.search(`${h.id}-speed-content`, {
+        size: 0,
+        query: { term: { content_id: at256.content_id } },
+        aggs: { n: { sum: { field: 'events' } } },
+      });
       expect((longContent.aggregations!.n as { value: number }).value).toBe(1);
     } finally {
       await sink.close();
@@ -195,7 +239,10 @@ describe('speed layer: bad input', () => {
     const index = `${h.id}-speed-windows`;
     const sink = createSearchSink(h.cfg.search);
     try {
-      await sink.ensureIndex(index, { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { dynamic: false, properties: { country: { type: 'integer' } } } });
+      await sink.ensureIndex(index, {
+        settings: { number_of_shards: 1, number_of_replicas: 0 },
+        mappings: { dynamic: false, properties: { country: { type: 'integer' } } },
+      });
     } finally {
       await sink.close();
     }
@@ -204,13 +251,26 @@ describe('speed layer: bad input', () => {
     await h.startWorkers();
     const handle = await h.start({ intervalMs: 300 });
 
-    const outcome = await Promise.race([handle.result().then(() => 'completed', (e: unknown) => e), sleep(60_000).then(() => 'timeout')]);
+    const outcome = await Promise.race([
+      handle.result().then(
+        () => 'completed',
+        (e: unknown) => e,
+      ),
+      sleep(60_000).then(() => 'timeout'),
+    ]);
     if (outcome === 'timeout' || outcome === 'completed') {
-      throw new Error(`workflow did not fail within 60 s (${outcome}); pending: ${JSON.stringify((await handle.describe()).raw.pendingActivities)}`);
+      throw new Error(
+        `workflow did not fail within 60 s (${outcome}); pending: ${JSON.stringify((await handle.describe()).raw.pendingActivities)}`,
+      );
     }
     const chain = causes(outcome);
-    const rejected = chain.find((e): e is ApplicationFailure => e instanceof ApplicationFailure && e.type === 'IndexRejectedError');
-    expect(rejected, `no IndexRejectedError in ${chain.map((e) => `${(e as Error).name}: ${(e as Error).message}`).join(' <- ')}`).toBeDefined();
+    const rejected = chain.find(
+      (e): e is ApplicationFailure => e instanceof ApplicationFailure && e.type === 'IndexRejectedError',
+    );
+    expect(
+      rejected,
+      `no IndexRejectedError in ${chain.map((e) => `${(e as Error).name}: ${(e as Error).message}`).join(' <- ')}`,
+    ).toBeDefined();
     expect(rejected!.nonRetryable).toBe(true);
     expect(rejected!.message).toMatch(new RegExp(`rejected document \\S+\\|p[0-2] of ${index} \\(400\\)`));
     expect(rejected!.details?.[0]).toMatchObject({ index, status: 400, id: expect.stringMatching(/\|p[0-2]$/) });
@@ -221,11 +281,22 @@ describe('speed layer: bad input', () => {
     // History: every micro-batch that failed (one per partition group with events) ran exactly once: no retry loop.
     const history = (await handle.fetchHistory()).events ?? [];
     const batchScheduled = new Set(
-      history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runMicroBatch').map((e) => String(e.eventId)),
+      history
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runMicroBatch')
+        .map((e) => String(e.eventId)),
     );
-    const failed = history.flatMap((e) => (e.activityTaskFailedEventAttributes && batchScheduled.has(String(e.activityTaskFailedEventAttributes.scheduledEventId)) ? [e.activityTaskFailedEventAttributes] : []));
+    const failed = history.flatMap((e) =>
+      e.activityTaskFailedEventAttributes &&
+      batchScheduled.has(String(e.activityTaskFailedEventAttributes.scheduledEventId))
+        ? [e.activityTaskFailedEventAttributes]
+        : [],
+    );
     expect(failed.length).toBeGreaterThanOrEqual(1);
-    const attempts = failed.map((f) => history.find((e) => String(e.eventId) === String(f.startedEventId))?.activityTaskStartedEventAttributes?.attempt);
+    const attempts = failed.map(
+      (f) =>
+        history.find((e) => String(e.eventId) === String(f.startedEventId))?.activityTaskStartedEventAttributes
+          ?.attempt,
+    );
     expect(attempts).toEqual(failed.map(() => 1));
     expect(failed.map((f) => f.failure?.applicationFailureInfo?.type)).toEqual(failed.map(() => 'IndexRejectedError'));
   });
@@ -235,7 +306,13 @@ describe('speed layer: bad input', () => {
     await h.setup(false);
     // No aggregates topic yet (the broker does not auto-create topics: auto.create.topics.enable=false): the
     // micro-batch writes its documents, then fails publishing to the output topic, and is retried.
-    await h.admin.createTopics({ topics: [{ topic: h.env.KAFKA_TOPIC_EVENTS, numPartitions: 3 }, { topic: h.env.KAFKA_TOPIC_DLQ, numPartitions: 1 }], waitForLeaders: true });
+    await h.admin.createTopics({
+      topics: [
+        { topic: h.env.KAFKA_TOPIC_EVENTS, numPartitions: 3 },
+        { topic: h.env.KAFKA_TOPIC_DLQ, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     await h.startWorkers();
     const n = 33;
     const who = customerId(n);
@@ -251,35 +328,65 @@ describe('speed layer: bad input', () => {
         throw err;
       };
       if ((await sink.refresh(index).then(() => true, notFound)) === undefined) return {};
-      const r = await sink.search(index, { size: 0, aggs: { c: { terms: { field: 'country' }, aggs: { n: { sum: { field: 'events' } } } } } });
-      return Object.fromEntries((r.aggregations!.c as { buckets: { key: string; n: { value: number } }[] }).buckets.map((b) => [b.key, b.n.value]));
+      const r = await sink.search(index, {
+        size: 0,
+        aggs: { c: { terms: { field: 'country' }, aggs: { n: { sum: { field: 'events' } } } } },
+      });
+      return Object.fromEntries(
+        (r.aggregations!.c as { buckets: { key: string; n: { value: number } }[] }).buckets.map((b) => [
+          b.key,
+          b.n.value,
+        ]),
+      );
     };
     try {
       const now = Date.now();
-      const events: Ev[] = Array.from({ length: 5 }, (_, i) => ({ event_id: `${h.id}-p${i}`, customer_id: who, event_time: new Date(now - 10_000 + i * 1000).toISOString(), event_type: 'play' }));
+      const events: Ev[] = Array.from({ length: 5 }, (_, i) => ({
+        event_id: `${h.id}-p${i}`,
+        customer_id: who,
+        event_time: new Date(now - 10_000 + i * 1000).toISOString(),
+        event_type: 'play',
+      }));
       await h.send(events.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })));
       const handle = await h.start({ intervalMs: 300 });
 
       // The failed attempt's documents are in the index (old country), and the batch is being retried.
       let seen: unknown;
-      await until('the failed attempt\'s documents and a retry', async () => {
-        const [countries, attempt] = await Promise.all([byCountry(), pendingAttempt(handle)]);
-        seen = { countries, attempt };
-        return countries[old.country] === 5 && attempt > 1 ? true : undefined;
-      }, 60_000, () => seen);
+      await until(
+        "the failed attempt's documents and a retry",
+        async () => {
+          const [countries, attempt] = await Promise.all([byCountry(), pendingAttempt(handle)]);
+          seen = { countries, attempt };
+          return countries[old.country] === 5 && attempt > 1 ? true : undefined;
+        },
+        60_000,
+        () => seen,
+      );
       expect(await h.admin.listTopics()).not.toContain(h.env.KAFKA_TOPIC_AGGREGATES);
 
       // The customer moves; the workers' caches are refreshed.
       const store = pg();
       await store.upsert([{ ...old, country: moved }]);
       await store.close();
-      await h.client.workflow.execute(refreshProfileCaches, { taskQueue: h.env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
+      await h.client.workflow.execute(refreshProfileCaches, {
+        taskQueue: h.env.TASK_QUEUE_STREAM,
+        workflowId: uniqueName('refresh'),
+        args: [{ fullReloadEveryMs: 3_600_000 }],
+      });
       expect(h.workers.profileCache.get(who)?.country).toBe(moved);
       // An attempt already running may have enriched with the old profile: wait for one that starts after the refresh.
       const current = await pendingAttempt(handle);
-      await until(`a retry after attempt ${current}`, async () => ((await pendingAttempt(handle)) > current ? true : undefined), 60_000, () => current);
+      await until(
+        `a retry after attempt ${current}`,
+        async () => ((await pendingAttempt(handle)) > current ? true : undefined),
+        60_000,
+        () => current,
+      );
 
-      await h.admin.createTopics({ topics: [{ topic: h.env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }], waitForLeaders: true });
+      await h.admin.createTopics({
+        topics: [{ topic: h.env.KAFKA_TOPIC_AGGREGATES, numPartitions: 3 }],
+        waitForLeaders: true,
+      });
       const s = await waitCaughtUp(handle, events.length, 60_000);
       expect(s.totals).toMatchObject({ events: 5, deadLettered: 0, late: 0, duplicates: 0 });
 

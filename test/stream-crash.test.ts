@@ -45,15 +45,26 @@ describe('speed layer: exactly once under worker crashes', () => {
   // Each kill costs the 10 s heartbeat timeout before the batch is retried elsewhere, hence the longer budget.
   it('totals equal the produced events after repeated SIGKILLs mid-run', { timeout: 300_000 }, async () => {
     const events = Array.from({ length: N }, (_, i) => ({
-      event_id: `${id}-${i}`, customer_id: customerId(1 + (i % 97)), event_time: new Date(T0 + i * 20).toISOString(), event_type: i % 2 ? 'play' : 'view', watch_ms: i % 10,
+      event_id: `${id}-${i}`,
+      customer_id: customerId(1 + (i % 97)),
+      event_time: new Date(T0 + i * 20).toISOString(),
+      event_type: i % 2 ? 'play' : 'view',
+      watch_ms: i % 10,
     }));
     const produce = async (from: number, to: number) => {
       for (let i = from; i < to; i += 1000) {
-        await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(i, Math.min(to, i + 1000)).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+        await producer.send({
+          topic: env.KAFKA_TOPIC_EVENTS,
+          messages: events
+            .slice(i, Math.min(to, i + 1000))
+            .map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+        });
       }
     };
     const handle = await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-crash'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200, ...FUTURE_FIXTURES } }],
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: uniqueName('stream-crash'),
+      args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 200, ...FUTURE_FIXTURES } }],
     });
     // Queries need a live worker; right after a kill the server may still route to the dead worker's sticky queue.
     const status = async (): Promise<StreamState> => {
@@ -71,7 +82,8 @@ describe('speed layer: exactly once under worker crashes', () => {
     for (let round = 0; round < 3; round++) {
       await produce(round * chunk, (round + 1) * chunk);
       // Progress is read from the memo (no worker needed), so no query waits on a dead worker's sticky queue.
-      const memoEvents = async () => ((await handle.describe()).memo as { totals?: { events: number } } | undefined)?.totals?.events ?? 0;
+      const memoEvents = async () =>
+        ((await handle.describe()).memo as { totals?: { events: number } } | undefined)?.totals?.events ?? 0;
       const before = await memoEvents();
       worker = spawnStreamWorker(env);
       await worker.ready;
@@ -100,7 +112,13 @@ describe('speed layer: exactly once under worker crashes', () => {
     await sink.refresh(`${id}-speed-*`); // every view the totals read, the customer sketches too
     const t = await speedTotals(sink, id, new Date(T0 - 60_000), new Date(T0 + 3_600_000));
     await sink.close();
-    expect({ events: t.events, watchMs: t.watchMs, duplicates: t.duplicates, byEventType: t.byEventType, uniqueCustomers: t.uniqueCustomers }).toEqual({
+    expect({
+      events: t.events,
+      watchMs: t.watchMs,
+      duplicates: t.duplicates,
+      byEventType: t.byEventType,
+      uniqueCustomers: t.uniqueCustomers,
+    }).toEqual({
       events: N,
       watchMs: events.reduce((n, e) => n + e.watch_ms, 0),
       duplicates: 0,

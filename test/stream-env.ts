@@ -10,8 +10,12 @@ import { testConfig, uniqueName } from './helpers.js';
 export function isolatedStreamEnv(prefix: string) {
   const id = uniqueName(prefix).replace(/[^a-z0-9-]/g, '');
   const env = {
-    KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
-    SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`, TASK_QUEUE_BATCH: `${id}-batch`,
+    KAFKA_TOPIC_EVENTS: `${id}-events`,
+    KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`,
+    KAFKA_TOPIC_DLQ: `${id}-dlq`,
+    SEARCH_INDEX_PREFIX: id,
+    TASK_QUEUE_STREAM: `${id}-queue`,
+    TASK_QUEUE_BATCH: `${id}-batch`,
     // Each stream sinks into a lake of its own (web_events files and catalog rows are per lake root).
     LAKE_DIR: `${tmpdir()}/viewership-test-lakes/${id}`,
   };
@@ -23,7 +27,10 @@ export function isolatedStreamEnv(prefix: string) {
     cfg,
     /** Create the topics (events and aggregates with 3 partitions, DLQ with 1). */
     async create(admin: Admin): Promise<void> {
-      await admin.createTopics({ topics: topics.map((topic, i) => ({ topic, numPartitions: i < 2 ? 3 : 1 })), waitForLeaders: true });
+      await admin.createTopics({
+        topics: topics.map((topic, i) => ({ topic, numPartitions: i < 2 ? 3 : 1 })),
+        waitForLeaders: true,
+      });
     },
     /** Delete the topics and the speed-view indices. */
     async remove(admin: Admin): Promise<void> {

@@ -15,7 +15,16 @@ import { contexts } from '../scripts/services/cli.js';
 import { down, up } from '../scripts/services/manager.js';
 import { selectServices } from '../scripts/services/registry.js';
 import { testConfig, uniqueName } from './helpers.js';
-import { expectedTotals, KNOWN_CUSTOMERS, killHard, makeEvents, spawnStreamWorker, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
+import {
+  expectedTotals,
+  KNOWN_CUSTOMERS,
+  killHard,
+  makeEvents,
+  spawnStreamWorker,
+  waitCaughtUp,
+  type Ev,
+  FUTURE_FIXTURES,
+} from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { stopUpdate } from '../common/stream-api.js';
@@ -35,9 +44,15 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
   let client: Client;
   let produced = 0;
   return {
-    env, cfg, iso,
-    get client() { return client; },
-    get produced() { return produced; },
+    env,
+    cfg,
+    iso,
+    get client() {
+      return client;
+    },
+    get produced() {
+      return produced;
+    },
     async setup() {
       await admin.connect();
       await iso.create(admin);
@@ -46,12 +61,19 @@ function harness(prefix: string, extraEnv: Record<string, string> = {}) {
     },
     async send(events: Ev[]) {
       for (let i = 0; i < events.length; i += 1000) {
-        await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: events.slice(i, i + 1000).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+        await producer.send({
+          topic: env.KAFKA_TOPIC_EVENTS,
+          messages: events.slice(i, i + 1000).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+        });
       }
       produced += events.length;
     },
     start(settings: Record<string, number>): Promise<WorkflowHandle> {
-      return client.workflow.start(streamViewership, { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName(`stream-${prefix}`), args: [{ settings: { ...settings, ...FUTURE_FIXTURES } }] });
+      return client.workflow.start(streamViewership, {
+        taskQueue: env.TASK_QUEUE_STREAM,
+        workflowId: uniqueName(`stream-${prefix}`),
+        args: [{ settings: { ...settings, ...FUTURE_FIXTURES } }],
+      });
     },
     /** Speed-view totals read back through the real engine (not the proxy). */
     async totals() {
@@ -103,44 +125,62 @@ describe('speed layer under faults', () => {
       const pids = Object.keys(s.workers ?? {}).map((w) => Number(w.split('-').pop()));
       expect(pids.sort()).toEqual(workers.map((w) => w.child.pid!).sort());
       expect(s.totals).toMatchObject({ events: 12_000, duplicates: 0, late: 0, deadLettered: 0 });
-      expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
+      expect(await h.totals()).toMatchObject({
+        ...expectedTotals(events, KNOWN_CUSTOMERS),
+        late: 0,
+        deadLettered: 0,
+        duplicates: 0,
+      });
     } finally {
       await h.teardown(handle);
       await Promise.all(workers.map((w) => killHard(w.child)));
     }
   });
 
-  it('a stream worker process exits promptly on SIGTERM after running micro-batches', { timeout: 120_000 }, async () => {
-    const h = harness('sd');
-    await h.setup();
-    await h.send(makeEvents(h.iso.id, 300, T0));
-    const w = spawnStreamWorker(h.env);
-    let handle: WorkflowHandle | undefined;
-    try {
-      await w.ready;
-      handle = await h.start({ intervalMs: 300 });
-      await waitCaughtUp(handle, h.produced, 60_000);
-      await handle.executeUpdate(stopUpdate);
-      await handle.result();
-      const t0 = Date.now();
-      const exited = new Promise<number | string | null>((r) => w.child.once('exit', (code, sig) => r(code ?? sig)));
-      w.child.kill('SIGTERM');
-      const code = await Promise.race([exited, sleep(15_000).then(() => `still running after 15 s: ${w.stderr().slice(-800)}`)]);
-      expect(code).toBe(0);
-      expect(Date.now() - t0).toBeLessThan(15_000);
-    } finally {
-      await killHard(w.child);
-      await h.teardown(handle);
-    }
-  });
+  it(
+    'a stream worker process exits promptly on SIGTERM after running micro-batches',
+    { timeout: 120_000 },
+    async () => {
+      const h = harness('sd');
+      await h.setup();
+      await h.send(makeEvents(h.iso.id, 300, T0));
+      const w = spawnStreamWorker(h.env);
+      let handle: WorkflowHandle | undefined;
+      try {
+        await w.ready;
+        handle = await h.start({ intervalMs: 300 });
+        await waitCaughtUp(handle, h.produced, 60_000);
+        await handle.executeUpdate(stopUpdate);
+        await handle.result();
+        const t0 = Date.now();
+        const exited = new Promise<number | string | null>((r) => w.child.once('exit', (code, sig) => r(code ?? sig)));
+        w.child.kill('SIGTERM');
+        const code = await Promise.race([
+          exited,
+          sleep(15_000).then(() => `still running after 15 s: ${w.stderr().slice(-800)}`),
+        ]);
+        expect(code).toBe(0);
+        expect(Date.now() - t0).toBeLessThan(15_000);
+      } finally {
+        await killHard(w.child);
+        await h.teardown(handle);
+      }
+    },
+  );
 
   /**
    * 3,000 events in and counted; then the fault begins, the other 3,000 are produced during it (or after it when
    * the broker itself is down), `during` checks that micro-batches are retried, the fault ends, and the totals are exact.
    */
-  async function acrossFault(h: ReturnType<typeof harness>, fault: {
-    begin: () => Promise<void>; during: (handle: WorkflowHandle) => Promise<void>; end: () => Promise<void>; produceDuring: boolean;
-  }) {
+  async function acrossFault(
+    h: ReturnType<typeof harness>,
+    fault: {
+      begin: () => Promise<void>;
+      during: (handle: WorkflowHandle) => Promise<void>;
+      end: () => Promise<void>;
+      produceDuring: boolean;
+    },
+  ) {
     const events = makeEvents(h.iso.id, 6000, T0);
     await h.send(events.slice(0, 3000));
     const handle = await h.start({ intervalMs: 300 });
@@ -152,7 +192,12 @@ describe('speed layer under faults', () => {
       await fault.end();
       if (!fault.produceDuring) await h.send(events.slice(3000));
       await waitCaughtUp(handle, h.produced, 180_000);
-      expect(await h.totals()).toMatchObject({ ...expectedTotals(events, KNOWN_CUSTOMERS), late: 0, deadLettered: 0, duplicates: 0 });
+      expect(await h.totals()).toMatchObject({
+        ...expectedTotals(events, KNOWN_CUSTOMERS),
+        late: 0,
+        deadLettered: 0,
+        duplicates: 0,
+      });
     } finally {
       await handle.executeUpdate(stopUpdate).catch(() => undefined);
     }

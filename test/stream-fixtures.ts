@@ -6,7 +6,16 @@ import { customerId } from '../lib/generate/random.js';
 import { streamStatusQuery } from '../common/stream-api.js';
 
 /** An event as produced to the topic (the wire shape). */
-export interface Ev { event_id: string; customer_id: string; event_time: string; event_type: string; content_id?: string; device?: string; http_status?: number; watch_ms?: number }
+export interface Ev {
+  event_id: string;
+  customer_id: string;
+  event_time: string;
+  event_type: string;
+  content_id?: string;
+  device?: string;
+  http_status?: number;
+  watch_ms?: number;
+}
 
 const TYPES = ['play', 'pause', 'view'];
 
@@ -22,8 +31,14 @@ export function makeEvents(prefix: string, n: number, t0Ms: number, from = 0): E
   return Array.from({ length: n }, (_, k) => {
     const i = from + k;
     return {
-      event_id: `${prefix}-e${i}`, customer_id: i % 10 === 0 ? `U${i % 37}` : customerId(1 + (i % 40)), event_time: new Date(t0Ms + i * 200).toISOString(),
-      event_type: TYPES[i % 3]!, content_id: `V${i % 7}`, device: i % 2 ? 'tv' : 'mobile', http_status: i % 25 === 0 ? 503 : 200, watch_ms: (i % 5) * 1000,
+      event_id: `${prefix}-e${i}`,
+      customer_id: i % 10 === 0 ? `U${i % 37}` : customerId(1 + (i % 40)),
+      event_time: new Date(t0Ms + i * 200).toISOString(),
+      event_type: TYPES[i % 3]!,
+      content_id: `V${i % 7}`,
+      device: i % 2 ? 'tv' : 'mobile',
+      http_status: i % 25 === 0 ? 503 : 200,
+      watch_ms: (i % 5) * 1000,
     };
   });
 }
@@ -54,7 +69,11 @@ export const KNOWN_CUSTOMERS = new Set(Array.from({ length: 40 }, (_, i) => cust
  * Wait until the stream has read `messages` messages in all (sum of its offsets) and its last batch found no lag.
  * Reads the status query; retries while no worker answers (e.g. right after a worker was killed).
  */
-export async function waitCaughtUp(handle: WorkflowHandle, messages: number, timeoutMs = 120_000): Promise<StreamState> {
+export async function waitCaughtUp(
+  handle: WorkflowHandle,
+  messages: number,
+  timeoutMs = 120_000,
+): Promise<StreamState> {
   const deadline = Date.now() + timeoutMs;
   let last: StreamState | undefined;
   while (Date.now() < deadline) {
@@ -67,8 +86,14 @@ export async function waitCaughtUp(handle: WorkflowHandle, messages: number, tim
 }
 
 /** Start `viewership worker --queue stream` (or the given queues) as a child process with `env`; `ready` resolves once it polls. */
-export function spawnStreamWorker(env: Record<string, string>, queues: string[] = ['stream']): { child: ChildProcess; ready: Promise<void>; stderr: () => string } {
-  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', ...queues], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function spawnStreamWorker(
+  env: Record<string, string>,
+  queues: string[] = ['stream'],
+): { child: ChildProcess; ready: Promise<void>; stderr: () => string } {
+  const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', ...queues], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d) => {
@@ -83,4 +108,6 @@ export function spawnStreamWorker(env: Record<string, string>, queues: string[] 
 
 /** SIGKILL a child process and wait until it is gone. */
 export const killHard = (c: ChildProcess): Promise<void> =>
-  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL'))));
+  new Promise<void>((r) =>
+    c.exitCode !== null || c.signalCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL')),
+  );

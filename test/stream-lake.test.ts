@@ -32,7 +32,13 @@ const T0 = Date.parse('2031-12-01T10:00:00Z');
 const HOUR = 3_600_000;
 const N = 9000;
 /** Events 1.2 s apart: 3000 in each of the hours 10, 11 and 12. */
-const ev = (i: number) => ({ event_id: `${id}-${i}`, customer_id: customerId(1 + (i % 37)), event_time: new Date(T0 + i * 1200).toISOString(), event_type: i % 3 ? 'play' : 'view', watch_ms: i % 7 });
+const ev = (i: number) => ({
+  event_id: `${id}-${i}`,
+  customer_id: customerId(1 + (i % 37)),
+  event_time: new Date(T0 + i * 1200).toISOString(),
+  event_type: i % 3 ? 'play' : 'view',
+  watch_ms: i % 7,
+});
 
 describe('stream → lake under SIGKILLs', () => {
   let client: Client;
@@ -49,8 +55,13 @@ describe('stream → lake under SIGKILLs', () => {
     client = await connectTemporal(cfg.temporal);
     // Every 10th event is sent twice: the second copy is a duplicate and must not reach the lake.
     for (let i = 0; i < N; i += 500) {
-      const batch = Array.from({ length: Math.min(500, N - i) }, (_, k) => ev(i + k)).flatMap((e, k) => ((i + k) % 10 === 0 ? [e, e] : [e]));
-      await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: batch.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
+      const batch = Array.from({ length: Math.min(500, N - i) }, (_, k) => ev(i + k)).flatMap((e, k) =>
+        (i + k) % 10 === 0 ? [e, e] : [e],
+      );
+      await producer.send({
+        topic: env.KAFKA_TOPIC_EVENTS,
+        messages: batch.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+      });
     }
   });
 
@@ -69,7 +80,9 @@ describe('stream → lake under SIGKILLs', () => {
     await worker.ready;
     const died = new Promise<string | null>((r) => worker!.child.once('exit', (_c, sig) => r(sig)));
     handle ??= await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-lake'), args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 1500, ...FUTURE_FIXTURES } }],
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: uniqueName('stream-lake'),
+      args: [{ settings: { intervalMs: 200, maxMessagesPerBatch: 1500, ...FUTURE_FIXTURES } }],
     });
     expect(await died).toBe('SIGKILL');
     console.log(`${failpoint}: killed after ${Date.now() - t0} ms`);
@@ -107,8 +120,15 @@ describe('stream → lake under SIGKILLs', () => {
            FROM read_parquet([${files.map(sqlLiteral).join(', ')}])`,
         ),
       );
-      const produced = Array.from({ length: N }, (_, i) => ev(i)).filter((e) => Date.parse(e.event_time) >= from && Date.parse(e.event_time) < from + HOUR);
-      expect(lake).toEqual({ rows: produced.length, ids: produced.length, offsets: produced.length, watch: produced.reduce((n, e) => n + e.watch_ms, 0) });
+      const produced = Array.from({ length: N }, (_, i) => ev(i)).filter(
+        (e) => Date.parse(e.event_time) >= from && Date.parse(e.event_time) < from + HOUR,
+      );
+      expect(lake).toEqual({
+        rows: produced.length,
+        ids: produced.length,
+        offsets: produced.length,
+        watch: produced.reduce((n, e) => n + e.watch_ms, 0),
+      });
       expect(speed.events).toBe(produced.length);
       expect(p.rows).toBe(produced.length);
       // Compacted: at most one file per Kafka partition (3 here).
@@ -117,35 +137,78 @@ describe('stream → lake under SIGKILLs', () => {
     await search.close();
   });
 
-  it('the batch layer recomputes the complete day from the lake, equal to the speed view; compare finds an injected difference', { timeout: 180_000 }, async () => {
-    // Later events on many keys (every partition gets some) move the watermark past the day: hour 12 closes.
-    const next = Array.from({ length: 60 }, (_, k) => ({ event_id: `${id}-next-${k}`, customer_id: customerId(100 + k), event_time: new Date(T0 + 15 * HOUR + k).toISOString(), event_type: 'play', watch_ms: 1 }));
-    await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: next.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })) });
-    const deadline = Date.now() + 90_000;
-    while ((await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    expect((await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).map((p) => p.values.hour)).toEqual(['10', '11', '12']);
+  it(
+    'the batch layer recomputes the complete day from the lake, equal to the speed view; compare finds an injected difference',
+    { timeout: 180_000 },
+    async () => {
+      // Later events on many keys (every partition gets some) move the watermark past the day: hour 12 closes.
+      const next = Array.from({ length: 60 }, (_, k) => ({
+        event_id: `${id}-next-${k}`,
+        customer_id: customerId(100 + k),
+        event_time: new Date(T0 + 15 * HOUR + k).toISOString(),
+        event_type: 'play',
+        watch_ms: 1,
+      }));
+      await producer.send({
+        topic: env.KAFKA_TOPIC_EVENTS,
+        messages: next.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
+      });
+      const deadline = Date.now() + 90_000;
+      while (
+        (await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).length < 3 &&
+        Date.now() < deadline
+      )
+        await new Promise((r) => setTimeout(r, 500));
+      expect(
+        (await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).map(
+          (p) => p.values.hour,
+        ),
+      ).toEqual(['10', '11', '12']);
 
-    const r = await client.workflow.execute(batchEventsDay, { taskQueue: env.TASK_QUEUE_BATCH, workflowId: uniqueName('batch-events'), args: [{ date: '2031-12-01' }] });
-    expect(r).toMatchObject({ date: '2031-12-01', hours: ['10', '11', '12'], events: N });
+      const r = await client.workflow.execute(batchEventsDay, {
+        taskQueue: env.TASK_QUEUE_BATCH,
+        workflowId: uniqueName('batch-events'),
+        args: [{ date: '2031-12-01' }],
+      });
+      expect(r).toMatchObject({ date: '2031-12-01', hours: ['10', '11', '12'], events: N });
 
-    const search = createSearchSink(cfg.search);
-    try {
-      await search.refresh(`${id}-*`);
-      const same = await compareDate(search, id, '2031-12-01');
-      const watch = Array.from({ length: N }, (_, i) => ev(i).watch_ms).reduce((a, b) => a + b, 0);
-      expect(same).toMatchObject({ batchSource: 'events', hoursRegistered: ['10', '11', '12'], speed: { events: N, watchMs: watch }, batch: { events: N, watchMs: watch }, equal: true, differences: [] });
-      // The serving layer now answers the day from the batch view (its day marker exists).
-      expect([...(await batchTotals(search, id, ['2031-12-01'])).keys()]).toEqual(['2031-12-01']);
+      const search = createSearchSink(cfg.search);
+      try {
+        await search.refresh(`${id}-*`);
+        const same = await compareDate(search, id, '2031-12-01');
+        const watch = Array.from({ length: N }, (_, i) => ev(i).watch_ms).reduce((a, b) => a + b, 0);
+        expect(same).toMatchObject({
+          batchSource: 'events',
+          hoursRegistered: ['10', '11', '12'],
+          speed: { events: N, watchMs: watch },
+          batch: { events: N, watchMs: watch },
+          equal: true,
+          differences: [],
+        });
+        // The serving layer now answers the day from the batch view (its day marker exists).
+        expect([...(await batchTotals(search, id, ['2031-12-01'])).keys()]).toEqual(['2031-12-01']);
 
-      // Inject a difference into the batch view's hour 11: compare lists that hour, and only it.
-      const doc = await search.get<Record<string, number>>(batchIndex(id), '2031-12-01:hour:11');
-      await search.bulkIndex(batchIndex(id), [{ id: '2031-12-01:hour:11', doc: { ...doc, requests: doc!.requests! + 7 } }], { refresh: true });
-      const diff = await compareDate(search, id, '2031-12-01');
-      expect(diff.equal).toBe(false);
-      expect(diff.differences).toEqual([{ hour: '11', speed: { events: 3000, watchMs: expect.any(Number) }, batch: { events: 3007, watchMs: expect.any(Number) }, eventsDiff: 7 }]);
-    } finally {
-      await search.deleteIndex(batchIndex(id));
-      await search.close();
-    }
-  });
+        // Inject a difference into the batch view's hour 11: compare lists that hour, and only it.
+        const doc = await search.get<Record<string, number>>(batchIndex(id), '2031-12-01:hour:11');
+        await search.bulkIndex(
+          batchIndex(id),
+          [{ id: '2031-12-01:hour:11', doc: { ...doc, requests: doc!.requests! + 7 } }],
+          { refresh: true },
+        );
+        const diff = await compareDate(search, id, '2031-12-01');
+        expect(diff.equal).toBe(false);
+        expect(diff.differences).toEqual([
+          {
+            hour: '11',
+            speed: { events: 3000, watchMs: expect.any(Number) },
+            batch: { events: 3007, watchMs: expect.any(Number) },
+            eventsDiff: 7,
+          },
+        ]);
+      } finally {
+        await search.deleteIndex(batchIndex(id));
+        await search.close();
+      }
+    },
+  );
 });

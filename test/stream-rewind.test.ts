@@ -14,7 +14,14 @@ import { speedTotals } from '../lib/stream/totals.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { startWorkers } from '../workers/run.js';
 import { uniqueName } from './helpers.js';
-import { expectedTotals, KNOWN_CUSTOMERS, makeEvents, waitCaughtUp, type Ev, FUTURE_FIXTURES } from './stream-fixtures.js';
+import {
+  expectedTotals,
+  KNOWN_CUSTOMERS,
+  makeEvents,
+  waitCaughtUp,
+  type Ev,
+  FUTURE_FIXTURES,
+} from './stream-fixtures.js';
 import { isolatedStreamEnv } from './stream-env.js';
 import { pauseUpdate, resumeUpdate, rewindUpdate, stopUpdate } from '../common/stream-api.js';
 import { streamViewership } from '../workflows/stream.js';
@@ -23,7 +30,8 @@ import { refreshProfileCaches } from '../workflows/profile-cache.js';
 const { id, env, cfg, create, remove } = isolatedStreamEnv('rw');
 const kafka = createKafka(cfg.kafka, '-rewind-test');
 const T0 = Date.parse('2031-08-01T10:00:00Z');
-const pg = () => createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+const pg = () =>
+  createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
 
 describe('speed layer: rewind and enrichment', () => {
   let client: Client;
@@ -35,7 +43,12 @@ describe('speed layer: rewind and enrichment', () => {
   const send = async (events: (Ev | string)[]) => {
     for (let i = 0; i < events.length; i += 500) {
       const part = events.slice(i, i + 500);
-      await producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: part.map((e, k) => (typeof e === 'string' ? { key: `bad${k}`, value: e } : { key: e.customer_id, value: JSON.stringify(e) })) });
+      await producer.send({
+        topic: env.KAFKA_TOPIC_EVENTS,
+        messages: part.map((e, k) =>
+          typeof e === 'string' ? { key: `bad${k}`, value: e } : { key: e.customer_id, value: JSON.stringify(e) },
+        ),
+      });
     }
     produced += events.length;
   };
@@ -60,7 +73,9 @@ describe('speed layer: rewind and enrichment', () => {
     client = await connectTemporal(cfg.temporal);
     workers = await startWorkers(cfg, ['stream']);
     handle = await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-rewind'), args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 900, ...FUTURE_FIXTURES } }],
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: uniqueName('stream-rewind'),
+      args: [{ settings: { intervalMs: 300, maxMessagesPerBatch: 900, ...FUTURE_FIXTURES } }],
     });
   });
 
@@ -87,7 +102,9 @@ describe('speed layer: rewind and enrichment', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const mid = Date.now();
     await new Promise((r) => setTimeout(r, 1100));
-    const b2Start = Object.fromEntries((await admin.fetchTopicOffsets(env.KAFKA_TOPIC_EVENTS)).map((o) => [o.partition, Number(o.high)]));
+    const b2Start = Object.fromEntries(
+      (await admin.fetchTopicOffsets(env.KAFKA_TOPIC_EVENTS)).map((o) => [o.partition, Number(o.high)]),
+    );
     // B2: the rest of wave B, then 70 of its recent events again (duplicates), 1 dead letter.
     await send([...events.slice(1600), ...events.slice(2900, 2970), 'not json']);
     await handle.executeUpdate(resumeUpdate);
@@ -113,7 +130,10 @@ describe('speed layer: rewind and enrichment', () => {
     await waitCaughtUp(handle, produced);
     expect(await totals()).toMatchObject(want);
 
-    const future = await handle.executeUpdate(rewindUpdate, { args: [Date.now() + 3_600_000] }).then(() => undefined, (e) => e);
+    const future = await handle.executeUpdate(rewindUpdate, { args: [Date.now() + 3_600_000] }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(future).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String(((future as Error).cause as Error | undefined)?.message)).toContain('in the future');
   });
@@ -122,16 +142,27 @@ describe('speed layer: rewind and enrichment', () => {
     const who = customerId(7);
     const old = generateProfile(7, 1);
     const T1 = T0 + 1_800_000; // a window range of its own
-    const ev = (i: number, t: number): Ev => ({ event_id: `${id}-p${i}`, customer_id: who, event_time: new Date(t).toISOString(), event_type: 'play' });
+    const ev = (i: number, t: number): Ev => ({
+      event_id: `${id}-p${i}`,
+      customer_id: who,
+      event_time: new Date(t).toISOString(),
+      event_type: 'play',
+    });
     const byCountry = async () => {
       const sink = createSearchSink(cfg.search);
       await sink.refresh(`${id}-speed-windows`);
       const r = await sink.search(`${id}-speed-windows`, {
-        size: 0, query: { range: { window_start: { gte: T1, lt: T1 + 600_000 } } },
+        size: 0,
+        query: { range: { window_start: { gte: T1, lt: T1 + 600_000 } } },
         aggs: { c: { terms: { field: 'country' }, aggs: { n: { sum: { field: 'events' } } } } },
       });
       await sink.close();
-      return Object.fromEntries((r.aggregations!.c as { buckets: { key: string; n: { value: number } }[] }).buckets.map((b) => [b.key, b.n.value]));
+      return Object.fromEntries(
+        (r.aggregations!.c as { buckets: { key: string; n: { value: number } }[] }).buckets.map((b) => [
+          b.key,
+          b.n.value,
+        ]),
+      );
     };
     await send(Array.from({ length: 5 }, (_, i) => ev(i, T1 + i * 1000)));
     await waitCaughtUp(handle, produced);
@@ -141,7 +172,11 @@ describe('speed layer: rewind and enrichment', () => {
     const store = pg();
     await store.upsert([{ ...old, country: moved }]);
     await store.close();
-    await client.workflow.execute(refreshProfileCaches, { taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('refresh'), args: [{ fullReloadEveryMs: 3_600_000 }] });
+    await client.workflow.execute(refreshProfileCaches, {
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: uniqueName('refresh'),
+      args: [{ fullReloadEveryMs: 3_600_000 }],
+    });
     expect(workers.profileCache.get(who)?.country).toBe(moved);
     await send(Array.from({ length: 3 }, (_, i) => ev(10 + i, T1 + 60_000 + i * 1000)));
     await waitCaughtUp(handle, produced);

@@ -25,9 +25,13 @@ const T0 = Date.parse('2031-06-01T10:00:00Z');
 
 const good: Ev[] = makeEvents(id, 1500, T0);
 const BAD: [string, string][] = [
-  ['{not json', 'not_json'], ['[1]', 'not_object'], [JSON.stringify({ ...good[0], event_id: '' }), 'bad_event_id'],
-  [JSON.stringify({ ...good[0], customer_id: 5 }), 'bad_customer_id'], [JSON.stringify({ ...good[0], event_time: 'noon' }), 'bad_event_time'],
-  [JSON.stringify({ ...good[0], event_type: '' }), 'bad_event_type'], [JSON.stringify({ ...good[0], http_status: 42 }), 'bad_optional_field'],
+  ['{not json', 'not_json'],
+  ['[1]', 'not_object'],
+  [JSON.stringify({ ...good[0], event_id: '' }), 'bad_event_id'],
+  [JSON.stringify({ ...good[0], customer_id: 5 }), 'bad_customer_id'],
+  [JSON.stringify({ ...good[0], event_time: 'noon' }), 'bad_event_time'],
+  [JSON.stringify({ ...good[0], event_type: '' }), 'bad_event_type'],
+  [JSON.stringify({ ...good[0], http_status: 42 }), 'bad_optional_field'],
   [JSON.stringify({ ...good[0], pad: 'x'.repeat(70_000) }), 'too_large'],
 ];
 
@@ -37,12 +41,14 @@ describe('speed layer: streaming workflow', () => {
   let handle: WorkflowHandleWithFirstExecutionRunId<typeof streamViewership>;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
-  const send = (values: { key: string; value: string }[]) => producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: values });
+  const send = (values: { key: string; value: string }[]) =>
+    producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: values });
   const status = () => handle.query(streamStatusQuery);
   const caughtUp = async (minEvents: number) => {
     for (let i = 0; i < 240; i++) {
       const s = await status();
-      if (s.lastBatch && s.lastBatch.lag === 0 && s.totals.events + s.totals.duplicates + s.totals.late >= minEvents) return s;
+      if (s.lastBatch && s.lastBatch.lag === 0 && s.totals.events + s.totals.duplicates + s.totals.late >= minEvents)
+        return s;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`not caught up: ${JSON.stringify(await status())}`);
@@ -51,7 +57,9 @@ describe('speed layer: streaming workflow', () => {
   beforeAll(async () => {
     await admin.connect();
     await create(admin);
-    const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+    const store = createPostgresProfilesStore(
+      (cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres,
+    );
     await store.upsert(Array.from({ length: 40 }, (_, i) => generateProfile(i + 1, 1)));
     await store.close();
     await producer.connect();
@@ -75,11 +83,15 @@ describe('speed layer: streaming workflow', () => {
     await send(first.slice(0, 60).map((e) => ({ key: e.customer_id, value: JSON.stringify(e) }))); // re-sent: duplicates
     await send(BAD.map(([value], i) => ({ key: `bad${i}`, value })));
     handle = await client.workflow.start(streamViewership, {
-      taskQueue: env.TASK_QUEUE_STREAM, workflowId: uniqueName('stream-test'), args: [{ settings: { intervalMs: 500, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 1 }],
+      taskQueue: env.TASK_QUEUE_STREAM,
+      workflowId: uniqueName('stream-test'),
+      args: [{ settings: { intervalMs: 500, ...FUTURE_FIXTURES }, continueAsNewAfterBatches: 1 }],
     });
     await caughtUp(1060);
     // Second wave: new on-time events plus events far behind the watermark (late).
-    const late = good.slice(0, 25).map((e) => ({ ...e, event_id: `${e.event_id}-late`, event_time: new Date(T0 - 600_000).toISOString() }));
+    const late = good
+      .slice(0, 25)
+      .map((e) => ({ ...e, event_id: `${e.event_id}-late`, event_time: new Date(T0 - 600_000).toISOString() }));
     const rest = good.slice(1000);
     await send([...rest, ...late].map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })));
     const s = await caughtUp(1060 + rest.length + late.length);
@@ -94,8 +106,12 @@ describe('speed layer: streaming workflow', () => {
     const totals = await speedTotals(sink, id, from, new Date(T0 + 3_600_000));
     await sink.close();
     expect(totals).toEqual({
-      from: from.toISOString(), to: new Date(T0 + 3_600_000).toISOString(),
-      ...expectedTotals(good, KNOWN_CUSTOMERS), late: 25, deadLettered: BAD.length, duplicates: 60,
+      from: from.toISOString(),
+      to: new Date(T0 + 3_600_000).toISOString(),
+      ...expectedTotals(good, KNOWN_CUSTOMERS),
+      late: 25,
+      deadLettered: BAD.length,
+      duplicates: 60,
     });
 
     // Dead letters: original bytes with the reason in a header.
@@ -103,10 +119,15 @@ describe('speed layer: streaming workflow', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: env.KAFKA_TOPIC_DLQ, fromBeginning: true });
     const reasons: string[] = [];
-    await new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => {
-      reasons.push(String(message.headers?.reason));
-      if (reasons.length === BAD.length + 25) resolve();
-    } }));
+    await new Promise<void>(
+      (resolve) =>
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            reasons.push(String(message.headers?.reason));
+            if (reasons.length === BAD.length + 25) resolve();
+          },
+        }),
+    );
     await consumer.disconnect();
     expect(reasons.filter((r) => r === 'late')).toHaveLength(25);
     expect(reasons.filter((r) => r !== 'late').sort()).toEqual(BAD.map(([, r]) => r).sort());
@@ -117,20 +138,35 @@ describe('speed layer: streaming workflow', () => {
     const out = kafka.consumer({ groupId: uniqueName('out-check') });
     await out.connect();
     await out.subscribe({ topic: env.KAFKA_TOPIC_AGGREGATES, fromBeginning: true });
-    type Agg = { kind: 'cube' | 'window'; events: number; watchMs: number; unknownCustomerEvents: number; uniqueCustomers: number };
+    type Agg = {
+      kind: 'cube' | 'window';
+      events: number;
+      watchMs: number;
+      unknownCustomerEvents: number;
+      uniqueCustomers: number;
+    };
     const latest = new Map<string, Agg>();
     const end = (await admin.fetchTopicOffsets(env.KAFKA_TOPIC_AGGREGATES)).reduce((n, p) => n + Number(p.high), 0);
     let seen = 0;
-    await new Promise<void>((resolve) => void out.run({ eachMessage: async ({ message }) => {
-      latest.set(String(message.key), JSON.parse(String(message.value)));
-      if (++seen >= end) resolve();
-    } }));
+    await new Promise<void>(
+      (resolve) =>
+        void out.run({
+          eachMessage: async ({ message }) => {
+            latest.set(String(message.key), JSON.parse(String(message.value)));
+            if (++seen >= end) resolve();
+          },
+        }),
+    );
     await out.disconnect();
     const cubes = [...latest.values()].filter((v) => v.kind === 'cube');
     const windows = [...latest.values()].filter((v) => v.kind === 'window');
     const sum = (vs: Agg[], k: 'events' | 'watchMs' | 'unknownCustomerEvents') => vs.reduce((n, v) => n + v[k], 0);
     const want = expectedTotals(good, KNOWN_CUSTOMERS);
-    expect({ events: sum(cubes, 'events'), watchMs: sum(cubes, 'watchMs'), unknown: sum(cubes, 'unknownCustomerEvents') }).toEqual({ events: want.events, watchMs: want.watchMs, unknown: want.unknownCustomerEvents });
+    expect({
+      events: sum(cubes, 'events'),
+      watchMs: sum(cubes, 'watchMs'),
+      unknown: sum(cubes, 'unknownCustomerEvents'),
+    }).toEqual({ events: want.events, watchMs: want.watchMs, unknown: want.unknownCustomerEvents });
     expect(sum(windows, 'events')).toBe(want.events);
     for (const v of windows) expect(v.uniqueCustomers).toBeGreaterThan(0);
     for (const v of windows) expect(v.uniqueCustomers).toBeLessThanOrEqual(v.events);
@@ -139,7 +175,10 @@ describe('speed layer: streaming workflow', () => {
   it('takes commands as Updates and rejects a bad one with an error', async () => {
     await handle.executeUpdate(setIntervalUpdate, { args: [2000] });
     expect((await status()).settings.intervalMs).toBe(2000);
-    const err = await handle.executeUpdate(setIntervalUpdate, { args: [5] }).then(() => undefined, (e) => e);
+    const err = await handle.executeUpdate(setIntervalUpdate, { args: [5] }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     await handle.executeUpdate(pauseUpdate);
     expect((await status()).paused).toBe(true);

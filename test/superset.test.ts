@@ -12,12 +12,36 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOME } from '../scripts/services/cli.js';
 import { ensureLocalSecrets } from '../scripts/services/secrets.js';
-import { DASHBOARD_SLUG, loginAsAdmin, SUPERSET_ADMIN, supersetUrl, type SupersetClient } from '../scripts/services/superset.js';
+import {
+  DASHBOARD_SLUG,
+  loginAsAdmin,
+  SUPERSET_ADMIN,
+  supersetUrl,
+  type SupersetClient,
+} from '../scripts/services/superset.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const CHARTS = ['CTR over time', 'CPC over time', 'CPI over time', 'Cost over time by network', 'Cost by network', 'By network', 'Top campaigns by cost', 'By campaign'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const CHARTS = [
+  'CTR over time',
+  'CPC over time',
+  'CPI over time',
+  'Cost over time by network',
+  'Cost by network',
+  'By network',
+  'Top campaigns by cost',
+  'By campaign',
+];
 
 /** One row of `ad_metrics_minute_partition` (money in micro-units). */
 interface Row {
@@ -42,8 +66,14 @@ interface QueryObject {
   row_limit: number;
   filters: { col: string; op: string; val: unknown }[];
 }
-interface QueryContext { datasource: { id: number; type: string }; queries: QueryObject[]; force?: boolean }
-interface ChartData { result: { data: Record<string, unknown>[]; rowcount: number; colnames: string[] }[] }
+interface QueryContext {
+  datasource: { id: number; type: string };
+  queries: QueryObject[];
+  force?: boolean;
+}
+interface ChartData {
+  result: { data: Record<string, unknown>[]; rowcount: number; colnames: string[] }[];
+}
 
 /**
  * The test's own formulas over the view's output columns (the dataset's metrics use the micro-unit sums instead):
@@ -110,11 +140,31 @@ describe('Superset dashboard over ad_metrics_minute', () => {
             clickMicros: clicks * (200_000 + r(300_000)) + r(1000),
           };
           rows.push(row);
-          if (r(3) === 0) rows.push({ ...row, partition: row.partition + 3, impressions: 1 + r(30), clicks: r(3), impressionMicros: 1000 + r(5000), clickMicros: r(400_000) });
+          if (r(3) === 0)
+            rows.push({
+              ...row,
+              partition: row.partition + 3,
+              impressions: 1 + r(30),
+              clicks: r(3),
+              impressionMicros: 1000 + r(5000),
+              clickMicros: r(400_000),
+            });
         }
       }
     }
-    const cols = ['partition', 'minute', 'campaign', 'network', 'category', 'device', 'location', 'impressions', 'clicks', 'impressionMicros', 'clickMicros'] as const;
+    const cols = [
+      'partition',
+      'minute',
+      'campaign',
+      'network',
+      'category',
+      'device',
+      'location',
+      'impressions',
+      'clicks',
+      'impressionMicros',
+      'clickMicros',
+    ] as const;
     await pool.query(
       `INSERT INTO ad_metrics_minute_partition (stream_id, partition, minute, campaign_id, network_id, ad_category, device, location,
          impressions, clicks, impression_cost_micros, click_cost_micros, view_ms, unknown_campaign_impressions)
@@ -124,7 +174,9 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       [streamId, ...cols.map((k) => rows.map((x) => x[k]))],
     );
     client = await loginAsAdmin(HOME);
-    const dash = await client.get<{ result: { id: number; slice_name: string }[] }>(`/api/v1/dashboard/${DASHBOARD_SLUG}/charts`);
+    const dash = await client.get<{ result: { id: number; slice_name: string }[] }>(
+      `/api/v1/dashboard/${DASHBOARD_SLUG}/charts`,
+    );
     charts = dash.result.map((c) => ({ id: c.id, name: c.slice_name }));
   });
 
@@ -136,7 +188,10 @@ describe('Superset dashboard over ad_metrics_minute', () => {
   /** The chart's saved query context (as imported from superset/assets/charts/*.yaml). */
   async function savedQuery(id: number): Promise<{ qc: QueryContext; params: Record<string, unknown> }> {
     const chart = await client.get<{ result: { query_context: string; params: string } }>(`/api/v1/chart/${id}`);
-    return { qc: JSON.parse(chart.result.query_context) as QueryContext, params: JSON.parse(chart.result.params) as Record<string, unknown> };
+    return {
+      qc: JSON.parse(chart.result.query_context) as QueryContext,
+      params: JSON.parse(chart.result.params) as Record<string, unknown>,
+    };
   }
 
   /** Run a query context through Superset's chart data API, narrowed to `stream` when given. */
@@ -159,7 +214,10 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       expect(Object.keys(METRIC_SQL)).toContain(m);
       return `${METRIC_SQL[m]} AS "${m}"`;
     });
-    const order = [...q.orderby.map(([m, asc]) => `"${m}" ${asc ? 'ASC' : 'DESC'}`), ...dims.map((d) => `"${d.label}"`)];
+    const order = [
+      ...q.orderby.map(([m, asc]) => `"${m}" ${asc ? 'ASC' : 'DESC'}`),
+      ...dims.map((d) => `"${d.label}"`),
+    ];
     const sql = `SELECT ${[...dims.map((d) => `${d.sql} AS "${d.label}"`), ...metrics].join(', ')}
       FROM ad_metrics_minute WHERE stream_id = $1
       ${dims.length ? `GROUP BY ${dims.map((_, i) => i + 1).join(', ')}` : ''}
@@ -170,7 +228,10 @@ describe('Superset dashboard over ad_metrics_minute', () => {
   /** Rows as comparable tuples: dimension values, then each metric as a number (null stays null). */
   function normalize(data: Record<string, unknown>[], q: QueryObject, sort: boolean): (string | number | null)[][] {
     const labels = q.columns.map((c) => (typeof c === 'string' ? c : c.label));
-    const out = data.map((r) => [...labels.map((l) => (l === 'minute' ? num(r[l]) : String(r[l]))), ...q.metrics.map((m) => num(r[m]))]);
+    const out = data.map((r) => [
+      ...labels.map((l) => (l === 'minute' ? num(r[l]) : String(r[l]))),
+      ...q.metrics.map((m) => num(r[m])),
+    ]);
     return sort ? out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) : out;
   }
 
@@ -183,7 +244,10 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       const formMetrics = (params.metrics as string[] | undefined) ?? [params.metric as string];
       expect([...q.metrics].sort(), name).toEqual([...formMetrics].sort());
       const labels = q.columns.map((c) => (typeof c === 'string' ? c : c.label));
-      const formColumns = [...(params.x_axis ? [params.x_axis as string] : []), ...((params.groupby as string[]) ?? [])];
+      const formColumns = [
+        ...(params.x_axis ? [params.x_axis as string] : []),
+        ...((params.groupby as string[]) ?? []),
+      ];
       expect(labels, name).toEqual(formColumns);
       expect(q.row_limit, name).toBe(params.row_limit);
       // No stream filter and no time range: the default dashboard shows every row.
@@ -223,7 +287,13 @@ describe('Superset dashboard over ad_metrics_minute', () => {
     expect(got).toHaveLength(byNetwork.size);
     for (const r of got) {
       const t = byNetwork.get(String(r.network_id))!;
-      expect(r).toMatchObject({ impressions: t.i, clicks: t.c, cost: (t.im + t.cm) / 1e6, ctr: micros(t.c * 1e6, t.i), cpi: micros(t.im, t.i) });
+      expect(r).toMatchObject({
+        impressions: t.i,
+        clicks: t.c,
+        cost: (t.im + t.cm) / 1e6,
+        ctr: micros(t.c * 1e6, t.i),
+        cpi: micros(t.im, t.i),
+      });
       expect(r.cpc).toBe(t.c ? micros(t.cm, t.c) : null);
     }
     const top = charts.find((c) => c.name === 'Top campaigns by cost')!;
@@ -239,7 +309,9 @@ describe('Superset dashboard over ad_metrics_minute', () => {
     const mine = await supersetRows(qc, streamId);
     const ours = all.result[0]!.data.filter((r) => String(r.network_id).endsWith(tag));
     expect(ours.sort((a, b) => String(a.network_id).localeCompare(String(b.network_id)))).toEqual(
-      mine.filter((r) => r.network_id !== 'unknown').sort((a, b) => String(a.network_id).localeCompare(String(b.network_id))),
+      mine
+        .filter((r) => r.network_id !== 'unknown')
+        .sort((a, b) => String(a.network_id).localeCompare(String(b.network_id))),
     );
   });
 
@@ -254,9 +326,16 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       for (let attempt = 1; ; attempt++) {
         await page.locator('input[type="password"]').waitFor({ timeout: 60_000 });
         await page.locator('input#username, input[name="username"]').first().fill(SUPERSET_ADMIN);
-        await page.locator('input[type="password"]').fill(ensureLocalSecrets(HOME, process.env).SUPERSET_ADMIN_PASSWORD);
+        await page
+          .locator('input[type="password"]')
+          .fill(ensureLocalSecrets(HOME, process.env).SUPERSET_ADMIN_PASSWORD);
         await page.locator('button[type="submit"], button:has-text("Sign in")').first().click();
-        const left = await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 }).then(() => true, () => false);
+        const left = await page
+          .waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 })
+          .then(
+            () => true,
+            () => false,
+          );
         if (left) break;
         if (attempt === 3) throw new Error(`still on ${page.url()} after 3 login attempts`);
       }
@@ -267,8 +346,12 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       await page.locator('.dashboard-chart').first().waitFor({ timeout: 90_000 });
       await page.waitForFunction(
         (n) => {
-          const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
-          return doc.querySelectorAll('.dashboard-chart').length >= n && doc.querySelectorAll('.dashboard-chart .loading, .dashboard-chart [aria-label="Loading"]').length === 0;
+          const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } })
+            .document;
+          return (
+            doc.querySelectorAll('.dashboard-chart').length >= n &&
+            doc.querySelectorAll('.dashboard-chart .loading, .dashboard-chart [aria-label="Loading"]').length === 0
+          );
         },
         CHARTS.length,
         { timeout: 90_000, polling: 500 },

@@ -22,10 +22,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
       client.pipe(upstream).pipe(client);
     });
-  const listen = (s: Server, port: number) => new Promise<number>((resolve, reject) => {
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
-  });
+  const listen = (s: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
+    });
   let server: Server | undefined = newServer();
   const port = await listen(server, 0);
   const stop = async () => {

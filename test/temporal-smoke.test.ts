@@ -47,7 +47,9 @@ describe('temporal round trip', () => {
 
 describe('viewership worker process', () => {
   it('polls, then shuts down cleanly on SIGTERM with exit code 0', async () => {
-    const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'stream'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

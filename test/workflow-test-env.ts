@@ -12,7 +12,14 @@ import { SA } from '../common/search-attributes.js';
 import { contexts } from '../scripts/services/cli.js';
 import { temporalBinary, temporalService } from '../scripts/services/temporal.js';
 
-const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m), log: () => undefined };
+const quiet = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+  log: () => undefined,
+};
 
 /** Start the local test environment (a few seconds; call `teardown()` when done). */
 export async function localWorkflowEnv(): Promise<TestWorkflowEnvironment> {
@@ -34,5 +41,8 @@ export async function localWorkflowEnv(): Promise<TestWorkflowEnvironment> {
 
 /** The workers' workflow bundle (workflows/index.ts), built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quiet });
+  return bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    logger: quiet,
+  });
 }

@@ -30,8 +30,16 @@ export function streamActivities(cfg: AppConfig, clients: Clients, profileCache:
     : undefined;
   return createStreamActivities({
     lake,
-    kafka: clients.kafka, search: clients.search, cache: profileCache, checkpoints: () => clients.checkpoints, indexPrefix: cfg.search.indexPrefix, topics: cfg.kafka.topics, identity,
-    snapshotEvery: cfg.stream.checkpoints.snapshotEvery, checkpointRetentionMs: cfg.stream.checkpoints.retentionMs, stateThreads: cfg.stream.stateThreads,
+    kafka: clients.kafka,
+    search: clients.search,
+    cache: profileCache,
+    checkpoints: () => clients.checkpoints,
+    indexPrefix: cfg.search.indexPrefix,
+    topics: cfg.kafka.topics,
+    identity,
+    snapshotEvery: cfg.stream.checkpoints.snapshotEvery,
+    checkpointRetentionMs: cfg.stream.checkpoints.retentionMs,
+    stateThreads: cfg.stream.stateThreads,
     onClose: clients.onClose,
   });
 }
@@ -60,7 +68,10 @@ export function adsActivities(cfg: AppConfig, clients: Clients, identity: string
     identity,
     snapshotEvery: cfg.stream.checkpoints.snapshotEvery,
     checkpointRetentionMs: cfg.stream.checkpoints.retentionMs,
-    report: { lakeDir: cfg.paths.lakeDir, duckdb: { memoryLimit: '256MB', threads: 1, tempDir: `${cfg.paths.workDir}/duckdb-tmp` } },
+    report: {
+      lakeDir: cfg.paths.lakeDir,
+      duckdb: { memoryLimit: '256MB', threads: 1, tempDir: `${cfg.paths.workDir}/duckdb-tmp` },
+    },
     onClose: clients.onClose,
   });
 }
@@ -78,12 +89,20 @@ export function buildActivities(cfg: AppConfig, clients: Clients, profileCache: 
   };
   return {
     ...createKafkaActivities({ kafka: clients.kafka, topics: Object.values(cfg.kafka.topics) }),
-    ...createSearchActivities({ search: clients.search, indexPrefix: cfg.search.indexPrefix, workDir: cfg.paths.workDir }),
+    ...createSearchActivities({
+      search: clients.search,
+      indexPrefix: cfg.search.indexPrefix,
+      workDir: cfg.paths.workDir,
+    }),
     ...createProfilesActivities({ profiles: clients.profiles }),
     ...createLandingActivities(cfg.paths),
     ...streamActivities(cfg, clients, profileCache, identity),
     ...adsActivities(cfg, clients, identity),
-    ...createTemporalActivities({ connection: temporalConnectionOptions(cfg.temporal), namespace: cfg.temporal.namespace, streamQueue: cfg.temporal.taskQueues.stream }),
+    ...createTemporalActivities({
+      connection: temporalConnectionOptions(cfg.temporal),
+      namespace: cfg.temporal.namespace,
+      streamQueue: cfg.temporal.taskQueues.stream,
+    }),
     ...createLakeActivities({
       ...cfg.paths,
       profiles: clients.profiles,

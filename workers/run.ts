@@ -3,7 +3,14 @@
  * SIGINT/SIGTERM, then drains in-flight activities, shuts down and closes every client.
  */
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+} from '@temporalio/worker';
 import { createClients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 import { ConfigError, ServiceUnavailableError } from '../lib/errors.js';
@@ -60,7 +67,11 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
   try {
     connection = await NativeConnection.connect(connectionOptions);
   } catch (err) {
-    throw new ServiceUnavailableError(`Temporal is not reachable at ${cfg.temporal.address} (try: npm run services -- up)`, { service: 'temporal' }, { cause: err });
+    throw new ServiceUnavailableError(
+      `Temporal is not reachable at ${cfg.temporal.address} (try: npm run services -- up)`,
+      { service: 'temporal' },
+      { cause: err },
+    );
   }
   // The workflows set the project's search attributes: without them in this namespace their tasks would fail forever.
   const missing = await missingInNamespace(connection, cfg.temporal.namespace).catch(async (err) => {
@@ -93,7 +104,13 @@ export async function runWorkers(cfg: AppConfig, opts: RunWorkersOptions): Promi
     );
     if (opts.roles.includes('stream')) {
       // Stream workers keep the profiles in memory, loaded now and refreshed through their own task queue.
-      await cache.refresh(clients.profiles, cfg.stream.profileFullReloadMs).catch((err) => console.warn(`[worker] initial profile cache load failed (the refresh schedule retries): ${(err as Error).message}`));
+      await cache
+        .refresh(clients.profiles, cfg.stream.profileFullReloadMs)
+        .catch((err) =>
+          console.warn(
+            `[worker] initial profile cache load failed (the refresh schedule retries): ${(err as Error).message}`,
+          ),
+        );
       workers.push(
         await Worker.create({
           connection,

@@ -11,7 +11,13 @@ import type { createSearchActivities } from '../activities/search.js';
 import { dateProblem } from '../common/batch-input.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
 const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({ startToCloseTimeout: '1 hour', retry });
 const search = proxyActivities<ReturnType<typeof createSearchActivities>>({ startToCloseTimeout: '30 minutes', retry });
 
@@ -32,7 +38,12 @@ export interface BatchEventsResult {
 /** Recompute `input.date`'s batch view from its registered `web_events` hours. */
 export async function batchEventsDay(input: { date: string }): Promise<BatchEventsResult> {
   const problem = dateProblem((input as { date?: unknown } | undefined)?.date);
-  if (problem) throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true, message: `batchEventsDay: ${problem}` });
+  if (problem)
+    throw ApplicationFailure.create({
+      type: FailureType.BadInput,
+      nonRetryable: true,
+      message: `batchEventsDay: ${problem}`,
+    });
   upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [input.date] });
   const agg = await lake.computeEventAggregates({ date: input.date });
   upsertMemo({ source: 'events', hours: agg.hours, files: agg.files, events: agg.events });

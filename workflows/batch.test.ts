@@ -31,18 +31,37 @@ const ROWS = 100;
 /** Mocked batch activities: `files` files per date of ROWS rows each, `rejected` of them rejected; calls recorded. */
 function mockBatch(o: { files: number; rejected?: number; failLand?: string[] }) {
   const calls: string[] = [];
-  const file = (date: string, i: number): LandedFile => ({ name: `${date}-${i}.csv`, size: 1, sha256: `${i}`, stagedPath: `/staged/${date}/${i}`, gzip: false });
+  const file = (date: string, i: number): LandedFile => ({
+    name: `${date}-${i}.csv`,
+    size: 1,
+    sha256: `${i}`,
+    stagedPath: `/staged/${date}/${i}`,
+    gzip: false,
+  });
   const activities = {
     async landDayFiles(input: { date: string }): Promise<LandResult> {
       calls.push('landDayFiles');
-      if (o.failLand?.includes(input.date)) throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true, message: `no landing directory for ${input.date}` });
+      if (o.failLand?.includes(input.date))
+        throw ApplicationFailure.create({
+          type: FailureType.BadInput,
+          nonRetryable: true,
+          message: `no landing directory for ${input.date}`,
+        });
       const files = Array.from({ length: o.files }, (_, i) => file(input.date, i));
       return { date: input.date, files, fingerprint: `fp-${input.date}`, newlyStaged: files.length, duplicates: [] };
     },
     async validateLandedFile(input: { file: LandedFile }): Promise<ValidateResult> {
       calls.push('validateLandedFile');
       const rejected = o.rejected ?? 0;
-      return { file: input.file.name, format: 'csv', rows: ROWS, valid: ROWS - rejected, rejected, byReason: rejected ? { bad_status: rejected } : {}, quarantinePath: '' } as ValidateResult;
+      return {
+        file: input.file.name,
+        format: 'csv',
+        rows: ROWS,
+        valid: ROWS - rejected,
+        rejected,
+        byReason: rejected ? { bad_status: rejected } : {},
+        quarantinePath: '',
+      } as ValidateResult;
     },
     async withdrawLakePartitions() {
       calls.push('withdrawLakePartitions');
@@ -68,69 +87,141 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[] })
   return { calls, activities };
 }
 
-async function withWorker<T>(activities: object, fn: (taskQueue: string, workflowId: string) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  activities: object,
+  fn: (taskQueue: string, workflowId: string) => Promise<T>,
+): Promise<T> {
   const taskQueue = `batch-test-${process.pid}-${++seq}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
   return worker.runUntil(fn(taskQueue, `batch-${taskQueue}`));
 }
 
 describe('batch DAG (local test server, mocked activities)', () => {
-  it('a small day: land → validate in the workflow → withdraw → partition → aggregate → index → register', { timeout: 30_000 }, async () => {
-    const { calls, activities } = mockBatch({ files: 3, rejected: 2 });
-    await withWorker(activities, async (taskQueue, workflowId) => {
-      const handle = await env.client.workflow.start(batchDay, { taskQueue, workflowId, args: [{ date: '2031-05-01', rejectThreshold: 0.05 }] });
-      const r = await handle.result();
-      expect(r).toMatchObject({ date: '2031-05-01', fingerprint: 'fp-2031-05-01', lakeFiles: 2, documents: 7, report: { files: 3, rows: 300, valid: 294, rejected: 6, byReason: { bad_status: 6 } } });
-      expect(calls).toEqual([
-        'landDayFiles', 'validateLandedFile', 'validateLandedFile', 'validateLandedFile',
-        'withdrawLakePartitions', 'writeLakePartition', 'computeDailyAggregates', 'indexDailyAggregates', 'registerLakePartitions',
-      ]);
-      expect(await handle.query(progressQuery)).toEqual({ step: 'done', filesTotal: 3, filesValidated: 3, rows: 300 });
-      const d = await handle.describe();
-      expect(d.searchAttributes).toMatchObject({ Pipeline: ['batch'], BatchDate: ['2031-05-01'], RowsLanded: [300], RowsRejected: [6] });
-    });
-  });
+  it(
+    'a small day: land → validate in the workflow → withdraw → partition → aggregate → index → register',
+    { timeout: 30_000 },
+    async () => {
+      const { calls, activities } = mockBatch({ files: 3, rejected: 2 });
+      await withWorker(activities, async (taskQueue, workflowId) => {
+        const handle = await env.client.workflow.start(batchDay, {
+          taskQueue,
+          workflowId,
+          args: [{ date: '2031-05-01', rejectThreshold: 0.05 }],
+        });
+        const r = await handle.result();
+        expect(r).toMatchObject({
+          date: '2031-05-01',
+          fingerprint: 'fp-2031-05-01',
+          lakeFiles: 2,
+          documents: 7,
+          report: { files: 3, rows: 300, valid: 294, rejected: 6, byReason: { bad_status: 6 } },
+        });
+        expect(calls).toEqual([
+          'landDayFiles',
+          'validateLandedFile',
+          'validateLandedFile',
+          'validateLandedFile',
+          'withdrawLakePartitions',
+          'writeLakePartition',
+          'computeDailyAggregates',
+          'indexDailyAggregates',
+          'registerLakePartitions',
+        ]);
+        expect(await handle.query(progressQuery)).toEqual({
+          step: 'done',
+          filesTotal: 3,
+          filesValidated: 3,
+          rows: 300,
+        });
+        const d = await handle.describe();
+        expect(d.searchAttributes).toMatchObject({
+          Pipeline: ['batch'],
+          BatchDate: ['2031-05-01'],
+          RowsLanded: [300],
+          RowsRejected: [6],
+        });
+      });
+    },
+  );
 
-  it('a day over the rejected-rows threshold fails, not retried, before anything is written', { timeout: 30_000 }, async () => {
-    const { calls, activities } = mockBatch({ files: 2, rejected: 10 });
-    await withWorker(activities, async (taskQueue, workflowId) => {
-      const err = await env.client.workflow
-        .execute(batchDay, { taskQueue, workflowId, args: [{ date: '2031-05-02', rejectThreshold: 0.05 }] })
-        .then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowFailedError);
-      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-      expect(cause).toBeInstanceOf(ApplicationFailure);
-      expect(cause).toMatchObject({ type: FailureType.RejectThreshold, nonRetryable: true });
-      expect(cause.message).toContain('2031-05-02: 20 of 200 rows rejected (10.00 % > 5.00 %)');
-      expect(calls).toEqual(['landDayFiles', 'validateLandedFile', 'validateLandedFile']);
-    });
-  });
+  it(
+    'a day over the rejected-rows threshold fails, not retried, before anything is written',
+    { timeout: 30_000 },
+    async () => {
+      const { calls, activities } = mockBatch({ files: 2, rejected: 10 });
+      await withWorker(activities, async (taskQueue, workflowId) => {
+        const err = await env.client.workflow
+          .execute(batchDay, { taskQueue, workflowId, args: [{ date: '2031-05-02', rejectThreshold: 0.05 }] })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(WorkflowFailedError);
+        const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+        expect(cause).toBeInstanceOf(ApplicationFailure);
+        expect(cause).toMatchObject({ type: FailureType.RejectThreshold, nonRetryable: true });
+        expect(cause.message).toContain('2031-05-02: 20 of 200 rows rejected (10.00 % > 5.00 %)');
+        expect(calls).toEqual(['landDayFiles', 'validateLandedFile', 'validateLandedFile']);
+      });
+    },
+  );
 
-  it(`a day with more than ${FILES_PER_CHILD} files is validated by validateFiles children, one per slice`, { timeout: 30_000 }, async () => {
-    const files = 2 * FILES_PER_CHILD + 10;
-    const { calls, activities } = mockBatch({ files });
-    await withWorker(activities, async (taskQueue, workflowId) => {
-      const r = await env.client.workflow.execute(batchDay, { taskQueue, workflowId, args: [{ date: '2031-05-03' }] });
-      expect(r.report).toMatchObject({ files, rows: files * ROWS, rejected: 0 });
-      expect(calls.filter((c) => c === 'validateLandedFile')).toHaveLength(files);
-      const children = await Promise.all([1, 2, 3].map((i) => env.client.workflow.getHandle(`${workflowId}-validate-${i}`).describe()));
-      expect(children.map((c) => [c.type, c.status.name, c.parentExecution?.workflowId])).toEqual(
-        Array.from({ length: 3 }, () => [validateFiles.name, 'COMPLETED', workflowId]),
-      );
-      const slices = await Promise.all([1, 2, 3].map((i) => env.client.workflow.getHandle<typeof validateFiles>(`${workflowId}-validate-${i}`).result()));
-      expect(slices.map((s) => s.length)).toEqual([FILES_PER_CHILD, FILES_PER_CHILD, 10]);
-      const none = await env.client.workflow.getHandle(`${workflowId}-validate-4`).describe().then(() => 'found', () => 'none');
-      expect(none).toBe('none');
-    });
-  });
+  it(
+    `a day with more than ${FILES_PER_CHILD} files is validated by validateFiles children, one per slice`,
+    { timeout: 30_000 },
+    async () => {
+      const files = 2 * FILES_PER_CHILD + 10;
+      const { calls, activities } = mockBatch({ files });
+      await withWorker(activities, async (taskQueue, workflowId) => {
+        const r = await env.client.workflow.execute(batchDay, {
+          taskQueue,
+          workflowId,
+          args: [{ date: '2031-05-03' }],
+        });
+        expect(r.report).toMatchObject({ files, rows: files * ROWS, rejected: 0 });
+        expect(calls.filter((c) => c === 'validateLandedFile')).toHaveLength(files);
+        const children = await Promise.all(
+          [1, 2, 3].map((i) => env.client.workflow.getHandle(`${workflowId}-validate-${i}`).describe()),
+        );
+        expect(children.map((c) => [c.type, c.status.name, c.parentExecution?.workflowId])).toEqual(
+          Array.from({ length: 3 }, () => [validateFiles.name, 'COMPLETED', workflowId]),
+        );
+        const slices = await Promise.all(
+          [1, 2, 3].map((i) =>
+            env.client.workflow.getHandle<typeof validateFiles>(`${workflowId}-validate-${i}`).result(),
+          ),
+        );
+        expect(slices.map((s) => s.length)).toEqual([FILES_PER_CHILD, FILES_PER_CHILD, 10]);
+        const none = await env.client.workflow
+          .getHandle(`${workflowId}-validate-4`)
+          .describe()
+          .then(
+            () => 'found',
+            () => 'none',
+          );
+        expect(none).toBe('none');
+      });
+    },
+  );
 
   it('a backfill reports a failed date and completes the others', { timeout: 30_000 }, async () => {
     const { activities } = mockBatch({ files: 1, failLand: ['2031-05-05'] });
     await withWorker(activities, async (taskQueue, workflowId) => {
       const items = await env.client.workflow.execute(batchBackfill, {
-        taskQueue, workflowId, args: [{ from: '2031-05-04', to: '2031-05-06', parallel: 2 }],
+        taskQueue,
+        workflowId,
+        args: [{ from: '2031-05-04', to: '2031-05-06', parallel: 2 }],
       });
-      expect(items.map((i) => [i.date, i.state])).toEqual([['2031-05-04', 'completed'], ['2031-05-05', 'failed'], ['2031-05-06', 'completed']]);
+      expect(items.map((i) => [i.date, i.state])).toEqual([
+        ['2031-05-04', 'completed'],
+        ['2031-05-05', 'failed'],
+        ['2031-05-06', 'completed'],
+      ]);
       // What the backfill keeps is the child's direct cause (the land activity's failure), one level deep.
       expect(items[1]!.error).toMatch(/^ActivityFailure/);
     });

@@ -4,25 +4,54 @@
  * `scheduledBatch` (what the daily Schedule starts: the previous day) and `batchBackfill` (a date range).
  */
 import {
-  ApplicationFailure, executeChild, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure,
+  executeChild,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createLakeActivities } from '../activities/lake.js';
 import type { createLandingActivities } from '../activities/landing.js';
 import type { createSearchActivities } from '../activities/search.js';
 import {
-  batchWorkflowId, combineValidation, type BatchDayInput, type BatchDayResult, type BatchProgress, type LandedFile, type ValidateResult,
+  batchWorkflowId,
+  combineValidation,
+  type BatchDayInput,
+  type BatchDayResult,
+  type BatchProgress,
+  type LandedFile,
+  type ValidateResult,
 } from '../common/batch.js';
 import { progressQuery } from '../common/batch-api.js';
-import { backfillInputProblem, batchDayInputProblem, rejectWorkflowInput, scheduledInputProblem, validateFilesInputProblem } from '../common/batch-input.js';
+import {
+  backfillInputProblem,
+  batchDayInputProblem,
+  rejectWorkflowInput,
+  scheduledInputProblem,
+  validateFilesInputProblem,
+} from '../common/batch-input.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
 import { dateRange } from '../common/weblog.js';
 import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from './batch-events.js';
 import { ordersDay } from './orders.js';
 import { ordersWorkflowId, type OrdersDayResult } from '../common/orders.js';
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
 
-const landing = proxyActivities<ReturnType<typeof createLandingActivities>>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry });
+const landing = proxyActivities<ReturnType<typeof createLandingActivities>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry,
+});
 const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({ startToCloseTimeout: '2 hours', retry });
 const search = proxyActivities<ReturnType<typeof createSearchActivities>>({ startToCloseTimeout: '30 minutes', retry });
 
@@ -41,9 +70,15 @@ export const LAKE_CATALOG_PATCH = 'lake-catalog-registration';
 export { progressQuery };
 
 /** Validate a slice of a day's files in parallel (child workflow of `batchDay`). */
-export async function validateFiles(input: { date: string; files: LandedFile[]; format?: 'csv' | 'combined' }): Promise<ValidateResult[]> {
+export async function validateFiles(input: {
+  date: string;
+  files: LandedFile[];
+  format?: 'csv' | 'combined';
+}): Promise<ValidateResult[]> {
   rejectWorkflowInput('validateFiles', validateFilesInputProblem(input));
-  return Promise.all(input.files.map((file) => landing.validateLandedFile({ date: input.date, file, format: input.format })));
+  return Promise.all(
+    input.files.map((file) => landing.validateLandedFile({ date: input.date, file, format: input.format })),
+  );
 }
 
 /** One date through the whole DAG; idempotent (a re-run replaces the lake partition and the index docs). */
@@ -80,7 +115,10 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
     for (let i = 0; i < land.files.length; i += FILES_PER_CHILD) slices.push(land.files.slice(i, i + FILES_PER_CHILD));
     const parts = await Promise.all(
       slices.map(async (files, i) => {
-        const r = await executeChild(validateFiles, { workflowId: `${workflowInfo().workflowId}-validate-${i + 1}`, args: [{ date: input.date, files, format: input.format }] });
+        const r = await executeChild(validateFiles, {
+          workflowId: `${workflowInfo().workflowId}-validate-${i + 1}`,
+          args: [{ date: input.date, files, format: input.format }],
+        });
         progress.filesValidated += r.length;
         progress.rows += r.reduce((s, x) => s + x.rows, 0);
         return r;
@@ -111,9 +149,16 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
   if (catalogSteps) await lake.withdrawLakePartitions({ date: input.date });
   const part = await timed('partition', () => lake.writeLakePartition({ date: input.date }));
   const agg = await timed('aggregate', () =>
-    lake.computeDailyAggregates({ date: input.date, fingerprint: land.fingerprint, report, landedFiles: land.files.length }),
+    lake.computeDailyAggregates({
+      date: input.date,
+      fingerprint: land.fingerprint,
+      report,
+      landedFiles: land.files.length,
+    }),
   );
-  const idx = await timed('index', () => search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }));
+  const idx = await timed('index', () =>
+    search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }),
+  );
   if (catalogSteps) {
     const t0 = Date.now();
     const reg = await lake.registerLakePartitions({ date: input.date, expectedRows: part.rows });
@@ -121,14 +166,26 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
     upsertMemo({ lakePartitionsRegistered: reg.partitions });
   }
   progress.step = 'done';
-  const result: BatchDayResult = { date: input.date, fingerprint: land.fingerprint, report, lakeFiles: part.files, documents: idx.indexed, timingsMs };
+  const result: BatchDayResult = {
+    date: input.date,
+    fingerprint: land.fingerprint,
+    report,
+    lakeFiles: part.files,
+    documents: idx.indexed,
+    timingsMs,
+  };
   upsertMemo({ lakeFiles: part.files, documents: idx.indexed, staleRemoved: idx.removed, timingsMs });
   return result;
 }
 
 /** Day before `t` in time zone `tz`, as YYYY-MM-DD. */
 export function previousDay(t: Date, tz: string): string {
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+  const local = new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(t);
   const d = new Date(`${local}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);
   return d.toISOString().slice(0, 10);
@@ -150,17 +207,30 @@ export interface ScheduledBatchResult {
  * child, then re-runs any of the `lookbackDays` days before it whose landing files changed since they were
  * indexed (a late or replaced file makes its date reprocess).
  */
-export async function scheduledBatch(input: { timezone: string; rejectThreshold?: number; lookbackDays?: number }): Promise<ScheduledBatchResult> {
+export async function scheduledBatch(input: {
+  timezone: string;
+  rejectThreshold?: number;
+  lookbackDays?: number;
+}): Promise<ScheduledBatchResult> {
   rejectWorkflowInput('scheduledBatch', scheduledInputProblem(input));
   const date = previousDay(workflowInfo().startTime, input.timezone);
   upsertSearchAttributes({ Pipeline: ['batch'], BatchDate: [date] });
-  const result = await executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, rejectThreshold: input.rejectThreshold }] });
+  const result = await executeChild(batchDay, {
+    workflowId: batchWorkflowId(date),
+    args: [{ date, rejectThreshold: input.rejectThreshold }],
+  });
   const reprocessed: string[] = [];
   const back = dateRange(shiftDate(date, -(input.lookbackDays ?? 3)), shiftDate(date, -1));
   for (const d of back) {
-    const [landed, indexed] = await Promise.all([landing.landingFingerprint({ date: d }), search.indexedFingerprint({ date: d })]);
+    const [landed, indexed] = await Promise.all([
+      landing.landingFingerprint({ date: d }),
+      search.indexedFingerprint({ date: d }),
+    ]);
     if (landed && landed !== indexed) {
-      await executeChild(batchDay, { workflowId: batchWorkflowId(d), args: [{ date: d, rejectThreshold: input.rejectThreshold }] });
+      await executeChild(batchDay, {
+        workflowId: batchWorkflowId(d),
+        args: [{ date: d, rejectThreshold: input.rejectThreshold }],
+      });
       reprocessed.push(d);
     }
   }
@@ -195,7 +265,13 @@ export interface BackfillItem {
 }
 
 /** Run `batchDay` for every date from `from` to `to`, at most `parallel` at a time; failures are reported, not fatal. */
-export async function batchBackfill(input: { from: string; to: string; parallel: number; landingDir?: string; rejectThreshold?: number }): Promise<BackfillItem[]> {
+export async function batchBackfill(input: {
+  from: string;
+  to: string;
+  parallel: number;
+  landingDir?: string;
+  rejectThreshold?: number;
+}): Promise<BackfillItem[]> {
   rejectWorkflowInput('batchBackfill', backfillInputProblem(input));
   upsertSearchAttributes({ Pipeline: ['batch'] });
   const dates = dateRange(input.from, input.to);
@@ -204,7 +280,10 @@ export async function batchBackfill(input: { from: string; to: string; parallel:
   const worker = async () => {
     for (let date = queue.shift(); date; date = queue.shift()) {
       try {
-        await executeChild(batchDay, { workflowId: batchWorkflowId(date), args: [{ date, landingDir: input.landingDir, rejectThreshold: input.rejectThreshold }] });
+        await executeChild(batchDay, {
+          workflowId: batchWorkflowId(date),
+          args: [{ date, landingDir: input.landingDir, rejectThreshold: input.rejectThreshold }],
+        });
         out.push({ date, state: 'completed' });
       } catch (err) {
         out.push({ date, state: 'failed', error: String((err as Error).cause ?? err) });

@@ -10,13 +10,27 @@ const lint = async (code: string) => {
 
 describe('workflows/ determinism fence', () => {
   it('rejects Node built-ins and I/O libraries', async () => {
-    expect((await lint(`import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n`)).join()).toMatch(/no Node built-ins/);
-    expect((await lint(`import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n`)).join()).toMatch(/must not do I\/O/);
+    expect((await lint(`import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n`)).join()).toMatch(
+      /no Node built-ins/,
+    );
+    expect((await lint(`import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n`)).join()).toMatch(
+      /must not do I\/O/,
+    );
   });
 
   it('allows type-only imports of activities and rejects value imports', async () => {
-    expect(await lint(`import type { createKafkaActivities } from '../activities/kafka.js';\nexport type X = ReturnType<typeof createKafkaActivities>;\n`)).toEqual([]);
-    expect((await lint(`import { createKafkaActivities } from '../activities/kafka.js';\nexport const x = createKafkaActivities;\n`)).join()).toMatch(/types only/);
+    expect(
+      await lint(
+        `import type { createKafkaActivities } from '../activities/kafka.js';\nexport type X = ReturnType<typeof createKafkaActivities>;\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      (
+        await lint(
+          `import { createKafkaActivities } from '../activities/kafka.js';\nexport const x = createKafkaActivities;\n`,
+        )
+      ).join(),
+    ).toMatch(/types only/);
   });
 
   it('accepts the real workflows', async () => {

@@ -11,25 +11,56 @@ import type { createOrdersActivities } from '../activities/orders.js';
 import type { createRevenueIndexActivities } from '../activities/revenue-index.js';
 import { rejectWorkflowInput } from '../common/batch-input.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
-import { DEFAULT_SETTLE_MS, ordersDayInputProblem, type OrdersDayInput, type OrdersDayResult } from '../common/orders.js';
+import {
+  DEFAULT_SETTLE_MS,
+  ordersDayInputProblem,
+  type OrdersDayInput,
+  type OrdersDayResult,
+} from '../common/orders.js';
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
-const orders = proxyActivities<ReturnType<typeof createOrdersActivities>>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '5 minutes', retry });
-const revenue = proxyActivities<ReturnType<typeof createRevenueIndexActivities>>({ startToCloseTimeout: '30 minutes', retry });
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
+const orders = proxyActivities<ReturnType<typeof createOrdersActivities>>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '5 minutes',
+  retry,
+});
+const revenue = proxyActivities<ReturnType<typeof createRevenueIndexActivities>>({
+  startToCloseTimeout: '30 minutes',
+  retry,
+});
 
 /** Import, register, aggregate and index the orders of `input.date` and of every date whose orders changed. */
 export async function ordersDay(input: OrdersDayInput): Promise<OrdersDayResult> {
   rejectWorkflowInput('ordersDay', ordersDayInputProblem(input));
   upsertSearchAttributes({ Pipeline: ['orders'], BatchDate: [input.date] });
   const imp = await orders.importOrderChanges({ date: input.date, settleMs: input.settleMs ?? DEFAULT_SETTLE_MS });
-  upsertMemo({ imported: { rows: imp.rows, highWaterMark: imp.highWaterMark }, rewritten: imp.rewritten, dates: imp.dates });
+  upsertMemo({
+    imported: { rows: imp.rows, highWaterMark: imp.highWaterMark },
+    rewritten: imp.rewritten,
+    dates: imp.dates,
+  });
   const reg = await orders.registerOrderPartitions({ dates: imp.dates });
   upsertMemo({ registered: reg.dates });
   const agg = await orders.aggregateOrderDays({ dates: imp.dates });
   let documents = 0;
-  for (const day of agg.days) documents += (await revenue.indexRevenueDay({ date: day.date, aggregatesPath: day.aggregatesPath })).indexed;
-  const done = await orders.completeOrderDates({ days: agg.days.map(({ date, fingerprint }) => ({ date, fingerprint })) });
+  for (const day of agg.days)
+    documents += (await revenue.indexRevenueDay({ date: day.date, aggregatesPath: day.aggregatesPath })).indexed;
+  const done = await orders.completeOrderDates({
+    days: agg.days.map(({ date, fingerprint }) => ({ date, fingerprint })),
+  });
   const own = agg.days.find((d) => d.date === input.date);
   upsertMemo({ documents, completed: done.completed, orders: own?.orders ?? 0 });
-  return { date: input.date, rows: imp.rows, highWaterMark: imp.highWaterMark, dates: imp.dates, orders: own?.orders ?? 0 };
+  return {
+    date: input.date,
+    rows: imp.rows,
+    highWaterMark: imp.highWaterMark,
+    dates: imp.dates,
+    orders: own?.orders ?? 0,
+  };
 }

@@ -7,7 +7,10 @@ import { proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } fro
 import type { createProfileCacheActivities, createTemporalActivities } from '../activities/profile-cache.js';
 import { cacheTaskQueue, type CacheRefreshSummary } from '../common/profile-cache.js';
 
-const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+});
 
 /** Refresh every live stream worker's cache; workers that do not answer within 20 s are reported, not fatal. */
 export async function refreshProfileCaches(input: { fullReloadEveryMs: number }): Promise<CacheRefreshSummary> {
@@ -25,11 +28,15 @@ export async function refreshProfileCaches(input: { fullReloadEveryMs: number })
     ),
   );
   const summary: CacheRefreshSummary = { workers: [], unreachable: [] };
-  settled.forEach((s, i) => (s.status === 'fulfilled' ? summary.workers.push(s.value) : summary.unreachable.push(identities[i]!)));
+  settled.forEach((s, i) =>
+    s.status === 'fulfilled' ? summary.workers.push(s.value) : summary.unreachable.push(identities[i]!),
+  );
   upsertMemo({
     changed: summary.workers.reduce((n, w) => n + w.changed, 0),
     removed: summary.workers.reduce((n, w) => n + w.removed, 0),
-    workers: summary.workers.map((w) => `${w.identity}: ${w.mode}, ${w.changed} changed, ${w.removed} removed, ${w.size} cached`),
+    workers: summary.workers.map(
+      (w) => `${w.identity}: ${w.mode}, ${w.changed} changed, ${w.removed} removed, ${w.size} cached`,
+    ),
     unreachable: summary.unreachable,
   });
   return summary;

@@ -10,8 +10,17 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
-const files = readdirSync(DIR).filter((f) => f.startsWith('stream-') && f.endsWith('.json')).sort();
-const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m), log: () => undefined };
+const files = readdirSync(DIR)
+  .filter((f) => f.startsWith('stream-') && f.endsWith('.json'))
+  .sort();
+const quiet = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+  log: () => undefined,
+};
 
 describe('streamViewership replays its recorded histories', () => {
   it('has histories to replay (pause, resume, set-interval, rewind, stop, continue-as-new)', () => {
@@ -22,10 +31,17 @@ describe('streamViewership replays its recorded histories', () => {
   });
 
   it('replays every history without a non-determinism error', { timeout: 120_000 }, async () => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)), logger: quiet });
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(readFileSync(DIR + f, 'utf8')) }));
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
+      logger: quiet,
+    });
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(DIR + f, 'utf8')),
+    }));
     const failures: string[] = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    for await (const r of Worker.runReplayHistories({ workflowBundle }, histories))
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
     expect(failures).toEqual([]);
   });
 });

@@ -9,7 +9,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MicroBatchInput, MicroBatchSummary } from '../activities/stream.js';
-import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import {
+  pauseUpdate,
+  resumeUpdate,
+  rewindUpdate,
+  setIntervalUpdate,
+  stopUpdate,
+  streamStatusQuery,
+} from '../common/stream-api.js';
 import { stateTaskQueue } from '../common/stream.js';
 import type { RewindResult } from '../common/stream-merge.js';
 import { localWorkflowEnv, workflowBundle } from '../test/workflow-test-env.js';
@@ -43,8 +50,19 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number } = {}) {
       batches.push(input);
       const from = input.start[0] ?? 0;
       return {
-        next: { 0: from + READ }, maxEventTimeMs: {}, read: READ, accepted: READ, deadLettered: 0, late: 0, duplicates: 0, lag: 0, behind: [],
-        tookMs: 1, worker: WORKER, restored: [], checkpoint: { bytes: 0, ms: 0 },
+        next: { 0: from + READ },
+        maxEventTimeMs: {},
+        read: READ,
+        accepted: READ,
+        deadLettered: 0,
+        late: 0,
+        duplicates: 0,
+        lag: 0,
+        behind: [],
+        tookMs: 1,
+        worker: WORKER,
+        restored: [],
+        checkpoint: { bytes: 0, ms: 0 },
       };
     },
     async registerLakeHours(): Promise<string[]> {
@@ -63,8 +81,17 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number } = {}) {
 /** Run `fn` with the workflow worker (shared queue) and the worker-specific queue its micro-batches go to. */
 async function withWorkers<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `stream-test-${process.pid}-${++seq}`;
-  const shared = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  const own = await Worker.create({ connection: env.nativeConnection, taskQueue: stateTaskQueue(taskQueue, WORKER), activities });
+  const shared = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
+  const own = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: stateTaskQueue(taskQueue, WORKER),
+    activities,
+  });
   return shared.runUntil(own.runUntil(fn(taskQueue)));
 }
 
@@ -76,89 +103,116 @@ const start = (taskQueue: string, extra: { continueAsNewAfterBatches?: number } 
   });
 
 describe('streamViewership (local test server, mocked activities)', () => {
-  it('pauses after the current micro-batch, resumes, changes its interval, and stops with its state', { timeout: 60_000 }, async () => {
-    const { batches, activities } = mockStream();
-    await withWorkers(activities, async (tq) => {
-      const handle = await start(tq);
-      await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  it(
+    'pauses after the current micro-batch, resumes, changes its interval, and stops with its state',
+    { timeout: 60_000 },
+    async () => {
+      const { batches, activities } = mockStream();
+      await withWorkers(activities, async (tq) => {
+        const handle = await start(tq);
+        await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
 
-      await handle.executeUpdate(pauseUpdate);
-      expect((await handle.query(streamStatusQuery)).paused).toBe(true);
-      await sleep(300); // a micro-batch already running when the pause came in finishes
-      const whilePaused = batches.length;
-      await sleep(600); // ~6 intervals: nothing runs while paused
-      expect(batches.length).toBe(whilePaused);
+        await handle.executeUpdate(pauseUpdate);
+        expect((await handle.query(streamStatusQuery)).paused).toBe(true);
+        await sleep(300); // a micro-batch already running when the pause came in finishes
+        const whilePaused = batches.length;
+        await sleep(600); // ~6 intervals: nothing runs while paused
+        expect(batches.length).toBe(whilePaused);
 
-      await handle.executeUpdate(resumeUpdate);
-      await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThan(whilePaused);
-      expect((await handle.query(streamStatusQuery)).paused).toBe(false);
+        await handle.executeUpdate(resumeUpdate);
+        await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThan(whilePaused);
+        expect((await handle.query(streamStatusQuery)).paused).toBe(false);
 
-      const rejected = await handle.executeUpdate(setIntervalUpdate, { args: [5] }).then(() => undefined, (e: unknown) => e);
-      expect(rejected).toBeInstanceOf(WorkflowUpdateFailedError);
-      await handle.executeUpdate(setIntervalUpdate, { args: [250] });
-      expect((await handle.query(streamStatusQuery)).settings.intervalMs).toBe(250);
+        const rejected = await handle.executeUpdate(setIntervalUpdate, { args: [5] }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(rejected).toBeInstanceOf(WorkflowUpdateFailedError);
+        await handle.executeUpdate(setIntervalUpdate, { args: [250] });
+        expect((await handle.query(streamStatusQuery)).settings.intervalMs).toBe(250);
 
-      await handle.executeUpdate(stopUpdate);
-      const final = await handle.result();
-      expect(final.totals.batches).toBe(batches.length);
-      expect(final.offsets[0]).toBe(batches.length * READ);
-      expect(final.totals.events).toBe(batches.length * READ);
-      expect(final.settings.intervalMs).toBe(250);
-      expect(final.owners).toEqual({ 0: WORKER });
-    });
-  });
+        await handle.executeUpdate(stopUpdate);
+        const final = await handle.result();
+        expect(final.totals.batches).toBe(batches.length);
+        expect(final.offsets[0]).toBe(batches.length * READ);
+        expect(final.totals.events).toBe(batches.length * READ);
+        expect(final.settings.intervalMs).toBe(250);
+        expect(final.owners).toEqual({ 0: WORKER });
+      });
+    },
+  );
 
-  it('applies two rewinds in the order they were asked, each answered with its own result', { timeout: 60_000 }, async () => {
-    const first = 5_000;
-    const second = 2_000;
-    // The first rewind is slow, so the second is waiting behind it while it runs.
-    const { batches, rewinds, activities } = mockStream({ rewindDelayMs: (toMs) => (toMs === first ? 500 : 0) });
-    await withWorkers(activities, async (tq) => {
-      const handle = await start(tq);
-      await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
-      await handle.executeUpdate(pauseUpdate);
+  it(
+    'applies two rewinds in the order they were asked, each answered with its own result',
+    { timeout: 60_000 },
+    async () => {
+      const first = 5_000;
+      const second = 2_000;
+      // The first rewind is slow, so the second is waiting behind it while it runs.
+      const { batches, rewinds, activities } = mockStream({ rewindDelayMs: (toMs) => (toMs === first ? 500 : 0) });
+      await withWorkers(activities, async (tq) => {
+        const handle = await start(tq);
+        await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+        await handle.executeUpdate(pauseUpdate);
 
-      const future = await handle.executeUpdate(rewindUpdate, { args: [Date.now() + 3_600_000] }).then(() => undefined, (e: unknown) => e);
-      expect(future).toBeInstanceOf(WorkflowUpdateFailedError);
+        const future = await handle.executeUpdate(rewindUpdate, { args: [Date.now() + 3_600_000] }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(future).toBeInstanceOf(WorkflowUpdateFailedError);
 
-      const u1 = await handle.startUpdate(rewindUpdate, { args: [first], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      const u2 = await handle.startUpdate(rewindUpdate, { args: [second], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      const [r1, r2] = await Promise.all([u1.result(), u2.result()]);
-      expect(rewinds).toEqual([first, second]);
-      expect(r1).toEqual({ toMs: first, partitions: { 0: { offset: 5, deleted: 1, maxEventMs: null } } });
-      expect(r2).toEqual({ toMs: second, partitions: { 0: { offset: 2, deleted: 1, maxEventMs: null } } });
+        const u1 = await handle.startUpdate(rewindUpdate, {
+          args: [first],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        const u2 = await handle.startUpdate(rewindUpdate, {
+          args: [second],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        const [r1, r2] = await Promise.all([u1.result(), u2.result()]);
+        expect(rewinds).toEqual([first, second]);
+        expect(r1).toEqual({ toMs: first, partitions: { 0: { offset: 5, deleted: 1, maxEventMs: null } } });
+        expect(r2).toEqual({ toMs: second, partitions: { 0: { offset: 2, deleted: 1, maxEventMs: null } } });
 
-      const s = await handle.query(streamStatusQuery);
-      expect(s.rewinds?.map((r) => [r.toMs, r.offsets])).toEqual([[first, { 0: 5 }], [second, { 0: 2 }]]);
-      expect(s.offsets[0]).toBe(2); // the later rewind wins
+        const s = await handle.query(streamStatusQuery);
+        expect(s.rewinds?.map((r) => [r.toMs, r.offsets])).toEqual([
+          [first, { 0: 5 }],
+          [second, { 0: 2 }],
+        ]);
+        expect(s.offsets[0]).toBe(2); // the later rewind wins
 
-      // Resumed, the next micro-batch reads from where the last rewind put the partition.
-      const before = batches.length;
-      await handle.executeUpdate(resumeUpdate);
-      await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThan(before);
-      expect(batches[before]!.start[0]).toBe(2);
-      await handle.executeUpdate(stopUpdate);
-      await handle.result();
-    });
-  });
+        // Resumed, the next micro-batch reads from where the last rewind put the partition.
+        const before = batches.length;
+        await handle.executeUpdate(resumeUpdate);
+        await expect.poll(() => batches.length, { timeout: 10_000 }).toBeGreaterThan(before);
+        expect(batches[before]!.start[0]).toBe(2);
+        await handle.executeUpdate(stopUpdate);
+        await handle.result();
+      });
+    },
+  );
 
-  it('continues as new every N batches and carries its state (offsets, totals, settings) into the next run', { timeout: 60_000 }, async () => {
-    const { batches, activities } = mockStream();
-    await withWorkers(activities, async (tq) => {
-      const handle = await start(tq, { continueAsNewAfterBatches: 2 });
-      await handle.executeUpdate(setIntervalUpdate, { args: [120] });
-      await expect.poll(() => batches.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(7); // at least three runs
-      const first = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
-      expect(first.status.name).toBe('CONTINUED_AS_NEW');
-      expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+  it(
+    'continues as new every N batches and carries its state (offsets, totals, settings) into the next run',
+    { timeout: 60_000 },
+    async () => {
+      const { batches, activities } = mockStream();
+      await withWorkers(activities, async (tq) => {
+        const handle = await start(tq, { continueAsNewAfterBatches: 2 });
+        await handle.executeUpdate(setIntervalUpdate, { args: [120] });
+        await expect.poll(() => batches.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(7); // at least three runs
+        const first = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+        expect(first.status.name).toBe('CONTINUED_AS_NEW');
+        expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
 
-      await handle.executeUpdate(stopUpdate);
-      const final = await env.client.workflow.getHandle<typeof streamViewership>(handle.workflowId).result();
-      // Every run started where the previous one stopped: the offsets run on without a gap or a re-read.
-      expect(batches.map((b) => b.start[0] ?? 0)).toEqual(batches.map((_, i) => i * READ));
-      expect(final.totals.batches).toBe(batches.length);
-      expect(final.offsets[0]).toBe(batches.length * READ);
-      expect(final.settings.intervalMs).toBe(120);
-    });
-  });
+        await handle.executeUpdate(stopUpdate);
+        const final = await env.client.workflow.getHandle<typeof streamViewership>(handle.workflowId).result();
+        // Every run started where the previous one stopped: the offsets run on without a gap or a re-read.
+        expect(batches.map((b) => b.start[0] ?? 0)).toEqual(batches.map((_, i) => i * READ));
+        expect(final.totals.batches).toBe(batches.length);
+        expect(final.offsets[0]).toBe(batches.length * READ);
+        expect(final.settings.intervalMs).toBe(120);
+      });
+    },
+  );
 });

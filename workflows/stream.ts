@@ -7,21 +7,49 @@
  * Updates with validators; the workflow continues as new when Temporal suggests it, carrying its state.
  */
 import {
-  ActivityFailure, condition, continueAsNew, proxyActivities, setHandler, TimeoutFailure, upsertMemo,
-  upsertSearchAttributes, workflowInfo, allHandlersFinished, sleep, patched,
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  allHandlersFinished,
+  sleep,
+  patched,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createTemporalActivities } from '../activities/profile-cache.js';
 import type { createAdsActivities } from '../activities/ads.js';
 import type { createStreamActivities, MicroBatchInput, MicroBatchSummary } from '../activities/stream.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failure-types.js';
-import { DEFAULT_STREAM_SETTINGS, stateTaskQueue, streamWatermark, type StreamSettings, type StreamState } from '../common/stream.js';
+import {
+  DEFAULT_STREAM_SETTINGS,
+  stateTaskQueue,
+  streamWatermark,
+  type StreamSettings,
+  type StreamState,
+} from '../common/stream.js';
 import { mergeSummaries, type RewindResult } from '../common/stream-merge.js';
-import { pauseUpdate, resumeUpdate, rewindUpdate, setIntervalUpdate, stopUpdate, streamStatusQuery } from '../common/stream-api.js';
+import {
+  pauseUpdate,
+  resumeUpdate,
+  rewindUpdate,
+  setIntervalUpdate,
+  stopUpdate,
+  streamStatusQuery,
+} from '../common/stream-api.js';
 
 /** The micro-batch and rewind activities of both pipelines the workflow runs (web events, ads). */
 type StreamActivities = ReturnType<typeof createStreamActivities> & ReturnType<typeof createAdsActivities>;
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES };
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
 /** Micro-batches on a worker's own queue: a batch it does not start within 5 s means the worker is gone. */
 const onWorker = (identity: string) =>
   proxyActivities<StreamActivities>({
@@ -37,8 +65,15 @@ const onWorker = (identity: string) =>
 const shared = proxyActivities<StreamActivities>({ startToCloseTimeout: '5 minutes', retry });
 // The lake registration and the ad report run between micro-batches: they heartbeat, so a worker that dies
 // under them holds the stream back for seconds, not for a start-to-close timeout.
-const between = proxyActivities<StreamActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '15 seconds', retry });
-const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+const between = proxyActivities<StreamActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry,
+});
+const temporal = proxyActivities<ReturnType<typeof createTemporalActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+});
 
 const HOUR_MS = 3_600_000;
 
@@ -76,15 +111,20 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
   const rewinds: { seq: number; toMs: number }[] = [];
   const applied = new Map<number, RewindResult>();
   let rewindSeq = 0;
-  setHandler(streamStatusQuery, () => ({ ...state, watermarkMs: streamWatermark(state, Date.now()), running: !stopping }));
+  setHandler(streamStatusQuery, () => ({
+    ...state,
+    watermarkMs: streamWatermark(state, Date.now()),
+    running: !stopping,
+  }));
   setHandler(pauseUpdate, () => void ((state.paused = true), (wake = true)));
   setHandler(resumeUpdate, () => void ((state.paused = false), (wake = true)));
   setHandler(stopUpdate, () => void ((stopping = true), (wake = true)));
-  setHandler(
-    setIntervalUpdate,
-    (ms) => void ((state.settings.intervalMs = ms), (wake = true)),
-    { validator: (ms) => { if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new Error(`interval must be an integer between 100 and 3600000 ms (got ${ms})`); } },
-  );
+  setHandler(setIntervalUpdate, (ms) => void ((state.settings.intervalMs = ms), (wake = true)), {
+    validator: (ms) => {
+      if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000)
+        throw new Error(`interval must be an integer between 100 and 3600000 ms (got ${ms})`);
+    },
+  });
   setHandler(
     rewindUpdate,
     async (toMs) => {
@@ -98,7 +138,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     },
     {
       validator: (toMs) => {
-        if (!Number.isSafeInteger(toMs) || toMs < 0) throw new Error(`rewind time must be epoch milliseconds (got ${toMs})`);
+        if (!Number.isSafeInteger(toMs) || toMs < 0)
+          throw new Error(`rewind time must be epoch milliseconds (got ${toMs})`);
         if (toMs > Date.now()) throw new Error(`rewind time ${new Date(toMs).toISOString()} is in the future`);
         if (stopping) throw new Error('the stream is stopping');
       },
@@ -141,7 +182,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       if (live.length) {
         const owners = (state.owners ??= {});
         const load = new Map(live.map((w) => [w, 0]));
-        for (let g = 0; g < groups; g++) if (owners[g] !== undefined && load.has(owners[g]!)) load.set(owners[g]!, load.get(owners[g]!)! + 1);
+        for (let g = 0; g < groups; g++)
+          if (owners[g] !== undefined && load.has(owners[g]!)) load.set(owners[g]!, load.get(owners[g]!)! + 1);
         for (let g = 0; g < groups; g++) {
           if (owners[g] !== undefined && gone[owners[g]!] === undefined) continue;
           const pick = [...load].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
@@ -160,13 +202,20 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     for (;;) {
       const owner = state.owners?.[index];
       if (owner === undefined || state.gone?.[owner] !== undefined) {
-        await (assigning ??= assignOwners(Math.max(1, state.settings.partitionGroups)).finally(() => (assigning = undefined)));
+        await (assigning ??= assignOwners(Math.max(1, state.settings.partitionGroups)).finally(
+          () => (assigning = undefined),
+        ));
         continue;
       }
       try {
         return await (ads ? onWorker(owner).runAdsMicroBatch(input) : onWorker(owner).runMicroBatch(input));
       } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START)) throw err;
+        if (!(
+          err instanceof ActivityFailure &&
+          err.cause instanceof TimeoutFailure &&
+          err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START
+        ))
+          throw err;
         (state.gone ??= {})[owner] = Date.now();
       }
     }
@@ -194,7 +243,10 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       await Promise.all(
         Array.from({ length: groups }, (_, index) =>
           runGroup(index, {
-            start: state.offsets, watermarkMs, windowMs: state.settings.windowMs, maxFutureMs: state.settings.maxFutureMs,
+            start: state.offsets,
+            watermarkMs,
+            windowMs: state.settings.windowMs,
+            maxFutureMs: state.settings.maxFutureMs,
             maxMessages: Math.ceil(state.settings.maxMessagesPerBatch / groups),
             group: groups > 1 ? { index, count: groups } : undefined,
           }),
@@ -229,11 +281,25 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     state.totals.duplicates += s.duplicates;
     state.workers ??= {};
     for (const w of s.workers) state.workers[w] = (state.workers[w] ?? 0) + 1;
-    state.lastBatch = { atMs: Date.now(), read: s.read, accepted: s.accepted, lag: s.lag, tookMs: s.tookMs, checkpointBytes: s.checkpoint.bytes, checkpointMs: s.checkpoint.ms };
+    state.lastBatch = {
+      atMs: Date.now(),
+      read: s.read,
+      accepted: s.accepted,
+      lag: s.lag,
+      tookMs: s.tookMs,
+      checkpointBytes: s.checkpoint.bytes,
+      checkpointMs: s.checkpoint.ms,
+    };
     batchesThisRun++;
     if (s.read > 0) {
       upsertSearchAttributes({ EventsProcessed: [state.totals.events] });
-      upsertMemo({ lag: s.lag, lastBatch: state.lastBatch, totals: state.totals, workers: state.workers, restores: state.restores ?? 0 });
+      upsertMemo({
+        lag: s.lag,
+        lastBatch: state.lastBatch,
+        totals: state.totals,
+        workers: state.workers,
+        restores: state.restores ?? 0,
+      });
     }
     const limit = input.continueAsNewAfterBatches;
     if (workflowInfo().continueAsNewSuggested || (limit !== undefined && batchesThisRun >= limit)) {

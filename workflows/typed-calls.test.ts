@@ -17,7 +17,9 @@ const SELF = 'workflows/typed-calls.test.ts';
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'test-artifacts', 'public']);
 
 /** Workflow type names: the functions the workers register. */
-const WORKFLOW_NAMES = Object.values(workflows).filter((v): v is (...a: any[]) => any => typeof v === 'function').map((f) => f.name);
+const WORKFLOW_NAMES = Object.values(workflows)
+  .filter((v): v is (...a: any[]) => any => typeof v === 'function')
+  .map((f) => f.name);
 /** Query names from the shared definition modules. */
 const definitions = ([...Object.values(streamApi), ...Object.values(batchApi)] as unknown[]).filter(
   (v): v is { type: string; name: string } => typeof v === 'object' && v !== null && 'type' in v && 'name' in v,
@@ -54,9 +56,7 @@ const RULES: { re: RegExp; fix: string }[] = [
 
 /** Comments blanked out (line breaks kept, so line numbers stay right); `//` only after a blank, so URLs survive. */
 function stripComments(code: string): string {
-  return code
-    .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
-    .replace(/(^|[ \t])\/\/.*$/gm, '$1');
+  return code.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[ \t])\/\/.*$/gm, '$1');
 }
 
 /** Every `line: problem` of `code`. */
@@ -82,11 +82,23 @@ function sourceFiles(dir = ROOT, rel = ''): string[] {
 }
 
 /** The definitions themselves: the workflow modules (not their tests) and the shared Query/Update modules. */
-const isDefinition = (path: string) => (/^workflows\/[^/]+\.ts$/.test(path) && !path.endsWith('.test.ts')) || /^common\/[^/]+-api\.ts$/.test(path) || path === SELF;
+const isDefinition = (path: string) =>
+  (/^workflows\/[^/]+\.ts$/.test(path) && !path.endsWith('.test.ts')) ||
+  /^common\/[^/]+-api\.ts$/.test(path) ||
+  path === SELF;
 
 describe('typed Temporal calls', () => {
   it('knows the workflow and Query names it guards', () => {
-    expect(WORKFLOW_NAMES).toEqual(expect.arrayContaining(['streamViewership', 'batchDay', 'batchBackfill', 'scheduledBatch', 'refreshProfileCaches', 'systemHealth']));
+    expect(WORKFLOW_NAMES).toEqual(
+      expect.arrayContaining([
+        'streamViewership',
+        'batchDay',
+        'batchBackfill',
+        'scheduledBatch',
+        'refreshProfileCaches',
+        'systemHealth',
+      ]),
+    );
     expect(QUERY_NAMES).toEqual(expect.arrayContaining(['status', 'progress']));
   });
 
@@ -98,7 +110,7 @@ describe('typed Temporal calls', () => {
       `await handle.executeUpdate('rewind', { args: [0] });`,
       `await handle.executeUpdate<void, []>('stop');`,
       `await handle.signal('pause');`,
-      'const q = `WorkflowType=\'batchDay\'`;',
+      "const q = `WorkflowType='batchDay'`;",
       `expect(d.action).toMatchObject({ workflowType: 'scheduledBatch' });`,
       `return executeChild('validateFiles', { args: [] });`,
     ];
@@ -108,7 +120,7 @@ describe('typed Temporal calls', () => {
       `const s = await handle.query(streamStatusQuery);`,
       `await handle.executeUpdate(rewindUpdate, { args: [toMs] });`,
       `await pool.query('SELECT 1'); await client.query('BEGIN'); await c.query<Row>(\`SELECT * FROM t\`);`,
-      'const q = `WorkflowType=\'${batchDay.name}\'`;',
+      "const q = `WorkflowType='${batchDay.name}'`;",
       `/** Start \`streamViewership\` with 'streamViewership'. */`,
       `// handle.executeUpdate('stop')`,
       `program.command('status'); const url = 'http://host/streamViewership/x';`,
@@ -119,7 +131,9 @@ describe('typed Temporal calls', () => {
   it('no workflow, Query or Update is named by a string literal outside its definition', () => {
     const files = sourceFiles().filter((f) => !isDefinition(f));
     expect(files.length).toBeGreaterThan(50);
-    const problems = files.flatMap((f) => findStringNames(readFileSync(`${ROOT}/${f}`, 'utf8')).map((p) => `${f}:${p}`));
+    const problems = files.flatMap((f) =>
+      findStringNames(readFileSync(`${ROOT}/${f}`, 'utf8')).map((p) => `${f}:${p}`),
+    );
     expect(
       problems,
       'Temporal workflows, Queries and Updates must be referred to by their typed definitions, so that a rename breaks ' +

@@ -29,7 +29,10 @@ export interface ImportStateStore {
   withLock<T>(source: string, f: () => Promise<T>): Promise<T>;
   get(source: string): Promise<ImportState>;
   /** Commit an import: the new mark (kept when null), dates added to the pending ones, rows added; returns the new state. */
-  commit(source: string, c: { hwm: ImportWatermark | null; addPending: string[]; rows: number; producer: string }): Promise<ImportState>;
+  commit(
+    source: string,
+    c: { hwm: ImportWatermark | null; addPending: string[]; rows: number; producer: string },
+  ): Promise<ImportState>;
   /** Remove dates from the pending ones (they are indexed). */
   clearPending(source: string, dates: string[]): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +68,9 @@ export function createImportStateStore(opts: PostgresProfilesOptions, lakeRoot: 
         try {
           return await f();
         } finally {
-          await client.query('SELECT pg_advisory_unlock(727012, hashtext($1))', [lockKey(source)]).catch(() => undefined);
+          await client
+            .query('SELECT pg_advisory_unlock(727012, hashtext($1))', [lockKey(source)])
+            .catch(() => undefined);
         }
       } finally {
         client.release();
@@ -73,7 +78,10 @@ export function createImportStateStore(opts: PostgresProfilesOptions, lakeRoot: 
     },
     async get(source) {
       await init();
-      const r = await pool.query<Row>('SELECT hwm_updated_at, hwm_key, pending_dates, rows_imported FROM lake_import_state WHERE lake_root = $1 AND source = $2', [root, source]);
+      const r = await pool.query<Row>(
+        'SELECT hwm_updated_at, hwm_key, pending_dates, rows_imported FROM lake_import_state WHERE lake_root = $1 AND source = $2',
+        [root, source],
+      );
       return toState(r.rows[0]);
     },
     async commit(source, c) {
@@ -86,7 +94,15 @@ export function createImportStateStore(opts: PostgresProfilesOptions, lakeRoot: 
            pending_dates = ARRAY(SELECT DISTINCT d FROM unnest(s.pending_dates || EXCLUDED.pending_dates) AS d ORDER BY d),
            rows_imported = s.rows_imported + EXCLUDED.rows_imported, updated_at = now(), producer = EXCLUDED.producer
          RETURNING hwm_updated_at, hwm_key, pending_dates, rows_imported`,
-        [root, source, c.hwm?.updatedAt.toISOString() ?? null, c.hwm?.key ?? null, [...new Set(c.addPending)].sort(), c.rows, c.producer],
+        [
+          root,
+          source,
+          c.hwm?.updatedAt.toISOString() ?? null,
+          c.hwm?.key ?? null,
+          [...new Set(c.addPending)].sort(),
+          c.rows,
+          c.producer,
+        ],
       );
       return toState(r.rows[0]);
     },

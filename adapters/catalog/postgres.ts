@@ -13,7 +13,8 @@ import type { CatalogFile, CatalogPartition, LakeCatalog, PartitionRegistration 
 /** Fingerprint of a partition: SHA-256 over its files' relative paths and content hashes, in path order. */
 export function partitionFingerprint(files: CatalogFile[]): string {
   const h = createHash('sha256');
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) h.update(`${f.path}\0${f.sha256}\n`);
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
+    h.update(`${f.path}\0${f.sha256}\n`);
   return h.digest('hex');
 }
 
@@ -37,13 +38,21 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
   const init = () => (ready ??= migratePostgres(pool).catch((err) => ((ready = undefined), Promise.reject(err))));
 
   return {
-    async register(table: LakeTable, partitions: PartitionRegistration[], producer: string, replace?: { date?: string }): Promise<void> {
+    async register(
+      table: LakeTable,
+      partitions: PartitionRegistration[],
+      producer: string,
+      replace?: { date?: string },
+    ): Promise<void> {
       await init();
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         if (replace?.date !== undefined) {
-          await client.query(`DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_values->>'date' = $3`, [root, table, replace.date]);
+          await client.query(
+            `DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_values->>'date' = $3`,
+            [root, table, replace.date],
+          );
         }
         for (const p of partitions) {
           const rows = p.files.reduce((n, f) => n + f.rows, 0);
@@ -53,7 +62,17 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
              VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (lake_root, table_name, partition_path) DO UPDATE SET partition_values = EXCLUDED.partition_values, files = EXCLUDED.files,
                rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, fingerprint = EXCLUDED.fingerprint, registered_at = now(), producer = EXCLUDED.producer`,
-            [table, partitionPath(p.values), JSON.stringify(p.values), JSON.stringify(p.files), rows, bytes, partitionFingerprint(p.files), producer, root],
+            [
+              table,
+              partitionPath(p.values),
+              JSON.stringify(p.values),
+              JSON.stringify(p.files),
+              rows,
+              bytes,
+              partitionFingerprint(p.files),
+              producer,
+              root,
+            ],
           );
         }
         await client.query('COMMIT');
@@ -68,7 +87,10 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
     async unregister(table: LakeTable, paths: string[]): Promise<number> {
       if (paths.length === 0) return 0;
       await init();
-      const r = await pool.query('DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_path = ANY($3::text[])', [root, table, paths]);
+      const r = await pool.query(
+        'DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_path = ANY($3::text[])',
+        [root, table, paths],
+      );
       return r.rowCount ?? 0;
     },
 

@@ -40,7 +40,12 @@ export interface LakeCatalog {
    * Register partitions of `table` in one transaction. `replace` names partitions (paths) whose registration is
    * dropped first when they are not among `partitions` (a re-run of a date that lost an hour).
    */
-  register(table: LakeTable, partitions: PartitionRegistration[], producer: string, replace?: { date?: string }): Promise<void>;
+  register(
+    table: LakeTable,
+    partitions: PartitionRegistration[],
+    producer: string,
+    replace?: { date?: string },
+  ): Promise<void>;
   /** Drop registrations (e.g. a date being rebuilt); returns how many. */
   unregister(table: LakeTable, paths: string[]): Promise<number>;
   /** Registered partitions, oldest first; optionally one table and/or a date range [fromDate, toDate]. */

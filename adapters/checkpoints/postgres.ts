@@ -24,7 +24,11 @@ export function createPostgresCheckpointStore(opts: PostgresProfilesOptions): Ch
   const init = () => (ready ??= migratePostgres(pool).catch((err) => ((ready = undefined), Promise.reject(err))));
 
   /** Rows of a partition ending at or before `offset`, latest first per end offset. */
-  async function rows(streamId: string, partition: number, offset: number): Promise<Map<number, { latest: Row; latestDelta?: Row }>> {
+  async function rows(
+    streamId: string,
+    partition: number,
+    offset: number,
+  ): Promise<Map<number, { latest: Row; latestDelta?: Row }>> {
     const r = await pool.query<Row>(
       `SELECT seq, kind, start_offset, end_offset FROM stream_checkpoints
        WHERE stream_id = $1 AND partition = $2 AND end_offset <= $3 ORDER BY end_offset DESC, seq DESC`,
@@ -48,7 +52,14 @@ export function createPostgresCheckpointStore(opts: PostgresProfilesOptions): Ch
       await pool.query(
         `INSERT INTO stream_checkpoints (stream_id, partition, kind, start_offset, end_offset, payload)
          SELECT $1, * FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bytea[])`,
-        [streamId, col((r) => r.partition), col((r) => r.kind), col((r) => r.start), col((r) => r.end), col((r) => r.payload)],
+        [
+          streamId,
+          col((r) => r.partition),
+          col((r) => r.kind),
+          col((r) => r.start),
+          col((r) => r.end),
+          col((r) => r.payload),
+        ],
       );
     },
 
@@ -70,9 +81,17 @@ export function createPostgresCheckpointStore(opts: PostgresProfilesOptions): Ch
         at = start;
       }
       if (links.length === 0) return [];
-      const payloads = await pool.query<{ seq: string; payload: Buffer }>('SELECT seq, payload FROM stream_checkpoints WHERE seq = ANY($1::bigint[])', [links.map((l) => l.seq)]);
+      const payloads = await pool.query<{ seq: string; payload: Buffer }>(
+        'SELECT seq, payload FROM stream_checkpoints WHERE seq = ANY($1::bigint[])',
+        [links.map((l) => l.seq)],
+      );
       const bySeq = new Map(payloads.rows.map((p) => [p.seq, p.payload]));
-      return links.reverse().map((l) => ({ kind: l.kind, start: Number(l.start_offset), end: Number(l.end_offset), payload: bySeq.get(l.seq)! }));
+      return links.reverse().map((l) => ({
+        kind: l.kind,
+        start: Number(l.start_offset),
+        end: Number(l.end_offset),
+        payload: bySeq.get(l.seq)!,
+      }));
     },
 
     async nodes(streamId: string, partition: number, offset: number): Promise<number[]> {

@@ -44,8 +44,15 @@ export interface CheckpointStore {
 
 /** No record leads to the offset a partition must restore (pruned, never written, or another stream's id). */
 export class CheckpointMissingError extends Error {
-  constructor(readonly streamId: string, readonly partition: number, readonly at: number, readonly wanted: number) {
-    super(`no checkpoint of stream ${streamId} partition ${partition} leads to offset ${wanted} (chain broken at offset ${at})`);
+  constructor(
+    readonly streamId: string,
+    readonly partition: number,
+    readonly at: number,
+    readonly wanted: number,
+  ) {
+    super(
+      `no checkpoint of stream ${streamId} partition ${partition} leads to offset ${wanted} (chain broken at offset ${at})`,
+    );
     this.name = 'CheckpointMissingError';
   }
 }

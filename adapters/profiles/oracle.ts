@@ -51,7 +51,13 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
   let poolPromise: Promise<oracledb.Pool> | undefined;
   const pool = () =>
     (poolPromise ??= oracledb
-      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4, ...oracleTls(opts) })
+      .createPool({
+        user: opts.user,
+        password: opts.password,
+        connectString: opts.connectString,
+        poolMax: opts.maxConnections ?? 4,
+        ...oracleTls(opts),
+      })
       .then(async (p) => {
         await ensureSchema(p);
         return p;
@@ -69,9 +75,16 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
   async function ensureSchema(p: oracledb.Pool): Promise<void> {
     const c = await p.getConnection();
     try {
-      const r = await c.execute<{ N: number }>(`SELECT COUNT(*) AS n FROM user_tables WHERE table_name = 'CUSTOMER_PROFILES'`, [], { outFormat: oracledb.OUT_FORMAT_OBJECT });
+      const r = await c.execute<{ N: number }>(
+        `SELECT COUNT(*) AS n FROM user_tables WHERE table_name = 'CUSTOMER_PROFILES'`,
+        [],
+        { outFormat: oracledb.OUT_FORMAT_OBJECT },
+      );
       if (r.rows?.[0]?.N) return;
-      for (const stmt of readFileSync(MIGRATION, 'utf8').split(/^\/\s*$/m).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean)) {
+      for (const stmt of readFileSync(MIGRATION, 'utf8')
+        .split(/^\/\s*$/m)
+        .map((s) => s.replace(/^--.*$/gm, '').trim())
+        .filter(Boolean)) {
         await c.execute(stmt);
       }
     } finally {
@@ -97,7 +110,14 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
                WHEN MATCHED THEN UPDATE SET t.name = s.name, t.email = s.email, t.country = s.country, t.plan = s.plan, t.signup_date = s.signup_date
                WHEN NOT MATCHED THEN INSERT (customer_id, name, email, country, plan, signup_date)
                  VALUES (s.customer_id, s.name, s.email, s.country, s.plan, s.signup_date)`,
-              profiles.map((p) => ({ customerId: p.customerId, name: p.name, email: p.email, country: p.country, plan: p.plan, signupDate: p.signupDate })),
+              profiles.map((p) => ({
+                customerId: p.customerId,
+                name: p.name,
+                email: p.email,
+                country: p.country,
+                plan: p.plan,
+                signupDate: p.signupDate,
+              })),
               { autoCommit: true },
             );
             return r.rowsAffected ?? 0;
@@ -106,7 +126,11 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
       withConn(async (c) => {
         const out: CustomerProfile[] = [];
         for (const part of chunks(ids, IN_CHUNK)) {
-          const r = await query(c, `SELECT ${COLUMNS} FROM customer_profiles WHERE customer_id IN (${placeholders(part.length)})`, part);
+          const r = await query(
+            c,
+            `SELECT ${COLUMNS} FROM customer_profiles WHERE customer_id IN (${placeholders(part.length)})`,
+            part,
+          );
           out.push(...(r.rows ?? []).map(toProfile));
         }
         return out;
@@ -121,7 +145,11 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
                ORDER BY updated_at, customer_id FETCH FIRST :n ROWS ONLY`,
               { ts: after.updatedAt, id: after.customerId, n: limit },
             )
-          : await query(c, `SELECT ${COLUMNS} FROM customer_profiles ORDER BY updated_at, customer_id FETCH FIRST :n ROWS ONLY`, { n: limit });
+          : await query(
+              c,
+              `SELECT ${COLUMNS} FROM customer_profiles ORDER BY updated_at, customer_id FETCH FIRST :n ROWS ONLY`,
+              { n: limit },
+            );
         const rows = (r.rows ?? []).map(toProfile);
         const last = rows.at(-1);
         return { rows, next: last ? { updatedAt: last.updatedAt!, customerId: last.customerId } : null };
@@ -130,7 +158,11 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
       withConn(async (c) => {
         let n = 0;
         for (const part of chunks(ids, IN_CHUNK)) {
-          const r = await c.execute(`DELETE FROM customer_profiles WHERE customer_id IN (${placeholders(part.length)})`, part, { autoCommit: true });
+          const r = await c.execute(
+            `DELETE FROM customer_profiles WHERE customer_id IN (${placeholders(part.length)})`,
+            part,
+            { autoCommit: true },
+          );
           n += r.rowsAffected ?? 0;
         }
         return n;

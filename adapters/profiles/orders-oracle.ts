@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import oracledb from 'oracledb';
 import type { OracleProfilesOptions } from './oracle.js';
-import type { ChangedOrders, CustomerOrderTotals, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
+import type {
+  ChangedOrders,
+  CustomerOrderTotals,
+  Order,
+  OrderKind,
+  OrdersStore,
+  OrderStatus,
+  OrderWatermark,
+} from './orders-types.js';
 
 const MIGRATION = fileURLToPath(new URL('./migrations/oracle/005_orders.sql', import.meta.url));
 const NLS = `'NLS_NUMERIC_CHARACTERS=''.,'''`;
@@ -18,8 +26,15 @@ const IN_CHUNK = 1000;
 
 function toOrder(r: Record<string, unknown>): Order {
   return {
-    orderId: String(r.ORDER_ID), customerId: String(r.CUSTOMER_ID), kind: r.KIND as OrderKind, contentId: (r.CONTENT_ID as string | null) ?? null,
-    amount: String(r.AMOUNT), currency: String(r.CURRENCY).trim(), status: r.STATUS as OrderStatus, createdAt: r.CREATED_AT as Date, updatedAt: r.UPDATED_AT as Date,
+    orderId: String(r.ORDER_ID),
+    customerId: String(r.CUSTOMER_ID),
+    kind: r.KIND as OrderKind,
+    contentId: (r.CONTENT_ID as string | null) ?? null,
+    amount: String(r.AMOUNT),
+    currency: String(r.CURRENCY).trim(),
+    status: r.STATUS as OrderStatus,
+    createdAt: r.CREATED_AT as Date,
+    updatedAt: r.UPDATED_AT as Date,
   };
 }
 
@@ -28,15 +43,29 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
   let poolPromise: Promise<oracledb.Pool> | undefined;
   const pool = () =>
     (poolPromise ??= oracledb
-      .createPool({ user: opts.user, password: opts.password, connectString: opts.connectString, poolMax: opts.maxConnections ?? 4, ...oracleTls(opts) })
+      .createPool({
+        user: opts.user,
+        password: opts.password,
+        connectString: opts.connectString,
+        poolMax: opts.maxConnections ?? 4,
+        ...oracleTls(opts),
+      })
       .then(async (p) => (await ensureSchema(p), p)));
 
   async function ensureSchema(p: oracledb.Pool): Promise<void> {
     const c = await p.getConnection();
     try {
-      const r = await c.execute<{ N: number }>(`SELECT COUNT(*) AS n FROM user_tables WHERE table_name = 'ORDERS'`, [], { outFormat: oracledb.OUT_FORMAT_OBJECT });
+      const r = await c.execute<{ N: number }>(
+        `SELECT COUNT(*) AS n FROM user_tables WHERE table_name = 'ORDERS'`,
+        [],
+        { outFormat: oracledb.OUT_FORMAT_OBJECT },
+      );
       if (r.rows?.[0]?.N) return;
-      for (const stmt of readFileSync(MIGRATION, 'utf8').split(/^\/\s*$/m).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean)) await c.execute(stmt);
+      for (const stmt of readFileSync(MIGRATION, 'utf8')
+        .split(/^\/\s*$/m)
+        .map((s) => s.replace(/^--.*$/gm, '').trim())
+        .filter(Boolean))
+        await c.execute(stmt);
     } finally {
       await c.close();
     }
@@ -70,7 +99,16 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
                    + DECODE(t.amount, s.amount, 0, 1) + DECODE(t.currency, s.currency, 0, 1) + DECODE(t.status, s.status, 0, 1) > 0
                WHEN NOT MATCHED THEN INSERT (order_id, customer_id, kind, content_id, amount, currency, status, created_at)
                  VALUES (s.order_id, s.customer_id, s.kind, s.content_id, s.amount, s.currency, s.status, s.created_at)`,
-              orders.map((o) => ({ orderId: o.orderId, customerId: o.customerId, kind: o.kind, contentId: o.contentId, amount: o.amount, currency: o.currency, status: o.status, createdAt: o.createdAt })),
+              orders.map((o) => ({
+                orderId: o.orderId,
+                customerId: o.customerId,
+                kind: o.kind,
+                contentId: o.contentId,
+                amount: o.amount,
+                currency: o.currency,
+                status: o.status,
+                createdAt: o.createdAt,
+              })),
               { autoCommit: true },
             );
             return r.rowsAffected ?? 0;
@@ -80,7 +118,11 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
         const out: Order[] = [];
         for (let i = 0; i < ids.length; i += IN_CHUNK) {
           const part = ids.slice(i, i + IN_CHUNK);
-          const r = await query(c, `SELECT ${COLUMNS} FROM orders WHERE order_id IN (${part.map((_, k) => `:${k + 1}`).join(', ')}) ORDER BY order_id`, part);
+          const r = await query(
+            c,
+            `SELECT ${COLUMNS} FROM orders WHERE order_id IN (${part.map((_, k) => `:${k + 1}`).join(', ')}) ORDER BY order_id`,
+            part,
+          );
           out.push(...(r.rows ?? []).map(toOrder));
         }
         return out;
@@ -94,7 +136,11 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
                ORDER BY updated_at, order_id FETCH FIRST :n ROWS ONLY`,
               { ts: after.updatedAt, id: after.orderId, until, n: limit },
             )
-          : await query(c, `SELECT ${COLUMNS} FROM orders WHERE updated_at <= :until ORDER BY updated_at, order_id FETCH FIRST :n ROWS ONLY`, { until, n: limit });
+          : await query(
+              c,
+              `SELECT ${COLUMNS} FROM orders WHERE updated_at <= :until ORDER BY updated_at, order_id FETCH FIRST :n ROWS ONLY`,
+              { until, n: limit },
+            );
         const rows = (r.rows ?? []).map(toOrder);
         const last = rows.at(-1);
         return { rows, next: last ? { updatedAt: last.updatedAt!, orderId: last.orderId } : null };
@@ -102,7 +148,8 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
     customerTotals: (ids, asOf) =>
       withConn(async (c) => {
         const out: CustomerOrderTotals[] = [];
-        const money = (cond: string) => `TO_CHAR(COALESCE(SUM(CASE WHEN ${cond} THEN amount END), 0), 'FM999999999999990D00', ${NLS})`;
+        const money = (cond: string) =>
+          `TO_CHAR(COALESCE(SUM(CASE WHEN ${cond} THEN amount END), 0), 'FM999999999999990D00', ${NLS})`;
         const paid = `status = 'paid'`;
         const recent = `status = 'paid' AND created_at > :asOf - NUMTODSINTERVAL(90, 'DAY')`;
         for (let i = 0; i < ids.length; i += IN_CHUNK) {
@@ -119,14 +166,20 @@ export function createOracleOrdersStore(opts: OracleProfilesOptions): OrdersStor
           );
           for (const x of r.rows ?? []) {
             out.push({
-              customerId: String(x.CUSTOMER_ID), orders90d: Number(x.ORDERS_90D), paid90d: String(x.PAID_90D), ordersLifetime: Number(x.ORDERS_LIFETIME),
-              paidLifetime: String(x.PAID_LIFETIME), refundedLifetime: String(x.REFUNDED_LIFETIME), lastOrderAt: (x.LAST_ORDER_AT as Date | null) ?? null,
+              customerId: String(x.CUSTOMER_ID),
+              orders90d: Number(x.ORDERS_90D),
+              paid90d: String(x.PAID_90D),
+              ordersLifetime: Number(x.ORDERS_LIFETIME),
+              paidLifetime: String(x.PAID_LIFETIME),
+              refundedLifetime: String(x.REFUNDED_LIFETIME),
+              lastOrderAt: (x.LAST_ORDER_AT as Date | null) ?? null,
             });
           }
         }
         return out;
       }),
-    serverTime: () => withConn(async (c) => (await query(c, 'SELECT SYSTIMESTAMP AS T FROM dual', [])).rows![0]!.T as Date),
+    serverTime: () =>
+      withConn(async (c) => (await query(c, 'SELECT SYSTIMESTAMP AS T FROM dual', [])).rows![0]!.T as Date),
     async close() {
       if (poolPromise) await (await poolPromise).close(5);
     },

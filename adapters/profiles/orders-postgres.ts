@@ -1,9 +1,18 @@
 /** PostgreSQL implementation of the orders store (`pg`, bind variables only; table from migration 005). */
 import pg from 'pg';
-import type { ChangedOrders, CustomerOrderTotals, Order, OrderKind, OrdersStore, OrderStatus, OrderWatermark } from './orders-types.js';
+import type {
+  ChangedOrders,
+  CustomerOrderTotals,
+  Order,
+  OrderKind,
+  OrdersStore,
+  OrderStatus,
+  OrderWatermark,
+} from './orders-types.js';
 import { migratePostgres, type PostgresProfilesOptions } from './postgres.js';
 
-const COLUMNS = 'order_id, customer_id, kind, content_id, amount::text AS amount, currency, status, created_at, updated_at';
+const COLUMNS =
+  'order_id, customer_id, kind, content_id, amount::text AS amount, currency, status, created_at, updated_at';
 
 function toOrder(r: Record<string, unknown>): Order {
   return {
@@ -38,15 +47,25 @@ export function createPostgresOrdersStore(opts: PostgresProfilesOptions): Orders
            amount = EXCLUDED.amount, currency = EXCLUDED.currency, status = EXCLUDED.status, created_at = EXCLUDED.created_at
          WHERE (orders.customer_id, orders.kind, orders.content_id, orders.amount, orders.currency, orders.status, orders.created_at)
            IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.kind, EXCLUDED.content_id, EXCLUDED.amount, EXCLUDED.currency, EXCLUDED.status, EXCLUDED.created_at)`,
-        [col((o) => o.orderId), col((o) => o.customerId), col((o) => o.kind), col((o) => o.contentId), col((o) => o.amount), col((o) => o.currency),
-          col((o) => o.status), col((o) => o.createdAt.toISOString())],
+        [
+          col((o) => o.orderId),
+          col((o) => o.customerId),
+          col((o) => o.kind),
+          col((o) => o.contentId),
+          col((o) => o.amount),
+          col((o) => o.currency),
+          col((o) => o.status),
+          col((o) => o.createdAt.toISOString()),
+        ],
       );
       return r.rowCount ?? 0;
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
       await init();
-      const r = await pool.query(`SELECT ${COLUMNS} FROM orders WHERE order_id = ANY($1::text[]) ORDER BY order_id`, [ids]);
+      const r = await pool.query(`SELECT ${COLUMNS} FROM orders WHERE order_id = ANY($1::text[]) ORDER BY order_id`, [
+        ids,
+      ]);
       return r.rows.map(toOrder);
     },
     async changedSince(after: OrderWatermark | null, until: Date, limit: number): Promise<ChangedOrders> {
@@ -57,7 +76,10 @@ export function createPostgresOrdersStore(opts: PostgresProfilesOptions): Orders
              ORDER BY updated_at, order_id LIMIT $4`,
             [after.updatedAt.toISOString(), after.orderId, until.toISOString(), limit],
           )
-        : await pool.query(`SELECT ${COLUMNS} FROM orders WHERE updated_at <= $1::timestamptz ORDER BY updated_at, order_id LIMIT $2`, [until.toISOString(), limit]);
+        : await pool.query(
+            `SELECT ${COLUMNS} FROM orders WHERE updated_at <= $1::timestamptz ORDER BY updated_at, order_id LIMIT $2`,
+            [until.toISOString(), limit],
+          );
       const rows = r.rows.map(toOrder);
       const last = rows.at(-1);
       return { rows, next: last ? { updatedAt: last.updatedAt!, orderId: last.orderId } : null };
@@ -76,8 +98,13 @@ export function createPostgresOrdersStore(opts: PostgresProfilesOptions): Orders
         [ids, asOf.toISOString()],
       );
       return r.rows.map((x) => ({
-        customerId: String(x.customer_id), orders90d: x.orders_90d, paid90d: x.paid_90d, ordersLifetime: x.orders_lifetime,
-        paidLifetime: x.paid_lifetime, refundedLifetime: x.refunded_lifetime, lastOrderAt: (x.last_order_at as Date | null) ?? null,
+        customerId: String(x.customer_id),
+        orders90d: x.orders_90d,
+        paid90d: x.paid_90d,
+        ordersLifetime: x.orders_lifetime,
+        paidLifetime: x.paid_lifetime,
+        refundedLifetime: x.refunded_lifetime,
+        lastOrderAt: (x.last_order_at as Date | null) ?? null,
       }));
     },
     async serverTime() {

@@ -41,9 +41,13 @@ export async function migratePostgres(pool: pg.Pool): Promise<string[]> {
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(727001)');
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const done = new Set((await client.query('SELECT name FROM schema_migrations')).rows.map((r) => r.name as string));
-    for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const file of readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
       if (done.has(file)) continue;
       await client.query('BEGIN');
       try {
@@ -89,7 +93,14 @@ export function createPostgresProfilesStore(opts: PostgresProfilesOptions): Prof
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
          ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email,
            country = EXCLUDED.country, plan = EXCLUDED.plan, signup_date = EXCLUDED.signup_date`,
-        [cols((p) => p.customerId), cols((p) => p.name), cols((p) => p.email), cols((p) => p.country), cols((p) => p.plan), cols((p) => p.signupDate)],
+        [
+          cols((p) => p.customerId),
+          cols((p) => p.name),
+          cols((p) => p.email),
+          cols((p) => p.country),
+          cols((p) => p.plan),
+          cols((p) => p.signupDate),
+        ],
       );
       return r.rowCount ?? 0;
     },
@@ -105,7 +116,9 @@ export function createPostgresProfilesStore(opts: PostgresProfilesOptions): Prof
              ORDER BY updated_at, customer_id LIMIT $3`,
             [after.updatedAt, after.customerId, limit],
           )
-        : await pool.query(`SELECT ${COLUMNS} FROM customer_profiles ORDER BY updated_at, customer_id LIMIT $1`, [limit]);
+        : await pool.query(`SELECT ${COLUMNS} FROM customer_profiles ORDER BY updated_at, customer_id LIMIT $1`, [
+            limit,
+          ]);
       const rows = r.rows.map(toProfile);
       const last = rows.at(-1);
       return { rows, next: last ? { updatedAt: last.updatedAt!, customerId: last.customerId } : null };

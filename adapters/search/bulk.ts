@@ -17,7 +17,12 @@ export function bulkResult(body: { items?: BulkItem[] }): BulkResult {
   for (const item of body.items ?? []) {
     const r = Object.values(item)[0];
     if (!r) continue;
-    if (r.error) failed.push({ id: r._id ?? '', status: r.status ?? 0, reason: `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}` });
+    if (r.error)
+      failed.push({
+        id: r._id ?? '',
+        status: r.status ?? 0,
+        reason: `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}`,
+      });
     else written++;
   }
   return { written, failed };
@@ -32,7 +37,10 @@ export function isNotFound(err: unknown): boolean {
 /** True when index creation failed only because the index exists already. */
 export function isAlreadyExists(err: unknown): boolean {
   const e = err as { meta?: { body?: { error?: { type?: string } } }; message?: string };
-  return e?.meta?.body?.error?.type === 'resource_already_exists_exception' || /resource_already_exists/.test(e?.message ?? '');
+  return (
+    e?.meta?.body?.error?.type === 'resource_already_exists_exception' ||
+    /resource_already_exists/.test(e?.message ?? '')
+  );
 }
 
 /** Operation list for a create-only bulk (existing ids answer 409 instead of being overwritten). */
@@ -41,7 +49,11 @@ export function bulkCreateOperations(index: string, docs: DocWrite[]): Json[] {
 }
 
 /** Split a create-only bulk response into created ids, conflicting ids (409) and real failures. */
-export function bulkCreateResult(body: { items?: BulkItem[] }): { created: string[]; conflicts: string[]; failed: BulkResult['failed'] } {
+export function bulkCreateResult(body: { items?: BulkItem[] }): {
+  created: string[];
+  conflicts: string[];
+  failed: BulkResult['failed'];
+} {
   const created: string[] = [];
   const conflicts: string[] = [];
   const failed: BulkResult['failed'] = [];
@@ -50,7 +62,12 @@ export function bulkCreateResult(body: { items?: BulkItem[] }): { created: strin
     if (!r) continue;
     if (!r.error) created.push(r._id ?? '');
     else if (r.status === 409) conflicts.push(r._id ?? '');
-    else failed.push({ id: r._id ?? '', status: r.status ?? 0, reason: `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}` });
+    else
+      failed.push({
+        id: r._id ?? '',
+        status: r.status ?? 0,
+        reason: `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}`,
+      });
   }
   return { created, conflicts, failed };
 }

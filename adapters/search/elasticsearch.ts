@@ -1,6 +1,13 @@
 /** Elasticsearch 8 implementation of the search sink (`@elastic/elasticsearch`). */
 import { Client } from '@elastic/elasticsearch';
-import { bulkCreateOperations, bulkCreateResult, bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
+import {
+  bulkCreateOperations,
+  bulkCreateResult,
+  bulkOperations,
+  bulkResult,
+  isAlreadyExists,
+  isNotFound,
+} from './bulk.js';
 import type { Json, SearchRequest, SearchSink } from './types.js';
 
 /** Connection settings for Elasticsearch. */
@@ -15,7 +22,12 @@ export interface ElasticsearchOptions {
 
 /** Build an Elasticsearch-backed search sink. */
 export function createElasticsearchSink(opts: ElasticsearchOptions): SearchSink {
-  const client = new Client({ node: opts.url, auth: opts.auth, ...(opts.ssl ? { tls: opts.ssl } : {}), requestTimeout: opts.requestTimeoutMs ?? 30_000 });
+  const client = new Client({
+    node: opts.url,
+    auth: opts.auth,
+    ...(opts.ssl ? { tls: opts.ssl } : {}),
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+  });
   // Request bodies are engine-neutral JSON; the client's strict DSL types add nothing here.
   const c = client as unknown as Record<string, any>;
   return {
@@ -48,14 +60,18 @@ export function createElasticsearchSink(opts: ElasticsearchOptions): SearchSink 
     },
     async bulkCreate(index, docs, o) {
       if (docs.length === 0) return { created: [], conflicts: [], failed: [] };
-      const body = await c.bulk({ operations: bulkCreateOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
+      const body = await c.bulk({
+        operations: bulkCreateOperations(index, docs),
+        refresh: o?.refresh ? 'true' : 'false',
+      });
       return bulkCreateResult(body);
     },
     async mget<T = Json>(index: string, ids: string[]) {
       const out = new Map<string, T>();
       if (ids.length === 0) return out;
       const r = await c.mget({ index, ids });
-      for (const d of r.docs as { _id: string; found?: boolean; _source?: T }[]) if (d.found) out.set(d._id, d._source as T);
+      for (const d of r.docs as { _id: string; found?: boolean; _source?: T }[])
+        if (d.found) out.set(d._id, d._source as T);
       return out;
     },
     async get<T = Json>(index: string, id: string) {

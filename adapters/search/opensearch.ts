@@ -1,6 +1,13 @@
 /** OpenSearch implementation of the search sink (`@opensearch-project/opensearch`). */
 import { Client } from '@opensearch-project/opensearch';
-import { bulkCreateOperations, bulkCreateResult, bulkOperations, bulkResult, isAlreadyExists, isNotFound } from './bulk.js';
+import {
+  bulkCreateOperations,
+  bulkCreateResult,
+  bulkOperations,
+  bulkResult,
+  isAlreadyExists,
+  isNotFound,
+} from './bulk.js';
 import type { Json, SearchSink } from './types.js';
 
 /** Connection settings for OpenSearch. */
@@ -19,7 +26,9 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
   const apiKey = opts.auth && 'apiKey' in opts.auth ? opts.auth.apiKey : undefined;
   const client = new Client({
     node: opts.url,
-    ...(apiKey ? { headers: { authorization: `ApiKey ${apiKey}` } } : { auth: opts.auth as { username: string; password: string } | undefined }),
+    ...(apiKey
+      ? { headers: { authorization: `ApiKey ${apiKey}` } }
+      : { auth: opts.auth as { username: string; password: string } | undefined }),
     ...(opts.ssl ? { ssl: opts.ssl } : {}),
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
   });
@@ -55,14 +64,18 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
     },
     async bulkCreate(index, docs, o) {
       if (docs.length === 0) return { created: [], conflicts: [], failed: [] };
-      const { body } = await c.bulk({ body: bulkCreateOperations(index, docs), refresh: o?.refresh ? 'true' : 'false' });
+      const { body } = await c.bulk({
+        body: bulkCreateOperations(index, docs),
+        refresh: o?.refresh ? 'true' : 'false',
+      });
       return bulkCreateResult(body);
     },
     async mget<T = Json>(index: string, ids: string[]) {
       const out = new Map<string, T>();
       if (ids.length === 0) return out;
       const { body } = await c.mget({ index, body: { ids } });
-      for (const d of body.docs as { _id: string; found?: boolean; _source?: T }[]) if (d.found) out.set(d._id, d._source as T);
+      for (const d of body.docs as { _id: string; found?: boolean; _source?: T }[])
+        if (d.found) out.set(d._id, d._source as T);
       return out;
     },
     async get<T = Json>(index: string, id: string) {
@@ -77,7 +90,14 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
     async search<T = Json>(index: string, req: import('./types.js').SearchRequest) {
       const { body } = await c.search({
         index,
-        body: { query: req.query, size: req.size ?? 10, sort: req.sort, aggs: req.aggs, _source: req.fields ?? true, track_total_hits: true },
+        body: {
+          query: req.query,
+          size: req.size ?? 10,
+          sort: req.sort,
+          aggs: req.aggs,
+          _source: req.fields ?? true,
+          track_total_hits: true,
+        },
       });
       return {
         total: typeof body.hits.total === 'number' ? body.hits.total : body.hits.total.value,
@@ -87,7 +107,12 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
     },
     async deleteByQuery(index, query, o) {
       try {
-        const { body } = await c.deleteByQuery({ index, body: { query }, refresh: o?.refresh ?? false, conflicts: 'proceed' });
+        const { body } = await c.deleteByQuery({
+          index,
+          body: { query },
+          refresh: o?.refresh ?? false,
+          conflicts: 'proceed',
+        });
         return body.deleted ?? 0;
       } catch (err) {
         if (isNotFound(err)) return 0;

@@ -56,7 +56,11 @@ export interface SearchSink {
   /** Index (create or overwrite) documents by id. */
   bulkIndex(index: string, docs: DocWrite[], opts?: { refresh?: boolean }): Promise<BulkResult>;
   /** Create documents that do not exist yet; ids that already exist are returned as conflicts (not errors). */
-  bulkCreate(index: string, docs: DocWrite[], opts?: { refresh?: boolean }): Promise<{ created: string[]; conflicts: string[]; failed: BulkResult['failed'] }>;
+  bulkCreate(
+    index: string,
+    docs: DocWrite[],
+    opts?: { refresh?: boolean },
+  ): Promise<{ created: string[]; conflicts: string[]; failed: BulkResult['failed'] }>;
   /** Fetch many documents by id; absent ids are missing from the map. */
   mget<T = Json>(index: string, ids: string[]): Promise<Map<string, T>>;
   /** Fetch one document by id (undefined when absent). */

@@ -44,7 +44,20 @@ describe('CampaignDirectory', () => {
 
   it('quarantines bad rows with line number and reason, keeping the good ones', () => {
     const long = 'x'.repeat(129);
-    write([HEADER, '1,A,N1,Adv', ',NoId,N1,Adv', `${long},Long,N1,Adv`, '2,B,,Adv', '3,C,N1', '1,Again,N2,Adv', '4,"broken,N1,Adv', `5,${'y'.repeat(300)},N1,Adv`, '6,F,N3,Adv'].join('\n'));
+    write(
+      [
+        HEADER,
+        '1,A,N1,Adv',
+        ',NoId,N1,Adv',
+        `${long},Long,N1,Adv`,
+        '2,B,,Adv',
+        '3,C,N1',
+        '1,Again,N2,Adv',
+        '4,"broken,N1,Adv',
+        `5,${'y'.repeat(300)},N1,Adv`,
+        '6,F,N3,Adv',
+      ].join('\n'),
+    );
     const d = new CampaignDirectory(file, { quarantineDir: quarantine });
     expect(d.all().map((c) => c.campaignId)).toEqual(['1', '6']);
     expect(d.status()).toMatchObject({ campaigns: 2, rejected: 7 });
@@ -52,8 +65,13 @@ describe('CampaignDirectory', () => {
     expect(d.get('1')?.name).toBe('A');
     const rows = parse(readFileSync(rejectsPath(), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r.line, r.reason])).toEqual([
-      ['3', 'bad_campaign_id'], ['4', 'bad_campaign_id'], ['5', 'bad_network_id'], ['6', 'wrong_column_count'],
-      ['7', 'duplicate_campaign_id'], ['8', 'bad_csv'], ['9', 'field_too_long'],
+      ['3', 'bad_campaign_id'],
+      ['4', 'bad_campaign_id'],
+      ['5', 'bad_network_id'],
+      ['6', 'wrong_column_count'],
+      ['7', 'duplicate_campaign_id'],
+      ['8', 'bad_csv'],
+      ['9', 'field_too_long'],
     ]);
     expect(rows[0]).toMatchObject({ file: 'campaigns.csv', raw: ',NoId,N1,Adv' });
     // A fixed file removes the stale rejects file.
@@ -72,7 +90,10 @@ describe('CampaignDirectory', () => {
     write(`${HEADER}\n1,A,N9,Adv\n2,B,N2,Adv\n`);
     expect(d.reloadIfChanged()).toBe(true);
     expect(d.get('1')?.networkId).toBe('N9');
-    expect(seen.map((s) => [s.version, s.byId.size])).toEqual([[1, 1], [2, 2]]);
+    expect(seen.map((s) => [s.version, s.byId.size])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   it('keeps the last good version when the file becomes unusable, and names the file and reason', () => {
@@ -80,7 +101,9 @@ describe('CampaignDirectory', () => {
     const d = new CampaignDirectory(file, { quarantineDir: quarantine });
     write('id,name\n1,A\n');
     expect(d.reloadIfChanged()).toBe(false);
-    expect(d.status().problem).toMatch(new RegExp(`${file} has a wrong header .*missing campaign_id, campaign_name, network_id, advertiser`));
+    expect(d.status().problem).toMatch(
+      new RegExp(`${file} has a wrong header .*missing campaign_id, campaign_name, network_id, advertiser`),
+    );
     expect(d.get('1')?.networkId).toBe('N1');
     write(`${HEADER}\n,A,N1,Adv\n1,B,,Adv\n`);
     d.reloadIfChanged();
@@ -103,7 +126,13 @@ describe('CampaignDirectory', () => {
 
   it('reports a file that is unreadable or missing from the start', () => {
     const d = new CampaignDirectory(`${dir}/none.csv`, { quarantineDir: quarantine });
-    expect(d.status()).toEqual({ path: `${dir}/none.csv`, loadedAt: null, campaigns: 0, rejected: 0, problem: `${dir}/none.csv is missing` });
+    expect(d.status()).toEqual({
+      path: `${dir}/none.csv`,
+      loadedAt: null,
+      campaigns: 0,
+      rejected: 0,
+      problem: `${dir}/none.csv is missing`,
+    });
     expect(d.snapshot()).toEqual({ version: 0, byId: new Map() });
     write(`${HEADER}\n1,A,N1,Adv\n`);
     if (process.getuid?.() !== 0) {

@@ -53,7 +53,10 @@ export class CampaignDirectory {
   private timer: NodeJS.Timeout | undefined;
   private versionNo = 0;
 
-  constructor(readonly path: string, private readonly o: CampaignDirectoryOptions) {
+  constructor(
+    readonly path: string,
+    private readonly o: CampaignDirectoryOptions,
+  ) {
     this.reloadIfChanged();
   }
 
@@ -140,7 +143,13 @@ export class CampaignDirectory {
 
   /** The file, the version in use and the problem with the file on disk, if any. */
   status(): CampaignStatus {
-    return { path: this.path, loadedAt: this.loadedAt, campaigns: this.campaigns.size, rejected: this.rejected, ...(this.problem ? { problem: this.problem } : {}) };
+    return {
+      path: this.path,
+      loadedAt: this.loadedAt,
+      campaigns: this.campaigns.size,
+      rejected: this.rejected,
+      ...(this.problem ? { problem: this.problem } : {}),
+    };
   }
 
   /** The version in use as a plain value for another thread. */

@@ -47,7 +47,16 @@ export function createAdCheckpoints(pool: pg.Pool) {
       await pool.query(
         `INSERT INTO ad_checkpoints (stream_id, partition, kind, imp_start, clk_start, imp_end, clk_end, payload)
          SELECT $1, * FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[])`,
-        [streamId, col((r) => r.partition), col((r) => r.kind), col((r) => r.start.imp), col((r) => r.start.clk), col((r) => r.end.imp), col((r) => r.end.clk), payloads],
+        [
+          streamId,
+          col((r) => r.partition),
+          col((r) => r.kind),
+          col((r) => r.start.imp),
+          col((r) => r.start.clk),
+          col((r) => r.end.imp),
+          col((r) => r.end.clk),
+          payloads,
+        ],
       );
       return payloads.reduce((n, p) => n + p.length, 0);
     },
@@ -62,14 +71,18 @@ export function createAdCheckpoints(pool: pg.Pool) {
         [streamId, partition, at.imp, at.clk],
       );
       const byEnd = new Map<string, Row>();
-      for (const row of r.rows) if (!byEnd.has(key(row.imp_end, row.clk_end))) byEnd.set(key(row.imp_end, row.clk_end), row);
+      for (const row of r.rows)
+        if (!byEnd.has(key(row.imp_end, row.clk_end))) byEnd.set(key(row.imp_end, row.clk_end), row);
       const chain: Row[] = [];
       let cur = key(at.imp, at.clk);
       for (;;) {
         const row = byEnd.get(cur);
         if (!row) {
           if (cur === key(0, 0)) break;
-          throw new CheckpointError(`no checkpoint of ad stream ${streamId} partition ${partition} leads to offsets ${cur} (impressions:clicks)`, { stream: streamId, partition, offset: cur });
+          throw new CheckpointError(
+            `no checkpoint of ad stream ${streamId} partition ${partition} leads to offsets ${cur} (impressions:clicks)`,
+            { stream: streamId, partition, offset: cur },
+          );
         }
         chain.push(row);
         if (row.kind === 'snapshot') break;
@@ -77,9 +90,10 @@ export function createAdCheckpoints(pool: pg.Pool) {
       }
       chain.reverse();
       if (chain.length === 0) return state;
-      const payloads = await pool.query<{ seq: string; payload: Buffer }>('SELECT seq, payload FROM ad_checkpoints WHERE stream_id = $1 AND partition = $2 AND seq = ANY($3::bigint[])', [
-        streamId, partition, chain.map((c) => c.seq),
-      ]);
+      const payloads = await pool.query<{ seq: string; payload: Buffer }>(
+        'SELECT seq, payload FROM ad_checkpoints WHERE stream_id = $1 AND partition = $2 AND seq = ANY($3::bigint[])',
+        [streamId, partition, chain.map((c) => c.seq)],
+      );
       const bySeq = new Map(payloads.rows.map((p) => [p.seq, p.payload]));
       for (const c of chain) state.apply(JSON.parse(gunzipSync(bySeq.get(c.seq)!).toString('utf8')) as AdDelta);
       return state;
@@ -87,7 +101,10 @@ export function createAdCheckpoints(pool: pg.Pool) {
 
     /** Offsets of the batch boundaries recorded for `partition`, newest first (for a rewind). */
     async boundaries(streamId: string, partition: number): Promise<AdOffsets[]> {
-      const r = await pool.query<Row>('SELECT DISTINCT imp_end, clk_end FROM ad_checkpoints WHERE stream_id = $1 AND partition = $2 ORDER BY imp_end DESC, clk_end DESC', [streamId, partition]);
+      const r = await pool.query<Row>(
+        'SELECT DISTINCT imp_end, clk_end FROM ad_checkpoints WHERE stream_id = $1 AND partition = $2 ORDER BY imp_end DESC, clk_end DESC',
+        [streamId, partition],
+      );
       return r.rows.map((x) => ({ imp: Number(x.imp_end), clk: Number(x.clk_end) }));
     },
 

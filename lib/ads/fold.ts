@@ -5,7 +5,15 @@
  */
 import { minuteStart, parseClick, parseImpression, UNKNOWN_NETWORK } from '../../common/ads.js';
 import type { ReadMessage } from '../stream/kafka-reader.js';
-import type { AdCell, AdDeadLetter, AdDelta, AdPartitionState, HeldImpression, JoinedClick, PendingClick } from './state.js';
+import type {
+  AdCell,
+  AdDeadLetter,
+  AdDelta,
+  AdPartitionState,
+  HeldImpression,
+  JoinedClick,
+  PendingClick,
+} from './state.js';
 
 /** Counters of what was not counted as an impression or a matched click, per minute. */
 export interface AdRejects {
@@ -38,9 +46,21 @@ const raw = (m: ReadMessage) => (m.value ? Buffer.from(m.value).toString('base64
 export function beginAdBatch(state: AdPartitionState, watermarkMs: number): AdBatch {
   const orphans = state.advance(watermarkMs);
   const b: AdBatch = {
-    delta: { watermarkMs: state.watermarkMs, impressions: [], pendingAdded: [], pendingRemoved: [], clicksSeen: [], cells: [] },
-    dirty: new Map(), joined: [], deadLetters: [], rejects: new Map(),
-    stats: { impressions: 0, clicks: 0, orphanClicks: 0, duplicates: 0, late: 0, deadLettered: 0 }, maxImpressionMs: undefined, maxClickMs: undefined,
+    delta: {
+      watermarkMs: state.watermarkMs,
+      impressions: [],
+      pendingAdded: [],
+      pendingRemoved: [],
+      clicksSeen: [],
+      cells: [],
+    },
+    dirty: new Map(),
+    joined: [],
+    deadLetters: [],
+    rejects: new Map(),
+    stats: { impressions: 0, clicks: 0, orphanClicks: 0, duplicates: 0, late: 0, deadLettered: 0 },
+    maxImpressionMs: undefined,
+    maxClickMs: undefined,
   };
   for (const c of orphans) {
     b.deadLetters.push({ topic: 'clicks', offset: c.offset, kafkaTs: c.kafkaTs, value: c.raw, reason: 'orphan_click' });
@@ -61,32 +81,63 @@ const seen = (b: AdBatch, t: number, k: 'maxImpressionMs' | 'maxClickMs') => {
   if (b[k] === undefined || t > b[k]) b[k] = t;
 };
 
-function match(state: AdPartitionState, b: AdBatch, impressionId: string, imp: HeldImpression, c: { clickId: string; t: number; costMicros: number; position: string }): void {
+function match(
+  state: AdPartitionState,
+  b: AdBatch,
+  impressionId: string,
+  imp: HeldImpression,
+  c: { clickId: string; t: number; costMicros: number; position: string },
+): void {
   const cell = state.cells.get(imp.cell)!;
   cell.clicks++;
   cell.clickCostMicros += c.costMicros;
   b.dirty.set(imp.cell, cell);
   b.stats.clicks++;
   b.joined.push({
-    clickId: c.clickId, impressionId, clickTime: c.t, impressionTime: imp.t, cell, adId: imp.adId, userId: imp.userId, position: c.position,
-    clickCostMicros: c.costMicros, impressionCostMicros: imp.costMicros,
+    clickId: c.clickId,
+    impressionId,
+    clickTime: c.t,
+    impressionTime: imp.t,
+    cell,
+    adId: imp.adId,
+    userId: imp.userId,
+    position: c.position,
+    clickCostMicros: c.costMicros,
+    impressionCostMicros: imp.costMicros,
   });
 }
 
 /** Fold impressions (offset order); `networkOf` is the campaigns file's network of a campaign, if listed. */
-export function foldImpressions(state: AdPartitionState, b: AdBatch, msgs: ReadMessage[], networkOf: (campaignId: string) => string | undefined): void {
+export function foldImpressions(
+  state: AdPartitionState,
+  b: AdBatch,
+  msgs: ReadMessage[],
+  networkOf: (campaignId: string) => string | undefined,
+): void {
   const wm = state.watermarkMs;
   for (const m of msgs) {
     const r = parseImpression(m.value, decode);
     if (!r.ok) {
-      b.deadLetters.push({ topic: 'impressions', offset: m.offset, kafkaTs: m.timestampMs, value: raw(m), reason: r.reason });
+      b.deadLetters.push({
+        topic: 'impressions',
+        offset: m.offset,
+        kafkaTs: m.timestampMs,
+        value: raw(m),
+        reason: r.reason,
+      });
       count(b, m.timestampMs, 'deadLettered');
       continue;
     }
     const e = r.impression;
     seen(b, e.eventTimeMs, 'maxImpressionMs');
     if (e.eventTimeMs < wm) {
-      b.deadLetters.push({ topic: 'impressions', offset: m.offset, kafkaTs: m.timestampMs, value: raw(m), reason: 'late' });
+      b.deadLetters.push({
+        topic: 'impressions',
+        offset: m.offset,
+        kafkaTs: m.timestampMs,
+        value: raw(m),
+        reason: 'late',
+      });
       count(b, e.eventTimeMs, 'late');
       continue;
     }
@@ -95,14 +146,27 @@ export function foldImpressions(state: AdPartitionState, b: AdBatch, msgs: ReadM
       continue;
     }
     const network = networkOf(e.campaignId);
-    const [key, cell] = state.cell(minuteStart(e.eventTimeMs), e.campaignId, network ?? UNKNOWN_NETWORK, e.adCategory, e.device, e.location);
+    const [key, cell] = state.cell(
+      minuteStart(e.eventTimeMs),
+      e.campaignId,
+      network ?? UNKNOWN_NETWORK,
+      e.adCategory,
+      e.device,
+      e.location,
+    );
     cell.impressions++;
     cell.impressionCostMicros += e.costMicros;
     cell.viewMs += e.viewMs;
     if (network === undefined) cell.unknownCampaignImpressions++;
     b.dirty.set(key, cell);
     b.stats.impressions++;
-    const held: HeldImpression = { t: e.eventTimeMs, cell: key, costMicros: e.costMicros, adId: e.adId, userId: e.userId };
+    const held: HeldImpression = {
+      t: e.eventTimeMs,
+      cell: key,
+      costMicros: e.costMicros,
+      adId: e.adId,
+      userId: e.userId,
+    };
     state.impressions.set(e.impressionId, held);
     b.delta.impressions.push([e.impressionId, held]);
     // Clicks that came first and waited for this impression.
@@ -122,7 +186,13 @@ export function foldClicks(state: AdPartitionState, b: AdBatch, msgs: ReadMessag
   for (const m of msgs) {
     const r = parseClick(m.value, decode);
     if (!r.ok) {
-      b.deadLetters.push({ topic: 'clicks', offset: m.offset, kafkaTs: m.timestampMs, value: raw(m), reason: r.reason });
+      b.deadLetters.push({
+        topic: 'clicks',
+        offset: m.offset,
+        kafkaTs: m.timestampMs,
+        value: raw(m),
+        reason: r.reason,
+      });
       count(b, m.timestampMs, 'deadLettered');
       continue;
     }

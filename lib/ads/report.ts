@@ -14,7 +14,8 @@ import { sqlLiteral } from '../fsutil.js';
 export const adReportDir = (lakeDir: string): string => `${lakeDir}/ad_views_report`;
 
 /** Hive partition value of a network id (path-safe: `/`, `%`, `=` and control characters escaped as %XX). */
-export const networkPartition = (networkId: string): string => networkId.replace(/[%/=\\\u0000-\u001f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+export const networkPartition = (networkId: string): string =>
+  networkId.replace(/[%/=\\\u0000-\u001f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 /** `YYYY-MM-DDTHH:MM` of a minute start. */
 export const minutePartition = (ms: number): string => new Date(ms).toISOString().slice(0, 16);
@@ -31,7 +32,14 @@ interface Row {
 }
 
 /** Write the report files of the minutes in [fromMs, toMs) of stream `streamId`; returns the files written. */
-export async function writeAdReports(pool: pg.Pool, streamId: string, lakeDir: string, fromMs: number, toMs: number, duck: DuckDbSettings): Promise<number> {
+export async function writeAdReports(
+  pool: pg.Pool,
+  streamId: string,
+  lakeDir: string,
+  fromMs: number,
+  toMs: number,
+  duck: DuckDbSettings,
+): Promise<number> {
   const r = await pool.query<Row>(
     `SELECT network_id, minute, campaign_id,
        (sum(view_ms)::double precision / nullif(sum(impressions), 0)) AS avg_duration,
@@ -57,9 +65,14 @@ export async function writeAdReports(pool: pg.Pool, streamId: string, lakeDir: s
       const tmp = `${dir}/.part-0.parquet.tmp`;
       rmSync(tmp, { force: true });
       const values = rows
-        .map((x) => `(${sqlLiteral(x.campaign_id)}, ${num(x.avg_duration)}::DOUBLE, ${x.total_count}::BIGINT, ${x.clicks}::BIGINT, ${num(x.ctr)}::DOUBLE, ${sqlLiteral(x.cost)}::DECIMAL(18, 6))`)
+        .map(
+          (x) =>
+            `(${sqlLiteral(x.campaign_id)}, ${num(x.avg_duration)}::DOUBLE, ${x.total_count}::BIGINT, ${x.clicks}::BIGINT, ${num(x.ctr)}::DOUBLE, ${sqlLiteral(x.cost)}::DECIMAL(18, 6))`,
+        )
         .join(', ');
-      await db.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(campaign_id, avg_duration, total_count, clicks, ctr, cost) ORDER BY campaign_id) TO ${sqlLiteral(tmp)} (FORMAT parquet)`);
+      await db.run(
+        `COPY (SELECT * FROM (VALUES ${values}) AS t(campaign_id, avg_duration, total_count, clicks, ctr, cost) ORDER BY campaign_id) TO ${sqlLiteral(tmp)} (FORMAT parquet)`,
+      );
       renameSync(tmp, `${dir}/part-0.parquet`);
     }
   });

@@ -41,9 +41,20 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
            click_cost_micros = EXCLUDED.click_cost_micros, view_ms = EXCLUDED.view_ms, unknown_campaign_impressions = EXCLUDED.unknown_campaign_impressions,
            updated_at = now()`,
         [
-          streamId, col((x) => x.p), col((x) => iso(x.c.minute)), col((x) => x.c.campaignId), col((x) => x.c.networkId), col((x) => x.c.adCategory),
-          col((x) => x.c.device), col((x) => x.c.location), col((x) => x.c.impressions), col((x) => x.c.clicks), col((x) => x.c.impressionCostMicros),
-          col((x) => x.c.clickCostMicros), col((x) => x.c.viewMs), col((x) => x.c.unknownCampaignImpressions),
+          streamId,
+          col((x) => x.p),
+          col((x) => iso(x.c.minute)),
+          col((x) => x.c.campaignId),
+          col((x) => x.c.networkId),
+          col((x) => x.c.adCategory),
+          col((x) => x.c.device),
+          col((x) => x.c.location),
+          col((x) => x.c.impressions),
+          col((x) => x.c.clicks),
+          col((x) => x.c.impressionCostMicros),
+          col((x) => x.c.clickCostMicros),
+          col((x) => x.c.viewMs),
+          col((x) => x.c.unknownCampaignImpressions),
         ],
       );
     }
@@ -57,9 +68,22 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[])
          ON CONFLICT (stream_id, click_id) DO UPDATE SET impression_id = EXCLUDED.impression_id, network_id = EXCLUDED.network_id`,
         [
-          streamId, col((x) => x.p), col((x) => x.j.clickId), col((x) => x.j.impressionId), col((x) => iso(x.j.clickTime)), col((x) => iso(x.j.impressionTime)),
-          col((x) => iso(x.j.cell.minute)), col((x) => x.j.cell.campaignId), col((x) => x.j.cell.networkId), col((x) => x.j.adId), col((x) => x.j.cell.adCategory),
-          col((x) => x.j.cell.device), col((x) => x.j.cell.location), col((x) => x.j.userId), col((x) => x.j.position), col((x) => x.j.clickCostMicros),
+          streamId,
+          col((x) => x.p),
+          col((x) => x.j.clickId),
+          col((x) => x.j.impressionId),
+          col((x) => iso(x.j.clickTime)),
+          col((x) => iso(x.j.impressionTime)),
+          col((x) => iso(x.j.cell.minute)),
+          col((x) => x.j.cell.campaignId),
+          col((x) => x.j.cell.networkId),
+          col((x) => x.j.adId),
+          col((x) => x.j.cell.adCategory),
+          col((x) => x.j.cell.device),
+          col((x) => x.j.cell.location),
+          col((x) => x.j.userId),
+          col((x) => x.j.position),
+          col((x) => x.j.clickCostMicros),
           col((x) => x.j.impressionCostMicros),
         ],
       );
@@ -75,8 +99,16 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
          ON CONFLICT (stream_id, partition, imp_start, clk_start, watermark_ms, minute) DO UPDATE SET orphan_clicks = EXCLUDED.orphan_clicks,
            duplicates = EXCLUDED.duplicates, late = EXCLUDED.late, dead_lettered = EXCLUDED.dead_lettered`,
         [
-          streamId, col((x) => x.b.partition), col((x) => x.b.start.imp), col((x) => x.b.start.clk), col((x) => iso(x.minute)), col((x) => x.r.orphanClicks),
-          col((x) => x.r.duplicates), col((x) => x.r.late), col((x) => x.r.deadLettered), col((x) => x.b.watermarkMs),
+          streamId,
+          col((x) => x.b.partition),
+          col((x) => x.b.start.imp),
+          col((x) => x.b.start.clk),
+          col((x) => iso(x.minute)),
+          col((x) => x.r.orphanClicks),
+          col((x) => x.r.duplicates),
+          col((x) => x.r.late),
+          col((x) => x.r.deadLettered),
+          col((x) => x.b.watermarkMs),
         ],
       );
     }
@@ -95,10 +127,20 @@ export async function writeAdBatches(pool: pg.Pool, streamId: string, batches: A
  * the restored state holds all of those, and the batch rewrites them; a cell created after `from` — e.g. under a
  * network the campaigns file has changed since — must not survive beside its recomputation).
  */
-export async function discardAdBatchesFrom(pool: pg.Pool, streamId: string, partition: number, from: AdOffsets, openFromMs: number): Promise<number> {
-  const r = await pool.query('DELETE FROM ad_stream_counters WHERE stream_id = $1 AND partition = $2 AND (imp_start >= $3 AND clk_start >= $4)', [
-    streamId, partition, from.imp, from.clk,
-  ]);
-  const c = await pool.query('DELETE FROM ad_metrics_minute_partition WHERE stream_id = $1 AND partition = $2 AND minute >= $3', [streamId, partition, new Date(openFromMs).toISOString()]);
+export async function discardAdBatchesFrom(
+  pool: pg.Pool,
+  streamId: string,
+  partition: number,
+  from: AdOffsets,
+  openFromMs: number,
+): Promise<number> {
+  const r = await pool.query(
+    'DELETE FROM ad_stream_counters WHERE stream_id = $1 AND partition = $2 AND (imp_start >= $3 AND clk_start >= $4)',
+    [streamId, partition, from.imp, from.clk],
+  );
+  const c = await pool.query(
+    'DELETE FROM ad_metrics_minute_partition WHERE stream_id = $1 AND partition = $2 AND minute >= $3',
+    [streamId, partition, new Date(openFromMs).toISOString()],
+  );
   return (r.rowCount ?? 0) + (c.rowCount ?? 0);
 }

@@ -90,7 +90,8 @@ export interface AdDeadLetter {
 }
 
 const SEP = '\u0001';
-const cellKey = (minute: number, c: string, n: string, cat: string, dev: string, loc: string) => [minute, c, n, cat, dev, loc].join(SEP);
+const cellKey = (minute: number, c: string, n: string, cat: string, dev: string, loc: string) =>
+  [minute, c, n, cat, dev, loc].join(SEP);
 
 /** The state of one partition (see module doc). */
 export class AdPartitionState {
@@ -126,11 +127,31 @@ export class AdPartitionState {
   }
 
   /** The cell of an impression (created empty when new). */
-  cell(minute: number, campaignId: string, networkId: string, adCategory: string, device: string, location: string): [string, AdCell] {
+  cell(
+    minute: number,
+    campaignId: string,
+    networkId: string,
+    adCategory: string,
+    device: string,
+    location: string,
+  ): [string, AdCell] {
     const k = cellKey(minute, campaignId, networkId, adCategory, device, location);
     let c = this.cells.get(k);
     if (!c) {
-      c = { minute, campaignId, networkId, adCategory, device, location, impressions: 0, clicks: 0, impressionCostMicros: 0, clickCostMicros: 0, viewMs: 0, unknownCampaignImpressions: 0 };
+      c = {
+        minute,
+        campaignId,
+        networkId,
+        adCategory,
+        device,
+        location,
+        impressions: 0,
+        clicks: 0,
+        impressionCostMicros: 0,
+        clickCostMicros: 0,
+        viewMs: 0,
+        unknownCampaignImpressions: 0,
+      };
       this.cells.set(k, c);
     }
     return [k, c];
@@ -160,13 +181,16 @@ export class AdPartitionState {
     for (const c of d.pendingAdded) this.addPending(c);
     for (const id of d.pendingRemoved) this.removePending(id);
     for (const [id, t] of d.clicksSeen) this.clicksSeen.set(id, t);
-    for (const c of d.cells) this.cells.set(cellKey(c.minute, c.campaignId, c.networkId, c.adCategory, c.device, c.location), { ...c });
+    for (const c of d.cells)
+      this.cells.set(cellKey(c.minute, c.campaignId, c.networkId, c.adCategory, c.device, c.location), { ...c });
   }
 
   /** Raise the largest event times read. */
   seen(impressionMs: number | undefined, clickMs: number | undefined): void {
-    if (impressionMs !== undefined && (this.maxImpressionMs === undefined || impressionMs > this.maxImpressionMs)) this.maxImpressionMs = impressionMs;
-    if (clickMs !== undefined && (this.maxClickMs === undefined || clickMs > this.maxClickMs)) this.maxClickMs = clickMs;
+    if (impressionMs !== undefined && (this.maxImpressionMs === undefined || impressionMs > this.maxImpressionMs))
+      this.maxImpressionMs = impressionMs;
+    if (clickMs !== undefined && (this.maxClickMs === undefined || clickMs > this.maxClickMs))
+      this.maxClickMs = clickMs;
   }
 
   /** The whole state as a delta from the empty state (a snapshot). */

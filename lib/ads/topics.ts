@@ -13,9 +13,16 @@ export const AD_TOPIC_PARTITIONS = 3;
  * other's count, or {@link AD_TOPIC_PARTITIONS}); a mismatch or too few partitions is a {@link ConfigError}.
  * Returns the partition count.
  */
-export async function ensureAdTopics(admin: Admin, topics: { impressions: string; clicks: string }, attempt = 1): Promise<number> {
+export async function ensureAdTopics(
+  admin: Admin,
+  topics: { impressions: string; clicks: string },
+  attempt = 1,
+): Promise<number> {
   const names = [topics.impressions, topics.clicks];
-  if (topics.impressions === topics.clicks) throw new ConfigError(`ADS_TOPIC_IMPRESSIONS and ADS_TOPIC_CLICKS must differ (both "${topics.clicks}")`, { topic: topics.clicks });
+  if (topics.impressions === topics.clicks)
+    throw new ConfigError(`ADS_TOPIC_IMPRESSIONS and ADS_TOPIC_CLICKS must differ (both "${topics.clicks}")`, {
+      topic: topics.clicks,
+    });
   const existing = new Set(await admin.listTopics());
   const present = names.filter((t) => existing.has(t));
   const counts = new Map<string, number>();
@@ -32,13 +39,19 @@ export async function ensureAdTopics(admin: Admin, topics: { impressions: string
   }
   const n = a ?? b ?? AD_TOPIC_PARTITIONS;
   if (n < AD_TOPIC_PARTITIONS) {
-    throw new ConfigError(`ad topics need at least ${AD_TOPIC_PARTITIONS} partitions (${present.join(' and ')} ${present.length > 1 ? 'have' : 'has'} ${n})`, { topic: present[0] });
+    throw new ConfigError(
+      `ad topics need at least ${AD_TOPIC_PARTITIONS} partitions (${present.join(' and ')} ${present.length > 1 ? 'have' : 'has'} ${n})`,
+      { topic: present[0] },
+    );
   }
   const missing = names.filter((t) => !counts.has(t));
   if (missing.length) {
     let created = false;
     try {
-      created = await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: n })), waitForLeaders: true });
+      created = await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: n })),
+        waitForLeaders: true,
+      });
     } catch (err) {
       if (!/already exists/i.test(String((err as Error).message))) throw err;
     }

@@ -31,7 +31,8 @@ export interface AdTotals {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 /** Micro-units divided by a count, as a 6-place decimal (rounded half up on the micro-unit). */
-const perUnit = (micros: bigint, n: number): string | null => (n === 0 ? null : microsToDecimal(Number((micros * 2n + BigInt(n)) / (2n * BigInt(n)))));
+const perUnit = (micros: bigint, n: number): string | null =>
+  n === 0 ? null : microsToDecimal(Number((micros * 2n + BigInt(n)) / (2n * BigInt(n))));
 
 /** Read the totals of stream `streamId` over [from, to). */
 export async function adTotals(pool: pg.Pool, streamId: string, from: Date, to: Date): Promise<AdTotals> {
@@ -41,17 +42,30 @@ export async function adTotals(pool: pg.Pool, streamId: string, from: Date, to: 
     sum(view_ms)::text AS view, sum(unknown_campaign_impressions)::text AS unknown`;
   const [all, byCampaign, byNetwork, rejects] = await Promise.all([
     pool.query(`SELECT ${sums} FROM ad_metrics_minute_partition WHERE ${range}`, args),
-    pool.query(`SELECT campaign_id AS k, ${sums} FROM ad_metrics_minute_partition WHERE ${range} GROUP BY campaign_id`, args),
-    pool.query(`SELECT network_id AS k, ${sums} FROM ad_metrics_minute_partition WHERE ${range} GROUP BY network_id`, args),
-    pool.query(`SELECT coalesce(sum(orphan_clicks), 0)::text AS orphans, coalesce(sum(duplicates), 0)::text AS dups, coalesce(sum(late), 0)::text AS late,
-      coalesce(sum(dead_lettered), 0)::text AS dead FROM ad_stream_counters WHERE ${range}`, args),
+    pool.query(
+      `SELECT campaign_id AS k, ${sums} FROM ad_metrics_minute_partition WHERE ${range} GROUP BY campaign_id`,
+      args,
+    ),
+    pool.query(
+      `SELECT network_id AS k, ${sums} FROM ad_metrics_minute_partition WHERE ${range} GROUP BY network_id`,
+      args,
+    ),
+    pool.query(
+      `SELECT coalesce(sum(orphan_clicks), 0)::text AS orphans, coalesce(sum(duplicates), 0)::text AS dups, coalesce(sum(late), 0)::text AS late,
+      coalesce(sum(dead_lettered), 0)::text AS dead FROM ad_stream_counters WHERE ${range}`,
+      args,
+    ),
   ]);
   const n = (v: unknown) => Number(v ?? 0);
   const b = (v: unknown) => BigInt((v as string | null) ?? '0');
   const a = all.rows[0]!;
   const impressions = n(a.impressions);
   const clicks = n(a.clicks);
-  const group = (r: Record<string, unknown>) => ({ impressions: n(r.impressions), clicks: n(r.clicks), cost: microsToDecimal(Number(b(r.imp) + b(r.clk))) });
+  const group = (r: Record<string, unknown>) => ({
+    impressions: n(r.impressions),
+    clicks: n(r.clicks),
+    cost: microsToDecimal(Number(b(r.imp) + b(r.clk))),
+  });
   const r = rejects.rows[0]!;
   return {
     from: from.toISOString(),
@@ -71,10 +85,12 @@ export async function adTotals(pool: pg.Pool, streamId: string, from: Date, to: 
     cpi: perUnit(b(a.imp), impressions),
     avgViewMs: impressions ? round6(n(a.view) / impressions) : null,
     unknownCampaignImpressions: n(a.unknown),
-    byCampaign: Object.fromEntries(byCampaign.rows.map((row) => {
-      const g = group(row);
-      return [String(row.k), { ...g, ctr: g.impressions ? round6(g.clicks / g.impressions) : null }];
-    })),
+    byCampaign: Object.fromEntries(
+      byCampaign.rows.map((row) => {
+        const g = group(row);
+        return [String(row.k), { ...g, ctr: g.impressions ? round6(g.clicks / g.impressions) : null }];
+      }),
+    ),
     byNetwork: Object.fromEntries(byNetwork.rows.map((row) => [String(row.k), group(row)])),
   };
 }

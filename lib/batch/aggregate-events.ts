@@ -35,22 +35,44 @@ export async function computeEventAggregates(db: DuckSession, o: EventsInput): P
     SELECT ${cols}, extract(hour FROM make_timestamp(event_time_ms * 1000))::INTEGER AS hour_utc
     FROM ${o.files.length ? `read_parquet([${o.files.map(sqlLiteral).join(', ')}])` : `(${empty})`}`);
   const docs: BatchDoc[] = [];
-  const [total] = await db.rows<Record<string, number>>(`SELECT ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`);
+  const [total] = await db.rows<Record<string, number>>(
+    `SELECT ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`,
+  );
   const statusRows = await db.rows<Record<string, string | number>>(
     `SELECT http_status, status_category, count(*)::INTEGER AS requests FROM day GROUP BY ALL ORDER BY ALL`,
   );
   const byCat: Record<string, number> = {};
-  for (const r of statusRows) byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
-  docs.push({ id: `${o.date}:total`, doc: { ...base, kind: 'total', ...total, by_status_category: byCat, hours_registered: o.hours, lake_files: o.files.length } });
-  for (const r of await db.rows<Record<string, string | number>>(`SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`)) {
-    docs.push({ id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`, doc: { ...base, kind: 'dimension', ...r } });
+  for (const r of statusRows)
+    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
+  docs.push({
+    id: `${o.date}:total`,
+    doc: {
+      ...base,
+      kind: 'total',
+      ...total,
+      by_status_category: byCat,
+      hours_registered: o.hours,
+      lake_files: o.files.length,
+    },
+  });
+  for (const r of await db.rows<Record<string, string | number>>(
+    `SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
+    docs.push({
+      id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`,
+      doc: { ...base, kind: 'dimension', ...r },
+    });
   }
-  for (const r of await db.rows<Record<string, number>>(`SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`)) {
+  for (const r of await db.rows<Record<string, number>>(
+    `SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
     docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
   }
-  for (const r of statusRows) docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
+  for (const r of statusRows)
+    docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
   const top = `WITH top AS (SELECT content_id FROM day WHERE content_id <> '' GROUP BY content_id ORDER BY count(*) DESC, content_id LIMIT ${TOP_N})
      SELECT content_id, ${METRICS} FROM day WHERE content_id IN (SELECT content_id FROM top) GROUP BY ALL ORDER BY requests DESC, content_id`;
-  for (const r of await db.rows<Record<string, string | number>>(top)) docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
+  for (const r of await db.rows<Record<string, string | number>>(top))
+    docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
   return docs;
 }

@@ -43,7 +43,9 @@ export async function loadProfileSnapshot(db: DuckSession, store: ProfilesStore)
 
 /** Load the status reference into table `status_ref` (http_status, status_description, status_known). */
 export async function loadStatusTable(db: DuckSession, ref: StatusReference): Promise<void> {
-  await db.run('CREATE OR REPLACE TABLE status_ref (http_status SMALLINT, status_description VARCHAR, status_known BOOLEAN)');
+  await db.run(
+    'CREATE OR REPLACE TABLE status_ref (http_status SMALLINT, status_description VARCHAR, status_known BOOLEAN)',
+  );
   const appender = await db.conn.createAppender('status_ref');
   for (let code = 100; code <= 599; code++) {
     const info = ref.lookup(code);
@@ -76,9 +78,13 @@ export async function computeAggregates(
     FROM ${lakeFiles} l
     LEFT JOIN profiles p ON p.customer_id = l.customer_id`);
   const docs: BatchDoc[] = [];
-  const [metrics] = await db.rows<Record<string, number>>(`SELECT ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`);
+  const [metrics] = await db.rows<Record<string, number>>(
+    `SELECT ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day`,
+  );
   // Distinct IPs (nearly one per row) straight from the Parquet's ip column: no profile join under that hash table.
-  const [ips] = await db.rows<{ unique_ips: number }>(`SELECT count(DISTINCT ip)::INTEGER AS unique_ips FROM ${lakeFiles}`);
+  const [ips] = await db.rows<{ unique_ips: number }>(
+    `SELECT count(DISTINCT ip)::INTEGER AS unique_ips FROM ${lakeFiles}`,
+  );
   const { error_requests: errorRequests, ...dayMetrics } = metrics!;
   const total = { ...dayMetrics, unique_ips: ips!.unique_ips, error_requests: errorRequests };
   const statusRows = await db.rows<Record<string, string | number | boolean>>(
@@ -88,7 +94,8 @@ export async function computeAggregates(
   );
   // Requests per status category, summed from the per-code rows (saves a scan).
   const byCat: Record<string, number> = {};
-  for (const r of statusRows) byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
+  for (const r of statusRows)
+    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
   docs.push({
     id: `${o.date}:total`,
     doc: {
@@ -103,10 +110,17 @@ export async function computeAggregates(
       rejected_by_reason: o.report.byReason,
     },
   });
-  for (const r of await db.rows<Record<string, string | number>>(`SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`)) {
-    docs.push({ id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`, doc: { ...base, kind: 'dimension', ...r } });
+  for (const r of await db.rows<Record<string, string | number>>(
+    `SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
+    docs.push({
+      id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`,
+      doc: { ...base, kind: 'dimension', ...r },
+    });
   }
-  for (const r of await db.rows<Record<string, number>>(`SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`)) {
+  for (const r of await db.rows<Record<string, number>>(
+    `SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
     docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
   }
   for (const r of statusRows) {
@@ -117,7 +131,10 @@ export async function computeAggregates(
     `WITH top AS (SELECT ${col} FROM day ${where} GROUP BY ${col} ORDER BY count(*) DESC, ${col} LIMIT ${TOP_N})
      SELECT ${col}, ${METRICS} FROM day WHERE ${col} IN (SELECT ${col} FROM top) GROUP BY ALL ORDER BY requests DESC, ${col}`;
   for (const r of await db.rows<Record<string, string | number>>(top('path', ''))) {
-    docs.push({ id: `${o.date}:path:${encodeURIComponent(String(r.path)).slice(0, 200)}`, doc: { ...base, kind: 'path', ...r } });
+    docs.push({
+      id: `${o.date}:path:${encodeURIComponent(String(r.path)).slice(0, 200)}`,
+      doc: { ...base, kind: 'path', ...r },
+    });
   }
   for (const r of await db.rows<Record<string, string | number>>(top('content_id', `WHERE content_id <> ''`))) {
     docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });

@@ -40,7 +40,7 @@ export async function withDuckDb<T>(s: DuckDbSettings, f: (db: DuckSession) => P
       run: async (sql) => {
         await conn.run(sql);
       },
-      rows: async <R,>(sql: string) => (await (await conn.runAndReadAll(sql)).getRowObjectsJS()) as R[],
+      rows: async <R>(sql: string) => (await (await conn.runAndReadAll(sql)).getRowObjectsJS()) as R[],
       fork: session,
       threads: s.threads,
     };

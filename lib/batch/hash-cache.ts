@@ -15,15 +15,26 @@ export interface HashCacheEntry {
 
 const validEntry = (e: unknown): e is HashCacheEntry => {
   const x = e as Partial<HashCacheEntry> | null;
-  return typeof x === 'object' && x !== null && Number.isSafeInteger(x.size) && (x.size as number) >= 0 && Number.isFinite(x.mtimeMs) &&
-    typeof x.sha256 === 'string' && /^[0-9a-f]{64}$/.test(x.sha256);
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Number.isSafeInteger(x.size) &&
+    (x.size as number) >= 0 &&
+    Number.isFinite(x.mtimeMs) &&
+    typeof x.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(x.sha256)
+  );
 };
 
 /** The hash cache of one landing directory, kept in a JSON file. */
 export class HashCache {
   private readonly seen = new Map<string, HashCacheEntry>();
 
-  private constructor(private readonly path: string, private readonly entries: Map<string, HashCacheEntry>, readonly problem: string | undefined) {}
+  private constructor(
+    private readonly path: string,
+    private readonly entries: Map<string, HashCacheEntry>,
+    readonly problem: string | undefined,
+  ) {}
 
   /** Load the cache at `path`; `problem` says why it was discarded when it could not be used. */
   static load(path: string): HashCache {
@@ -40,10 +51,15 @@ export class HashCache {
     } catch {
       return new HashCache(path, new Map(), 'not valid JSON');
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return new HashCache(path, new Map(), 'not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return new HashCache(path, new Map(), 'not a JSON object');
     const entries = new Map(Object.entries(parsed).filter((kv): kv is [string, HashCacheEntry] => validEntry(kv[1])));
     const dropped = Object.keys(parsed).length - entries.size;
-    return new HashCache(path, entries, dropped ? `${dropped} malformed entr${dropped === 1 ? 'y' : 'ies'}` : undefined);
+    return new HashCache(
+      path,
+      entries,
+      dropped ? `${dropped} malformed entr${dropped === 1 ? 'y' : 'ies'}` : undefined,
+    );
   }
 
   /** The cached sha256 of `name` when its size and mtime are unchanged. */

@@ -29,12 +29,22 @@ export function isInside(root: string, path: string): boolean {
 }
 
 /** `path` (resolved), checked to lie under `root`; `what` names the argument and the root, e.g. `landingDir` / `LANDING_DIR`. */
-export function requireInside(activity: string, root: string, path: unknown, what: { argument: string; root: string }): string {
+export function requireInside(
+  activity: string,
+  root: string,
+  path: unknown,
+  what: { argument: string; root: string },
+): string {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
-    throw new BadInputError(`${activity}: ${what.argument} must be a path (got ${JSON.stringify(path) ?? 'nothing'})`, { argument: what.argument });
+    throw new BadInputError(`${activity}: ${what.argument} must be a path (got ${JSON.stringify(path) ?? 'nothing'})`, {
+      argument: what.argument,
+    });
   }
   if (!isInside(root, path)) {
-    throw new BadInputError(`${activity}: ${what.argument} ${path} is outside the configured ${what.root} (${root})`, { argument: what.argument, file: path });
+    throw new BadInputError(`${activity}: ${what.argument} ${path} is outside the configured ${what.root} (${root})`, {
+      argument: what.argument,
+      file: path,
+    });
   }
   return resolve(path);
 }
@@ -42,7 +52,9 @@ export function requireInside(activity: string, root: string, path: unknown, wha
 /** The format argument: absent, `csv` or `combined`. */
 export function requireFormat(activity: string, format: unknown): 'csv' | 'combined' | undefined {
   if (format === undefined || format === 'csv' || format === 'combined') return format;
-  throw new BadInputError(`${activity}: format must be "csv" or "combined" (got ${JSON.stringify(format)})`, { argument: 'format' });
+  throw new BadInputError(`${activity}: format must be "csv" or "combined" (got ${JSON.stringify(format)})`, {
+    argument: 'format',
+  });
 }
 
 /** A plain file name: no directory part, not `.` or `..`, no NUL. */
@@ -52,13 +64,22 @@ export const isPlainName = (n: unknown): n is string =>
 /** A landed file as `landDayFiles` returns it: a plain name and the staged copy at its content address in `stagingDir`. */
 export function requireLandedFile(activity: string, file: unknown, stagingDir: string): LandedFile {
   const f = file as Partial<LandedFile> | undefined;
-  const bad = (why: string) => new BadInputError(`${activity}: file ${why}`, { argument: 'file', file: typeof f?.name === 'string' ? f.name : undefined });
-  if (typeof f !== 'object' || f === null) throw bad(`must be a landed file {name, size, sha256, stagedPath, gzip} (got ${JSON.stringify(file) ?? 'nothing'})`);
+  const bad = (why: string) =>
+    new BadInputError(`${activity}: file ${why}`, {
+      argument: 'file',
+      file: typeof f?.name === 'string' ? f.name : undefined,
+    });
+  if (typeof f !== 'object' || f === null)
+    throw bad(
+      `must be a landed file {name, size, sha256, stagedPath, gzip} (got ${JSON.stringify(file) ?? 'nothing'})`,
+    );
   if (!isPlainName(f.name)) throw bad(`name ${JSON.stringify(f.name)} is not a plain file name`);
-  if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) throw bad(`${f.name}: sha256 must be 64 lowercase hex digits`);
+  if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256))
+    throw bad(`${f.name}: sha256 must be 64 lowercase hex digits`);
   if (typeof f.gzip !== 'boolean') throw bad(`${f.name}: gzip must be true or false`);
   if (!Number.isSafeInteger(f.size) || (f.size as number) < 0) throw bad(`${f.name}: size must be an integer >= 0`);
   const expected = `${stagingDir}/${f.sha256}${f.gzip ? '.gz' : ''}`;
-  if (f.stagedPath !== expected) throw bad(`${f.name}: stagedPath ${JSON.stringify(f.stagedPath)} is not the staged copy ${expected}`);
+  if (f.stagedPath !== expected)
+    throw bad(`${f.name}: stagedPath ${JSON.stringify(f.stagedPath)} is not the staged copy ${expected}`);
   return f as LandedFile;
 }

@@ -57,7 +57,11 @@ export function listLandingFiles(dir: string): LandingEntry[] {
         { file: path, reason: 'symlink' },
       );
     }
-    if (!st.isFile()) throw new BadInputError(`${path} is ${kindOf(st)}: only regular files are landed`, { file: path, reason: 'not_a_file' });
+    if (!st.isFile())
+      throw new BadInputError(`${path} is ${kindOf(st)}: only regular files are landed`, {
+        file: path,
+        reason: 'not_a_file',
+      });
     out.push({ name, size: st.size, mtimeMs: st.mtimeMs });
   }
   return out;
@@ -94,7 +98,12 @@ const stagedOk = (path: string, size: number): boolean => {
  * the hash cache and whose copy is staged is not read again; any other is copied and hashed in one pass.
  * `beat` is called for each file and as bytes are copied.
  */
-export async function landDay(date: string, dir: string, stagingDir: string, beat: (file: string, bytes?: number) => void): Promise<LandDayOutcome> {
+export async function landDay(
+  date: string,
+  dir: string,
+  stagingDir: string,
+  beat: (file: string, bytes?: number) => void,
+): Promise<LandDayOutcome> {
   mkdirSync(stagingDir, { recursive: true });
   const entries = listLandingFiles(dir);
   if (entries.length === 0) throw new BadInputError(`landing directory ${dir} holds no files`, { file: dir });
@@ -109,7 +118,13 @@ export async function landDay(date: string, dir: string, stagingDir: string, bea
     const cached = cache.get(e.name, e.size, e.mtimeMs);
     let f: LandedFile;
     if (cached && stagedOk(`${stagingDir}/${cached}${gzip ? '.gz' : ''}`, e.size)) {
-      f = { name: e.name, size: e.size, sha256: cached, stagedPath: `${stagingDir}/${cached}${gzip ? '.gz' : ''}`, gzip };
+      f = {
+        name: e.name,
+        size: e.size,
+        sha256: cached,
+        stagedPath: `${stagingDir}/${cached}${gzip ? '.gz' : ''}`,
+        gzip,
+      };
       cache.set(e.name, { size: e.size, mtimeMs: e.mtimeMs, sha256: cached });
     } else {
       const c = await stageLandedFile(`${dir}/${e.name}`, stagingDir, gzip, (bytes) => beat(e.name, bytes));
@@ -128,7 +143,8 @@ export async function landDay(date: string, dir: string, stagingDir: string, bea
   cache.save();
   // Staged copies of files that left the landing directory (and leftovers of interrupted copies) are dropped.
   const keep = new Set(files.map((f) => f.stagedPath.slice(stagingDir.length + 1)));
-  for (const n of readdirSync(stagingDir)) if (!n.endsWith('.json') && !keep.has(n)) rmSync(`${stagingDir}/${n}`, { force: true });
+  for (const n of readdirSync(stagingDir))
+    if (!n.endsWith('.json') && !keep.has(n)) rmSync(`${stagingDir}/${n}`, { force: true });
   const fingerprint = fingerprintOf(files);
   writeFileAtomic(`${stagingDir}/manifest.json`, JSON.stringify({ date, fingerprint, files, duplicates }, null, 2));
   return { files, fingerprint, newlyStaged, duplicates, cacheProblem: cache.problem };
@@ -138,7 +154,11 @@ export async function landDay(date: string, dir: string, stagingDir: string, bea
  * Fingerprint of the landing directory `dir` as {@link landDay} would compute it, staging nothing (null when
  * the directory is missing or holds no files). Unchanged files are not read again (hash cache in `stagingDir`).
  */
-export async function landingFingerprint(dir: string, stagingDir: string, beat: (file: string) => void): Promise<string | null> {
+export async function landingFingerprint(
+  dir: string,
+  stagingDir: string,
+  beat: (file: string) => void,
+): Promise<string | null> {
   if (!existsSync(dir)) return null;
   const entries = listLandingFiles(dir);
   if (entries.length === 0) return null;

@@ -11,9 +11,20 @@ import type { DuckSession } from './duckdb.js';
 import { sqlLiteral, swapDirectory } from '../fsutil.js';
 
 const TYPES: Record<(typeof CLEAN_COLUMNS)[number], string> = {
-  event_time_ms: 'BIGINT', customer_id: 'VARCHAR', session_id: 'VARCHAR', ip: 'VARCHAR', method: 'VARCHAR', path: 'VARCHAR',
-  http_status: 'SMALLINT', bytes_sent: 'BIGINT', response_ms: 'BIGINT', user_agent: 'VARCHAR', referrer: 'VARCHAR',
-  device: 'VARCHAR', content_id: 'VARCHAR', status_category: 'VARCHAR',
+  event_time_ms: 'BIGINT',
+  customer_id: 'VARCHAR',
+  session_id: 'VARCHAR',
+  ip: 'VARCHAR',
+  method: 'VARCHAR',
+  path: 'VARCHAR',
+  http_status: 'SMALLINT',
+  bytes_sent: 'BIGINT',
+  response_ms: 'BIGINT',
+  user_agent: 'VARCHAR',
+  referrer: 'VARCHAR',
+  device: 'VARCHAR',
+  content_id: 'VARCHAR',
+  status_category: 'VARCHAR',
 };
 
 /** Read options for the clean CSVs (no header, fixed schema, RFC 4180 quotes); `filename = true` adds each row's file path. */
@@ -35,32 +46,48 @@ function projection(inputs: string[], sources: SourceNames): string {
     const stem = basename(f).split('.')[0]!;
     return `WHEN ${sqlLiteral(f)} THEN ${sqlLiteral(sources.get(stem) ?? stem)}`;
   });
-  return `make_timestamptz(event_time_ms * 1000) AS event_time, ${CLEAN_COLUMNS.filter((c) => c !== 'event_time_ms').join(', ')}, ` +
-    `(CASE filename ${cases.join(' ')} END)::VARCHAR AS source_file`;
+  return (
+    `make_timestamptz(event_time_ms * 1000) AS event_time, ${CLEAN_COLUMNS.filter((c) => c !== 'event_time_ms').join(', ')}, ` +
+    `(CASE filename ${cases.join(' ')} END)::VARCHAR AS source_file`
+  );
 }
 
 /**
  * Write the date's Parquet partition from `cleanDir` into `partitionDir` (replacing it); `sources` names each
  * staged file (sha256 → landed name) for `source_file`. Returns files and rows written.
  */
-export async function writePartition(db: DuckSession, cleanDir: string, partitionDir: string, sources: SourceNames = new Map()): Promise<{ files: number; rows: number }> {
+export async function writePartition(
+  db: DuckSession,
+  cleanDir: string,
+  partitionDir: string,
+  sources: SourceNames = new Map(),
+): Promise<{ files: number; rows: number }> {
   const staged = `${partitionDir}.staging-${process.pid}`;
   rmSync(staged, { recursive: true, force: true });
   mkdirSync(staged, { recursive: true });
   let files = 0;
   let rows = 0;
-  const hours = existsSync(cleanDir) ? readdirSync(cleanDir).filter((d) => /^hour=\d\d$/.test(d)).sort() : [];
+  const hours = existsSync(cleanDir)
+    ? readdirSync(cleanDir)
+        .filter((d) => /^hour=\d\d$/.test(d))
+        .sort()
+    : [];
   // Hours are written concurrently, one connection each (as many as DuckDB has threads): an hour is a few row
   // groups, which one COPY writes with little parallelism.
   const queue = [...hours];
   const writeHours = async (conn: DuckSession): Promise<void> => {
     for (let hour = queue.shift(); hour !== undefined; hour = queue.shift()) {
-      const inputs = readdirSync(`${cleanDir}/${hour}`).filter((f) => f.endsWith('.csv')).sort().map((f) => `${cleanDir}/${hour}/${f}`);
+      const inputs = readdirSync(`${cleanDir}/${hour}`)
+        .filter((f) => f.endsWith('.csv'))
+        .sort()
+        .map((f) => `${cleanDir}/${hour}/${f}`);
       if (inputs.length === 0) continue;
       mkdirSync(`${staged}/${hour}`, { recursive: true });
       const out = `${staged}/${hour}/part-0.parquet`;
       // Inputs in a fixed order and DuckDB's preserve_insertion_order: the same input yields the same file.
-      await conn.run(`COPY (SELECT ${projection(inputs, sources)} FROM ${cleanCsvReader(inputs)}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION snappy)`);
+      await conn.run(
+        `COPY (SELECT ${projection(inputs, sources)} FROM ${cleanCsvReader(inputs)}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION snappy)`,
+      );
       const [r] = await conn.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlLiteral(out)})`);
       rows += r!.n;
       files++;
@@ -69,7 +96,9 @@ export async function writePartition(db: DuckSession, cleanDir: string, partitio
   const conns = [db];
   while (conns.length < Math.min(Math.max(1, db.threads), hours.length)) conns.push(await db.fork());
   // Every connection finishes (or fails) before the session may be closed; the first failure is reported.
-  const failed = (await Promise.allSettled(conns.map(writeHours))).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failed = (await Promise.allSettled(conns.map(writeHours))).find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
   if (failed) {
     rmSync(staged, { recursive: true, force: true });
     throw failed.reason;

@@ -32,13 +32,20 @@ async function openRegular(path: string): Promise<{ fh: FileHandle; size: number
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new BadInputError(`${path} is a symbolic link: links are refused, never followed`, { file: path, reason: 'symlink' });
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new BadInputError(`${path} is a symbolic link: links are refused, never followed`, {
+        file: path,
+        reason: 'symlink',
+      });
     throw fileInputError(err, path);
   }
   const st = await fh.stat();
   if (!st.isFile()) {
     await fh.close();
-    throw new BadInputError(`${path} is not a regular file: only regular files are landed`, { file: path, reason: 'not_a_file' });
+    throw new BadInputError(`${path} is not a regular file: only regular files are landed`, {
+      file: path,
+      reason: 'not_a_file',
+    });
   }
   return { fh, size: st.size, mtimeMs: st.mtimeMs };
 }
@@ -48,7 +55,12 @@ async function openRegular(path: string): Promise<{ fh: FileHandle; size: number
  * Two buffers in flight: the next chunk is read while the current one is hashed and written (the hash and the
  * copy still see the same bytes, in order).
  */
-async function readHashing(path: string, src: { fh: FileHandle; size: number; mtimeMs: number }, out: FileHandle | undefined, onBytes?: (bytes: number) => void): Promise<FileDigest> {
+async function readHashing(
+  path: string,
+  src: { fh: FileHandle; size: number; mtimeMs: number },
+  out: FileHandle | undefined,
+  onBytes?: (bytes: number) => void,
+): Promise<FileDigest> {
   const h = createHash('sha256');
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   const readAt = async (buf: Buffer, position: number): Promise<number> => {
@@ -69,7 +81,7 @@ async function readHashing(path: string, src: { fh: FileHandle; size: number; mt
     pending = readAt(bufs[k]!, size + n);
     pending.catch(() => undefined); // awaited on the next turn; a write failure below must not leave it unhandled
     h.update(buf.subarray(0, n));
-    if (out) for (let off = 0; off < n; ) off += (await out.write(buf, off, n - off)).bytesWritten;
+    if (out) for (let off = 0; off < n;) off += (await out.write(buf, off, n - off)).bytesWritten;
     size += n;
     onBytes?.(size);
   }
@@ -97,7 +109,12 @@ export async function hashLandedFile(path: string, onBytes?: (bytes: number) => 
  * Copy the landed file `path` into `stagingDir` as `<sha256>[.gz]`, hashing the bytes written (the copy, not a
  * later re-read of the source). The copy is written aside and renamed into place.
  */
-export async function stageLandedFile(path: string, stagingDir: string, gzip: boolean, onBytes?: (bytes: number) => void): Promise<StagedCopy> {
+export async function stageLandedFile(
+  path: string,
+  stagingDir: string,
+  gzip: boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<StagedCopy> {
   const src = await openRegular(path);
   const tmp = `${stagingDir}/.stage-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   let digest: FileDigest;
@@ -115,7 +132,10 @@ export async function stageLandedFile(path: string, stagingDir: string, gzip: bo
     await src.fh.close();
   }
   const stagedPath = `${stagingDir}/${digest.sha256}${gzip ? '.gz' : ''}`;
-  const exists = await stat(stagedPath).then((s) => s.size === digest.size, () => false);
+  const exists = await stat(stagedPath).then(
+    (s) => s.size === digest.size,
+    () => false,
+  );
   if (exists) await rm(tmp, { force: true });
   else await rename(tmp, stagedPath);
   return { ...digest, stagedPath, created: !exists };

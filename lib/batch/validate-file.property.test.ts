@@ -32,24 +32,57 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const HEADER = WEBLOG_CSV_COLUMNS.join(',');
 const validCsv = fc
-  .tuple(fc.integer({ min: DAY - 3_600_000, max: DAY + 90_000_000 }), fc.constantFrom('C1', '-', '', '"C,1"'), fc.constantFrom('10.0.0.1', '::1', '300.1.1.1'), fc.constantFrom('200', '404', '99', '"200"'), fc.constantFrom('5', '-', '', '1.5'))
-  .map(([t, c, ip, st, n]) => `${new Date(t).toISOString()},${c},s1,${ip},GET,/watch/V1,${st},${n},7,"Mozilla/5.0 (X11, Linux)",-`);
+  .tuple(
+    fc.integer({ min: DAY - 3_600_000, max: DAY + 90_000_000 }),
+    fc.constantFrom('C1', '-', '', '"C,1"'),
+    fc.constantFrom('10.0.0.1', '::1', '300.1.1.1'),
+    fc.constantFrom('200', '404', '99', '"200"'),
+    fc.constantFrom('5', '-', '', '1.5'),
+  )
+  .map(
+    ([t, c, ip, st, n]) =>
+      `${new Date(t).toISOString()},${c},s1,${ip},GET,/watch/V1,${st},${n},7,"Mozilla/5.0 (X11, Linux)",-`,
+  );
 const validCombined = fc
   .tuple(fc.integer({ min: 0, max: 86_399 }), fc.constantFrom('200', '404', '700'))
-  .map(([s, st]) => `203.0.113.5 - C1 [15/Jan/2030:${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000] "GET /watch/V1 HTTP/1.1" ${st} 12 "-" "Roku/DVP"`);
-const junkText = fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(',', '"', '""', '\r', '\\"', 'é', '\uFEFF', 'event_time,')), { maxLength: 15 }).map((p) => p.join(''));
+  .map(
+    ([s, st]) =>
+      `203.0.113.5 - C1 [15/Jan/2030:${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000] "GET /watch/V1 HTTP/1.1" ${st} 12 "-" "Roku/DVP"`,
+  );
+const junkText = fc
+  .array(
+    fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(',', '"', '""', '\r', '\\"', 'é', '\uFEFF', 'event_time,')),
+    { maxLength: 15 },
+  )
+  .map((p) => p.join(''));
 
 /** One line's bytes (no `\n`). */
 const lineBytes: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 4, arbitrary: validCsv.map((s) => Buffer.from(s)) },
   { weight: 2, arbitrary: validCombined.map((s) => Buffer.from(s)) },
-  { weight: 1, arbitrary: fc.constantFrom('', '\r', HEADER, `\uFEFF${HEADER}`, ` ${HEADER}`).map((s) => Buffer.from(s)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', '\r', HEADER, `\uFEFF${HEADER}`, ` ${HEADER}`).map((s) => Buffer.from(s)),
+  },
   { weight: 3, arbitrary: junkText.map((s) => Buffer.from(s)) },
   // invalid UTF-8: random bytes without `\n`
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b.map((x) => (x === 10 ? 0xff : x)))) },
+  {
+    weight: 2,
+    arbitrary: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b.map((x) => (x === 10 ? 0xff : x)))),
+  },
   // long lines: past the fast path's 64 KiB limit, and rarely past the 1 MiB line limit
-  { weight: 1, arbitrary: fc.tuple(validCsv, fc.constantFrom(70_000, 200_000)).map(([s, n]) => Buffer.from(s.replace('Mozilla', 'M'.repeat(n)))) },
-  { weight: 1, arbitrary: fc.constantFrom(MAX_LINE_BYTES, MAX_LINE_BYTES + 1, MAX_LINE_BYTES + 5000).map((n) => Buffer.alloc(n, 0x61)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(validCsv, fc.constantFrom(70_000, 200_000))
+      .map(([s, n]) => Buffer.from(s.replace('Mozilla', 'M'.repeat(n)))),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(MAX_LINE_BYTES, MAX_LINE_BYTES + 1, MAX_LINE_BYTES + 5000)
+      .map((n) => Buffer.alloc(n, 0x61)),
+  },
 );
 
 /** A file: lines, each ended by `\n` or `\r\n`; the last maybe unterminated. */
@@ -75,7 +108,7 @@ type Outcome = string; // 'ok' or a reason code
 /** What the invariant says for `bytes`: rows and, per physical line number, the outcome of each data line. */
 function expected(bytes: Buffer): { lines: number; rows: number; outcomes: Map<number, Outcome> } {
   const pieces: Buffer[] = [];
-  for (let s = 0; s < bytes.length; ) {
+  for (let s = 0; s < bytes.length;) {
     const nl = bytes.indexOf(10, s);
     pieces.push(bytes.subarray(s, nl < 0 ? bytes.length : nl));
     s = nl < 0 ? bytes.length : nl + 1;
@@ -103,7 +136,9 @@ function expected(bytes: Buffer): { lines: number; rows: number; outcomes: Map<n
 function cleanRows(cleanDir: string): number {
   let n = 0;
   if (!existsSync(cleanDir)) return 0;
-  for (const h of readdirSync(cleanDir)) for (const f of readdirSync(`${cleanDir}/${h}`)) n += readFileSync(`${cleanDir}/${h}/${f}`).filter((b) => b === 10).length;
+  for (const h of readdirSync(cleanDir))
+    for (const f of readdirSync(`${cleanDir}/${h}`))
+      n += readFileSync(`${cleanDir}/${h}/${f}`).filter((b) => b === 10).length;
   return n;
 }
 
@@ -120,13 +155,19 @@ function check(bytes: Buffer, r: ValidateResult, cleanDir: string): void {
 }
 
 let run = 0;
-async function validate(bytes: Buffer, mode: 'stream' | 'gzip' | 'parallel'): Promise<{ r: ValidateResult; cleanDir: string }> {
+async function validate(
+  bytes: Buffer,
+  mode: 'stream' | 'gzip' | 'parallel',
+): Promise<{ r: ValidateResult; cleanDir: string }> {
   const dir = `${root}/${run++}`;
   mkdirSync(dir);
   const stagedPath = `${dir}/in${mode === 'gzip' ? '.gz' : ''}`;
   writeFileSync(stagedPath, mode === 'gzip' ? gzipSync(bytes) : bytes);
   const r = await validateFileToHourlyCsv({
-    date: DATE, file: { name: 'in.log', size: bytes.length, sha256: 'h', stagedPath, gzip: mode === 'gzip' }, cleanDir: `${dir}/clean`, quarantineDir: `${dir}/q`,
+    date: DATE,
+    file: { name: 'in.log', size: bytes.length, sha256: 'h', stagedPath, gzip: mode === 'gzip' },
+    cleanDir: `${dir}/clean`,
+    quarantineDir: `${dir}/q`,
     parallelMinBytes: mode === 'parallel' ? 0 : Infinity,
   });
   return { r, cleanDir: `${dir}/clean` };
@@ -139,21 +180,30 @@ const cleanup = () => {
 describe('validateFileToHourlyCsv: round trip', () => {
   // Regression: a blank first line (e.g. a leading CRLF) made the file "combined", its header and every row malformed_row.
   it('a CSV file of valid rows with blank lines anywhere (CR/LF endings, also before the header) keeps every row', async () => {
-    const row = fc.integer({ min: DAY, max: DAY + 86_399_999 }).map((t) => `${new Date(t).toISOString()},C1,s1,10.0.0.1,GET,/watch/V1,200,5,7,"Mozilla/5.0 (X11, Linux)",-`);
+    const row = fc
+      .integer({ min: DAY, max: DAY + 86_399_999 })
+      .map((t) => `${new Date(t).toISOString()},C1,s1,10.0.0.1,GET,/watch/V1,200,5,7,"Mozilla/5.0 (X11, Linux)",-`);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(row, fc.constantFrom('', '\r')), { maxLength: 30 }), fc.array(fc.constantFrom('', '\r'), { maxLength: 2 }), async (body, before) => {
-        const bytes = Buffer.from([...before, HEADER, ...body].join('\n'));
-        const s = await validate(bytes, 'stream');
-        const rows = body.filter((l) => l.length > 1).length;
-        expect(s.r).toMatchObject({ format: 'csv', rows, valid: rows, rejected: 0 });
-        cleanup();
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(row, fc.constantFrom('', '\r')), { maxLength: 30 }),
+        fc.array(fc.constantFrom('', '\r'), { maxLength: 2 }),
+        async (body, before) => {
+          const bytes = Buffer.from([...before, HEADER, ...body].join('\n'));
+          const s = await validate(bytes, 'stream');
+          const rows = body.filter((l) => l.length > 1).length;
+          expect(s.r).toMatchObject({ format: 'csv', rows, valid: rows, rejected: 0 });
+          cleanup();
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('regression example, also on worker threads: a leading CRLF before the header', async () => {
-    const rows = Array.from({ length: 50 }, (_, i) => `${DATE}T${String(i % 24).padStart(2, '0')}:00:00Z,C1,s1,10.0.0.1,GET,/watch/V1,200,5,7,UA,-`);
+    const rows = Array.from(
+      { length: 50 },
+      (_, i) => `${DATE}T${String(i % 24).padStart(2, '0')}:00:00Z,C1,s1,10.0.0.1,GET,/watch/V1,200,5,7,UA,-`,
+    );
     const bytes = Buffer.from(`\r\n\n${HEADER}\r\n${rows.join('\r\n')}\r\n`);
     for (const mode of ['stream', 'gzip', 'parallel'] as const) {
       const { r } = await validate(bytes, mode);

@@ -25,8 +25,20 @@ import { LineSplitter, RowScanner, type ScanCounts } from './validate/row-scanne
  * step adds it per file instead of parsing it from every row.
  */
 export const CLEAN_COLUMNS = [
-  'event_time_ms', 'customer_id', 'session_id', 'ip', 'method', 'path', 'http_status', 'bytes_sent', 'response_ms',
-  'user_agent', 'referrer', 'device', 'content_id', 'status_category',
+  'event_time_ms',
+  'customer_id',
+  'session_id',
+  'ip',
+  'method',
+  'path',
+  'http_status',
+  'bytes_sent',
+  'response_ms',
+  'user_agent',
+  'referrer',
+  'device',
+  'content_id',
+  'status_category',
 ] as const;
 
 const QUARANTINE_HEADER = 'file,line,reason,detail,raw';
@@ -68,8 +80,17 @@ export async function validateFileToHourlyCsv(o: ValidateFileOptions): Promise<V
   let counts: ScanCounts;
   if (format) {
     counts = await validateInParallel({
-      path: o.file.stagedPath, size, parts: workers, sha256: o.file.sha256, format, dayStartMs, source, cleanDir: o.cleanDir,
-      rejectsPath: `${quarantinePath}.tmp`, rejectsHeader: QUARANTINE_HEADER, onBytes: beat,
+      path: o.file.stagedPath,
+      size,
+      parts: workers,
+      sha256: o.file.sha256,
+      format,
+      dayStartMs,
+      source,
+      cleanDir: o.cleanDir,
+      rejectsPath: `${quarantinePath}.tmp`,
+      rejectsHeader: QUARANTINE_HEADER,
+      onBytes: beat,
     });
   } else {
     counts = await validateStream(o, dayStartMs, source, `${quarantinePath}.tmp`, beat);
@@ -85,7 +106,10 @@ function stagedSize(file: LandedFile): number {
     return statSync(file.stagedPath).size;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileInputError(err, file.stagedPath);
-    throw new BadInputError(`${file.name}: staged copy ${file.stagedPath} is missing; run the day again to stage it`, { file: file.name, reason: 'not_staged' });
+    throw new BadInputError(`${file.name}: staged copy ${file.stagedPath} is missing; run the day again to stage it`, {
+      file: file.name,
+      reason: 'not_staged',
+    });
   }
 }
 
@@ -96,7 +120,11 @@ function stagedSize(file: LandedFile): number {
 function gzipInputError(err: unknown, name: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
-  return new BadInputError(`${name}: not a complete gzip file (${(err as Error).message}): it is truncated or corrupt; land a complete copy`, { file: name, reason: 'bad_gzip' }, { cause: err });
+  return new BadInputError(
+    `${name}: not a complete gzip file (${(err as Error).message}): it is truncated or corrupt; land a complete copy`,
+    { file: name, reason: 'bad_gzip' },
+    { cause: err },
+  );
 }
 
 /** Format from a plain file's first non-blank line; undefined when none ends in its first 64 KiB (left to the stream path). */
@@ -116,10 +144,24 @@ function firstLineFormat(path: string): 'csv' | 'combined' | undefined {
 }
 
 /** Validate on this thread from a (possibly gunzipped) stream; the thread yields between chunks. */
-async function validateStream(o: ValidateFileOptions, dayStartMs: number, source: string, rejectsPath: string, beat: (bytes: number) => void): Promise<ScanCounts> {
+async function validateStream(
+  o: ValidateFileOptions,
+  dayStartMs: number,
+  source: string,
+  rejectsPath: string,
+  beat: (bytes: number) => void,
+): Promise<ScanCounts> {
   const out = new HourlyOutput(o.cleanDir, `${o.file.sha256}.csv`);
   const rejects = new RejectOutput(rejectsPath, QUARANTINE_HEADER);
-  const scanner = new RowScanner({ dayStartMs, format: o.format, firstLine: true, source, out, rejects, rejectPrefix: `${source},` });
+  const scanner = new RowScanner({
+    dayStartMs,
+    format: o.format,
+    firstLine: true,
+    source,
+    out,
+    rejects,
+    rejectPrefix: `${source},`,
+  });
   const lines = new LineSplitter(scanner, out.input);
   const input = createReadStream(o.file.stagedPath, { highWaterMark: 1 << 20 });
   let stream: NodeJS.ReadableStream = input;

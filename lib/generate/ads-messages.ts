@@ -6,7 +6,15 @@ import type { AdDlqReason } from '../../common/ads.js';
 import { customerId, type Rng } from './random.js';
 
 /** The dead-letter reasons a malformed generated message can have (everything but `late` and `orphan_click`). */
-export const BAD_AD_REASONS = ['not_json', 'not_object', 'bad_id', 'bad_event_time', 'bad_cost', 'bad_optional_field', 'too_large'] as const satisfies readonly AdDlqReason[];
+export const BAD_AD_REASONS = [
+  'not_json',
+  'not_object',
+  'bad_id',
+  'bad_event_time',
+  'bad_cost',
+  'bad_optional_field',
+  'too_large',
+] as const satisfies readonly AdDlqReason[];
 
 /** A reason of {@link BAD_AD_REASONS}. */
 export type BadAdReason = (typeof BAD_AD_REASONS)[number];
@@ -15,7 +23,12 @@ export type BadAdReason = (typeof BAD_AD_REASONS)[number];
 export type AdTopic = 'impressions' | 'clicks';
 
 const CATEGORIES = ['electronics', 'fashion', 'travel', 'food', 'auto', 'finance', 'games', 'home'];
-const DEVICES: [string, string[]][] = [['mobile', ['android', 'ios']], ['desktop', ['windows', 'macos', 'linux']], ['tv', ['tizen', 'webos', 'android-tv']], ['tablet', ['ipados', 'android']]];
+const DEVICES: [string, string[]][] = [
+  ['mobile', ['android', 'ios']],
+  ['desktop', ['windows', 'macos', 'linux']],
+  ['tv', ['tizen', 'webos', 'android-tv']],
+  ['tablet', ['ipados', 'android']],
+];
 const BROWSERS = ['chrome', 'safari', 'firefox', 'edge', 'samsung'];
 const LOCATIONS = ['US', 'GB', 'DE', 'FR', 'BR', 'IN', 'JP', 'CA'];
 const REFERRERS = ['https://example.org/', 'https://news.example.com/', 'https://search.example.net/?q=tv'];
@@ -59,15 +72,25 @@ export function impressionObject(rng: Rng, f: ImpressionFacts): Record<string, u
 }
 
 /** The JSON object of a click. */
-export function clickObject(rng: Rng, f: { id: string; joinId: string; eventTimeMs: number; costMicros: number }): Record<string, unknown> {
-  return { click_id: f.id, join_id: f.joinId, click_position: rng.pick(POSITIONS), click_cost: microsToNumber(f.costMicros), event_time: new Date(f.eventTimeMs).toISOString() };
+export function clickObject(
+  rng: Rng,
+  f: { id: string; joinId: string; eventTimeMs: number; costMicros: number },
+): Record<string, unknown> {
+  return {
+    click_id: f.id,
+    join_id: f.joinId,
+    click_position: rng.pick(POSITIONS),
+    click_cost: microsToNumber(f.costMicros),
+    event_time: new Date(f.eventTimeMs).toISOString(),
+  };
 }
 
 /** Impression cost in micro-units: mostly 0.0005–0.005, sometimes free. */
 export const impressionCostMicros = (rng: Rng): number => (rng.next() < 0.02 ? 0 : rng.int(500, 5000));
 
 /** Click cost in micro-units: mostly whole cents 0.01–1.50, a fifth with all 6 decimal places used. */
-export const clickCostMicros = (rng: Rng): number => (rng.next() < 0.2 ? rng.int(10_000, 1_500_000) : rng.int(1, 150) * 10_000);
+export const clickCostMicros = (rng: Rng): number =>
+  rng.next() < 0.2 ? rng.int(10_000, 1_500_000) : rng.int(1, 150) * 10_000;
 
 /** View time in ms (sometimes 0: the ad was never on screen long enough to be measured). */
 export const viewMs = (rng: Rng): number => (rng.next() < 0.05 ? 0 : rng.int(200, 30_000));
@@ -83,7 +106,11 @@ export function badValue(reason: BadAdReason, topic: AdTopic, o: Record<string, 
     case 'bad_id':
       return JSON.stringify(imp ? { ...o, campaign_id: '' } : { ...o, join_id: 42 });
     case 'bad_event_time':
-      return JSON.stringify(imp ? { ...o, event_time: String(o.event_time).replace('T', ' ').replace('Z', '') } : { ...o, event_time: undefined });
+      return JSON.stringify(
+        imp
+          ? { ...o, event_time: String(o.event_time).replace('T', ' ').replace('Z', '') }
+          : { ...o, event_time: undefined },
+      );
     case 'bad_cost':
       return JSON.stringify(imp ? { ...o, impression_cost: -0.5 } : { ...o, click_cost: String(o.click_cost) });
     case 'bad_optional_field':

@@ -50,14 +50,29 @@ const group = (): AdGroupTally => ({ impressions: 0, clicks: 0, impressionCostMi
 /** A tally being counted; `result()` returns a JSON-ready copy. */
 export function createAdTally() {
   const t: AdTally = {
-    impressions: 0, matchedClicks: 0, orphanClicks: 0, duplicates: 0, late: 0,
+    impressions: 0,
+    matchedClicks: 0,
+    orphanClicks: 0,
+    duplicates: 0,
+    late: 0,
     bad: Object.fromEntries(BAD_AD_REASONS.map((r) => [r, 0])) as Record<BadAdReason, number>,
-    outOfOrderClicks: 0, impressionCostMicros: 0, clickCostMicros: 0, viewMs: 0, unknownCampaignImpressions: 0,
-    byCampaign: {}, byNetwork: {}, sent: { impressions: 0, clicks: 0 }, eventTimeFrom: null, eventTimeTo: null,
+    outOfOrderClicks: 0,
+    impressionCostMicros: 0,
+    clickCostMicros: 0,
+    viewMs: 0,
+    unknownCampaignImpressions: 0,
+    byCampaign: {},
+    byNetwork: {},
+    sent: { impressions: 0, clicks: 0 },
+    eventTimeFrom: null,
+    eventTimeTo: null,
   };
   let minMs = Infinity;
   let maxMs = -Infinity;
-  const groups = (campaignId: string, networkId: string) => [(t.byCampaign[campaignId] ??= group()), (t.byNetwork[networkId] ??= group())];
+  const groups = (campaignId: string, networkId: string) => [
+    (t.byCampaign[campaignId] ??= group()),
+    (t.byNetwork[networkId] ??= group()),
+  ];
   return {
     /** A valid event time seen (widens the event-time range). */
     eventTime(ms: number): void {
@@ -65,7 +80,13 @@ export function createAdTally() {
       maxMs = Math.max(maxMs, ms);
     },
     /** A valid new impression of `campaignId` (network `unknown` when `networkId` is absent). */
-    impression(i: { campaignId: string; networkId?: string; costMicros: number; viewMs: number; eventTimeMs: number }): void {
+    impression(i: {
+      campaignId: string;
+      networkId?: string;
+      costMicros: number;
+      viewMs: number;
+      eventTimeMs: number;
+    }): void {
       this.eventTime(i.eventTimeMs);
       t.impressions++;
       t.impressionCostMicros += i.costMicros;
@@ -77,7 +98,13 @@ export function createAdTally() {
       }
     },
     /** A valid new click matched to an impression of `campaignId` / `networkId`. */
-    matchedClick(c: { campaignId: string; networkId?: string; costMicros: number; eventTimeMs: number; outOfOrder: boolean }): void {
+    matchedClick(c: {
+      campaignId: string;
+      networkId?: string;
+      costMicros: number;
+      eventTimeMs: number;
+      outOfOrder: boolean;
+    }): void {
       this.eventTime(c.eventTimeMs);
       t.matchedClicks++;
       t.clickCostMicros += c.costMicros;

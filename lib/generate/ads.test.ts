@@ -9,8 +9,17 @@ import { SendQueue } from './send-queue.js';
 const campaigns = generateCampaignList({ count: 30, networks: 5, seed: 1 });
 const T0 = Date.parse('2031-03-01T00:00:00Z');
 const base: BuildAdOptions = {
-  campaigns, t0Ms: T0, impressions: 4000, impressionsPerSecond: 200, ctr: 0.05, orphanRate: 0.01, lateRate: 0.01,
-  duplicateRate: 0.02, badRate: 0.01, unknownCampaignRate: 0.05, seed: 7,
+  campaigns,
+  t0Ms: T0,
+  impressions: 4000,
+  impressionsPerSecond: 200,
+  ctr: 0.05,
+  orphanRate: 0.01,
+  lateRate: 0.01,
+  duplicateRate: 0.02,
+  badRate: 0.01,
+  unknownCampaignRate: 0.05,
+  seed: 7,
 };
 const decode = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const bytes = (s: string) => Buffer.from(s, 'utf8');
@@ -19,11 +28,21 @@ const bytes = (s: string) => Buffer.from(s, 'utf8');
 function recount(messages: AdMessage[]): Omit<AdTally, 'sent' | 'eventTimeFrom' | 'eventTimeTo' | 'outOfOrderClicks'> {
   const byId = new Map(campaigns.map((c) => [c.campaignId, c]));
   const r = {
-    impressions: 0, matchedClicks: 0, orphanClicks: 0, duplicates: 0, late: 0, impressionCostMicros: 0, clickCostMicros: 0, viewMs: 0,
-    unknownCampaignImpressions: 0, bad: Object.fromEntries(BAD_AD_REASONS.map((x) => [x, 0])) as AdTally['bad'],
-    byCampaign: {} as Record<string, AdGroupTally>, byNetwork: {} as Record<string, AdGroupTally>,
+    impressions: 0,
+    matchedClicks: 0,
+    orphanClicks: 0,
+    duplicates: 0,
+    late: 0,
+    impressionCostMicros: 0,
+    clickCostMicros: 0,
+    viewMs: 0,
+    unknownCampaignImpressions: 0,
+    bad: Object.fromEntries(BAD_AD_REASONS.map((x) => [x, 0])) as AdTally['bad'],
+    byCampaign: {} as Record<string, AdGroupTally>,
+    byNetwork: {} as Record<string, AdGroupTally>,
   };
-  const g = (k: string, into: Record<string, AdGroupTally>) => (into[k] ??= { impressions: 0, clicks: 0, impressionCostMicros: 0, clickCostMicros: 0 });
+  const g = (k: string, into: Record<string, AdGroupTally>) =>
+    (into[k] ??= { impressions: 0, clicks: 0, impressionCostMicros: 0, clickCostMicros: 0 });
   const imps = new Map<string, AdImpression>();
   const clicks = new Map<string, { joinId: string; t: number; cost: number }>();
   let maxT = -Infinity;
@@ -68,7 +87,10 @@ function recount(messages: AdMessage[]): Omit<AdTally, 'sent' | 'eventTimeFrom' 
     }
     r.matchedClicks++;
     r.clickCostMicros += c.cost;
-    for (const x of [g(i.campaignId, r.byCampaign), g(byId.get(i.campaignId)?.networkId ?? UNKNOWN_NETWORK, r.byNetwork)]) {
+    for (const x of [
+      g(i.campaignId, r.byCampaign),
+      g(byId.get(i.campaignId)?.networkId ?? UNKNOWN_NETWORK, r.byNetwork),
+    ]) {
       x.clicks++;
       x.clickCostMicros += c.cost;
     }
@@ -85,17 +107,25 @@ describe('buildAdMessages', () => {
     expect(own).toEqual(recount(run.messages));
     expect(tally.impressions).toBe(4000);
     expect(tally.matchedClicks).toBeGreaterThan(150);
-    for (const k of ['orphanClicks', 'duplicates', 'late', 'unknownCampaignImpressions', 'outOfOrderClicks'] as const) expect(tally[k]).toBeGreaterThan(0);
-    expect(Object.keys(tally.byNetwork).sort()).toEqual([...new Set(campaigns.map((c) => c.networkId)), UNKNOWN_NETWORK].sort());
+    for (const k of ['orphanClicks', 'duplicates', 'late', 'unknownCampaignImpressions', 'outOfOrderClicks'] as const)
+      expect(tally[k]).toBeGreaterThan(0);
+    expect(Object.keys(tally.byNetwork).sort()).toEqual(
+      [...new Set(campaigns.map((c) => c.networkId)), UNKNOWN_NETWORK].sort(),
+    );
     expect(tally.sent).toEqual({ impressions: run.impressions.length, clicks: run.clicks.length });
   });
 
   it('makes every malformed reason on both topics', () => {
     for (const topic of ['impressions', 'clicks'] as const) {
-      const reasons = new Set(run.messages.filter((m) => m.kind === 'bad' && m.topic === topic).map((m) => {
-        const p = topic === 'impressions' ? parseImpression(bytes(m.value), decode) : parseClick(bytes(m.value), decode);
-        return p.ok ? 'ok' : p.reason;
-      }));
+      const reasons = new Set(
+        run.messages
+          .filter((m) => m.kind === 'bad' && m.topic === topic)
+          .map((m) => {
+            const p =
+              topic === 'impressions' ? parseImpression(bytes(m.value), decode) : parseClick(bytes(m.value), decode);
+            return p.ok ? 'ok' : p.reason;
+          }),
+      );
       expect([...reasons].sort()).toEqual([...BAD_AD_REASONS].sort());
     }
   });
@@ -121,7 +151,27 @@ describe('buildAdMessages', () => {
 
   it('uses the JSON shapes of the issue, costs with at most 6 decimal places, event times from t0', () => {
     const imp = JSON.parse(run.impressions[0]!.value);
-    expect(Object.keys(imp).sort()).toEqual(['ad_category', 'ad_id', 'browser', 'campaign_id', 'device', 'event_time', 'impression_cost', 'impression_id', 'location', 'os', 'page_id', 'referrer', 'session_id', 'user_id', 'view_ms'].filter((k) => k in imp).sort());
+    expect(Object.keys(imp).sort()).toEqual(
+      [
+        'ad_category',
+        'ad_id',
+        'browser',
+        'campaign_id',
+        'device',
+        'event_time',
+        'impression_cost',
+        'impression_id',
+        'location',
+        'os',
+        'page_id',
+        'referrer',
+        'session_id',
+        'user_id',
+        'view_ms',
+      ]
+        .filter((k) => k in imp)
+        .sort(),
+    );
     const click = JSON.parse(run.messages.find((m) => m.kind === 'click')!.value);
     expect(Object.keys(click).sort()).toEqual(['click_cost', 'click_id', 'click_position', 'event_time', 'join_id']);
     for (const m of run.messages) {
@@ -137,11 +187,23 @@ describe('buildAdMessages', () => {
   it('is deterministic per seed', () => {
     const again = buildAdMessages(base);
     expect(again.messages.map((m) => m.value)).toEqual(run.messages.map((m) => m.value));
-    expect(buildAdMessages({ ...base, seed: 8, impressions: 50 }).impressions[0]!.value).not.toBe(run.impressions[0]!.value);
+    expect(buildAdMessages({ ...base, seed: 8, impressions: 50 }).impressions[0]!.value).not.toBe(
+      run.impressions[0]!.value,
+    );
   });
 
   it('counts clicks beyond the join window as orphans, and rejects bad options', () => {
-    const far = buildAdMessages({ ...base, impressions: 500, ctr: 1, outOfOrderRate: 0, clickDelayMs: [700_000, 800_000], orphanRate: 0, lateRate: 0, duplicateRate: 0, badRate: 0 });
+    const far = buildAdMessages({
+      ...base,
+      impressions: 500,
+      ctr: 1,
+      outOfOrderRate: 0,
+      clickDelayMs: [700_000, 800_000],
+      orphanRate: 0,
+      lateRate: 0,
+      duplicateRate: 0,
+      badRate: 0,
+    });
     expect(far.tally.matchedClicks).toBe(0);
     expect(far.tally.orphanClicks).toBe(far.clicks.length);
     expect(() => createAdGenerator({ ...base, ctr: 2 })).toThrow('--ctr must be between 0 and 1 (got 2)');

@@ -7,7 +7,16 @@
  */
 import type { Campaign } from '../../common/ads.js';
 import { BadInputError } from '../errors.js';
-import { BAD_AD_REASONS, badValue, clickCostMicros, clickObject, impressionCostMicros, impressionObject, viewMs, type AdTopic } from './ads-messages.js';
+import {
+  BAD_AD_REASONS,
+  badValue,
+  clickCostMicros,
+  clickObject,
+  impressionCostMicros,
+  impressionObject,
+  viewMs,
+  type AdTopic,
+} from './ads-messages.js';
 import { createAdTally, type AdTally } from './ads-tally.js';
 import { createRng } from './random.js';
 import { SendQueue } from './send-queue.js';
@@ -53,9 +62,19 @@ const DUPLICATE_MAX_AGE_MS = 10_000;
 
 /** Check rates and campaigns, throwing a {@link BadInputError} naming the CLI flag. */
 export function validateAdGenOptions(o: AdGenOptions): void {
-  const rates = [['--ctr', o.ctr], ['--orphan-rate', o.orphanRate], ['--late-rate', o.lateRate], ['--duplicate-rate', o.duplicateRate], ['--bad-rate', o.badRate], ['--unknown-campaign-rate', o.unknownCampaignRate], ['--out-of-order-rate', o.outOfOrderRate ?? 0]] as const;
-  for (const [flag, v] of rates) if (!(v >= 0 && v <= 1)) throw new BadInputError(`${flag} must be between 0 and 1 (got ${v})`);
-  if (!o.campaigns.length) throw new BadInputError('no campaigns to generate ads for (the campaigns file has no valid rows)');
+  const rates = [
+    ['--ctr', o.ctr],
+    ['--orphan-rate', o.orphanRate],
+    ['--late-rate', o.lateRate],
+    ['--duplicate-rate', o.duplicateRate],
+    ['--bad-rate', o.badRate],
+    ['--unknown-campaign-rate', o.unknownCampaignRate],
+    ['--out-of-order-rate', o.outOfOrderRate ?? 0],
+  ] as const;
+  for (const [flag, v] of rates)
+    if (!(v >= 0 && v <= 1)) throw new BadInputError(`${flag} must be between 0 and 1 (got ${v})`);
+  if (!o.campaigns.length)
+    throw new BadInputError('no campaigns to generate ads for (the campaigns file has no valid rows)');
   if (!Number.isInteger(o.seed)) throw new BadInputError(`--seed must be an integer (got ${o.seed})`);
 }
 
@@ -77,12 +96,19 @@ export function createAdGenerator(o: AdGenOptions) {
   let late = 0;
   const id = (p: string) => `${p}${o.seed}-${++n}`;
   const campaign = (): Campaign => o.campaigns[Math.floor(o.campaigns.length * rng.next() ** 1.5)]!;
-  const send = (m: Omit<AdMessage, 'value'> & { value: Record<string, unknown> | string }) => queue.push({ ...m, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value) });
+  const send = (m: Omit<AdMessage, 'value'> & { value: Record<string, unknown> | string }) =>
+    queue.push({ ...m, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value) });
 
   function impression(now: number): void {
     const unknown = rng.next() < o.unknownCampaignRate;
     const c = unknown ? undefined : campaign();
-    const facts = { id: id('I'), campaignId: c?.campaignId ?? rng.pick(unknownIds), eventTimeMs: now - rng.int(0, 500), costMicros: impressionCostMicros(rng), viewMs: viewMs(rng) };
+    const facts = {
+      id: id('I'),
+      campaignId: c?.campaignId ?? rng.pick(unknownIds),
+      eventTimeMs: now - rng.int(0, 500),
+      costMicros: impressionCostMicros(rng),
+      viewMs: viewMs(rng),
+    };
     tally.impression({ ...facts, networkId: c?.networkId });
     const clicks = rng.next() < o.ctr ? (rng.next() < 0.1 ? 2 : 1) : 0;
     const outOfOrder = clicks > 0 && rng.next() < (o.outOfOrderRate ?? 0.1);
@@ -92,11 +118,32 @@ export function createAdGenerator(o: AdGenOptions) {
       const t = facts.eventTimeMs + (first ? rng.int(1000, 10_000) : rng.int(minDelay, maxDelay));
       const cost = clickCostMicros(rng);
       if (first) impressionSendAt = t + rng.int(1, 1000);
-      if (t >= facts.eventTimeMs && t <= facts.eventTimeMs + windowMs) tally.matchedClick({ campaignId: facts.campaignId, networkId: c?.networkId, costMicros: cost, eventTimeMs: t, outOfOrder: first });
+      if (t >= facts.eventTimeMs && t <= facts.eventTimeMs + windowMs)
+        tally.matchedClick({
+          campaignId: facts.campaignId,
+          networkId: c?.networkId,
+          costMicros: cost,
+          eventTimeMs: t,
+          outOfOrder: first,
+        });
       else tally.orphanClick(t);
-      send({ topic: 'clicks', key: facts.id, value: clickObject(rng, { id: id('K'), joinId: facts.id, eventTimeMs: t, costMicros: cost }), sendAtMs: t, kind: 'click', eventTimeMs: t });
+      send({
+        topic: 'clicks',
+        key: facts.id,
+        value: clickObject(rng, { id: id('K'), joinId: facts.id, eventTimeMs: t, costMicros: cost }),
+        sendAtMs: t,
+        kind: 'click',
+        eventTimeMs: t,
+      });
     }
-    send({ topic: 'impressions', key: facts.id, value: impressionObject(rng, facts), sendAtMs: impressionSendAt, kind: 'impression', eventTimeMs: facts.eventTimeMs });
+    send({
+      topic: 'impressions',
+      key: facts.id,
+      value: impressionObject(rng, facts),
+      sendAtMs: impressionSendAt,
+      kind: 'impression',
+      eventTimeMs: facts.eventTimeMs,
+    });
   }
 
   function extras(now: number): void {
@@ -104,22 +151,58 @@ export function createAdGenerator(o: AdGenOptions) {
       const t = now - LATE_BEHIND_MS - rng.int(0, 5000);
       const joinId = id('L');
       tally.late(t);
-      if (late++ % 2 === 0) send({ topic: 'impressions', key: joinId, value: impressionObject(rng, { id: joinId, campaignId: campaign().campaignId, eventTimeMs: t, costMicros: impressionCostMicros(rng), viewMs: viewMs(rng) }), sendAtMs: now, kind: 'late', eventTimeMs: t });
-      else send({ topic: 'clicks', key: joinId, value: clickObject(rng, { id: id('K'), joinId, eventTimeMs: t, costMicros: clickCostMicros(rng) }), sendAtMs: now, kind: 'late', eventTimeMs: t });
+      if (late++ % 2 === 0)
+        send({
+          topic: 'impressions',
+          key: joinId,
+          value: impressionObject(rng, {
+            id: joinId,
+            campaignId: campaign().campaignId,
+            eventTimeMs: t,
+            costMicros: impressionCostMicros(rng),
+            viewMs: viewMs(rng),
+          }),
+          sendAtMs: now,
+          kind: 'late',
+          eventTimeMs: t,
+        });
+      else
+        send({
+          topic: 'clicks',
+          key: joinId,
+          value: clickObject(rng, { id: id('K'), joinId, eventTimeMs: t, costMicros: clickCostMicros(rng) }),
+          sendAtMs: now,
+          kind: 'late',
+          eventTimeMs: t,
+        });
     }
     if (rng.next() < o.orphanRate) {
       const joinId = id('O');
       tally.orphanClick(now);
-      send({ topic: 'clicks', key: joinId, value: clickObject(rng, { id: id('K'), joinId, eventTimeMs: now, costMicros: clickCostMicros(rng) }), sendAtMs: now, kind: 'orphan', eventTimeMs: now });
+      send({
+        topic: 'clicks',
+        key: joinId,
+        value: clickObject(rng, { id: id('K'), joinId, eventTimeMs: now, costMicros: clickCostMicros(rng) }),
+        sendAtMs: now,
+        kind: 'orphan',
+        eventTimeMs: now,
+      });
     }
     if (rng.next() < o.badRate) {
       const reason = BAD_AD_REASONS[bad % BAD_AD_REASONS.length]!;
       const topic: AdTopic = Math.floor(bad / BAD_AD_REASONS.length) % 2 === 0 ? 'impressions' : 'clicks';
       bad++;
       const key = id('B');
-      const base = topic === 'impressions'
-        ? impressionObject(rng, { id: key, campaignId: campaign().campaignId, eventTimeMs: now, costMicros: impressionCostMicros(rng), viewMs: viewMs(rng) })
-        : clickObject(rng, { id: id('K'), joinId: key, eventTimeMs: now, costMicros: clickCostMicros(rng) });
+      const base =
+        topic === 'impressions'
+          ? impressionObject(rng, {
+              id: key,
+              campaignId: campaign().campaignId,
+              eventTimeMs: now,
+              costMicros: impressionCostMicros(rng),
+              viewMs: viewMs(rng),
+            })
+          : clickObject(rng, { id: id('K'), joinId: key, eventTimeMs: now, costMicros: clickCostMicros(rng) });
       tally.bad(reason);
       send({ topic, key, value: badValue(reason, topic, base), sendAtMs: now, kind: 'bad', eventTimeMs: null });
     }
@@ -182,7 +265,12 @@ export interface BuildAdOptions extends AdGenOptions {
  * Build a deterministic run of `impressions` impressions from event time `t0Ms`: the keyed messages per topic
  * (in send order), all messages in send order across both topics, and the tally.
  */
-export function buildAdMessages(o: BuildAdOptions): { impressions: { key: string; value: string }[]; clicks: { key: string; value: string }[]; messages: AdMessage[]; tally: AdTally } {
+export function buildAdMessages(o: BuildAdOptions): {
+  impressions: { key: string; value: string }[];
+  clicks: { key: string; value: string }[];
+  messages: AdMessage[];
+  tally: AdTally;
+} {
   const gen = createAdGenerator(o);
   const pace = o.impressionsPerSecond ?? 100;
   const messages: AdMessage[] = [];

@@ -10,9 +10,40 @@ export interface CampaignGenOptions {
   seed: number;
 }
 
-const NETWORKS = ['adnet-north', 'adnet-south', 'streamads', 'videoreach', 'openx-video', 'tvplus', 'mobilemax', 'screenwise'];
-const ADVERTISERS = ['Acme Corp', 'Globex', 'Initech', 'Umbrella Foods', 'Stark Mobile', 'Wayne Travel', 'Hooli', 'Soylent', 'Vandelay Imports', 'Wonka Sweets'];
-const THEMES = ['Spring Sale', 'Back to School', 'Holiday Deals', 'Summer Launch', 'Black Friday', 'New Season', 'Brand Awareness', 'App Install', 'Weekend Offer', 'Loyalty'];
+const NETWORKS = [
+  'adnet-north',
+  'adnet-south',
+  'streamads',
+  'videoreach',
+  'openx-video',
+  'tvplus',
+  'mobilemax',
+  'screenwise',
+];
+const ADVERTISERS = [
+  'Acme Corp',
+  'Globex',
+  'Initech',
+  'Umbrella Foods',
+  'Stark Mobile',
+  'Wayne Travel',
+  'Hooli',
+  'Soylent',
+  'Vandelay Imports',
+  'Wonka Sweets',
+];
+const THEMES = [
+  'Spring Sale',
+  'Back to School',
+  'Holiday Deals',
+  'Summer Launch',
+  'Black Friday',
+  'New Season',
+  'Brand Awareness',
+  'App Install',
+  'Weekend Offer',
+  'Loyalty',
+];
 const REGIONS = ['US', 'EU', 'UK', 'LATAM', 'APAC', 'Global'];
 
 /** Network ids `n` networks get: named ones first, then `network-<i>`. */

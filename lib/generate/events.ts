@@ -17,7 +17,13 @@ export interface EventGenOptions {
 /** What each produced message is, for progress and tests. */
 export type EventKind = 'good' | 'bad' | 'late' | 'duplicate';
 
-const TYPES: [string, number][] = [['play', 40], ['pause', 15], ['view', 30], ['complete', 10], ['error', 5]];
+const TYPES: [string, number][] = [
+  ['play', 40],
+  ['pause', 15],
+  ['view', 30],
+  ['complete', 10],
+  ['error', 5],
+];
 const DEVICES = ['tv', 'mobile', 'desktop', 'tablet', 'console'];
 const BAD = [
   () => '{"event_id": "broken',
@@ -41,7 +47,9 @@ export function createEventGenerator(o: EventGenOptions) {
       n++;
       if (recent.length && rng.next() < o.duplicateRate) return { ...rng.pick(recent), kind: 'duplicate' };
       const unknown = rng.next() < o.unknownRate;
-      const customer = unknown ? customerId(o.customers + rng.int(1, 10_000)) : customerId(rng.int(1, Math.max(1, o.customers)));
+      const customer = unknown
+        ? customerId(o.customers + rng.int(1, 10_000))
+        : customerId(rng.int(1, Math.max(1, o.customers)));
       const late = rng.next() < o.lateRate;
       const e = {
         event_id: `ev-${o.seed}-${n}`,

@@ -34,7 +34,11 @@ export interface GeneratedOrderDay {
   updates: Order[];
 }
 
-const KIND_WEIGHTS: [OrderKind, number][] = [['subscription', 40], ['rental', 35], ['purchase', 25]];
+const KIND_WEIGHTS: [OrderKind, number][] = [
+  ['subscription', 40],
+  ['rental', 35],
+  ['purchase', 25],
+];
 const SUBSCRIPTION_CENTS = [799, 1199, 1599, 1999];
 const RENTAL_CENTS = [299, 399, 499, 599];
 
@@ -53,7 +57,12 @@ export function* generateOrderDays(o: OrdersGenOptions): Generator<GeneratedOrde
     for (let n = 1; n <= o.perDay; n++) {
       const rng = createRng(o.seed * 1_000_003 + (dayStart / 86_400_000) * 100_019 + n);
       const kind = rng.weighted(KIND_WEIGHTS);
-      const cents = kind === 'subscription' ? rng.pick(SUBSCRIPTION_CENTS) : kind === 'rental' ? rng.pick(RENTAL_CENTS) : rng.int(9, 24) * 100 + 99;
+      const cents =
+        kind === 'subscription'
+          ? rng.pick(SUBSCRIPTION_CENTS)
+          : kind === 'rental'
+            ? rng.pick(RENTAL_CENTS)
+            : rng.int(9, 24) * 100 + 99;
       const order: Order = {
         orderId: `${prefix}${date.replace(/-/g, '')}-${String(n).padStart(6, '0')}`,
         customerId: customerId(rng.int(1, o.customers)),
@@ -68,7 +77,9 @@ export function* generateOrderDays(o: OrdersGenOptions): Generator<GeneratedOrde
       if (rng.next() < o.updateRate) {
         const on = shiftDate(date, rng.int(0, 6));
         const refund = rng.next() < 0.7;
-        const next: Order = refund ? { ...order, status: 'refunded' } : { ...order, amount: centsToDecimal(cents - rng.int(1, Math.floor(cents / 2))) };
+        const next: Order = refund
+          ? { ...order, status: 'refunded' }
+          : { ...order, amount: centsToDecimal(cents - rng.int(1, Math.floor(cents / 2))) };
         due.set(on, [...(due.get(on) ?? []), next]);
       }
     }

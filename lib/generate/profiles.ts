@@ -2,9 +2,48 @@
 import type { CustomerProfile } from '../../adapters/profiles/types.js';
 import { createRng, customerId } from './random.js';
 
-const COUNTRIES: [string, number][] = [['US', 30], ['GB', 10], ['DE', 10], ['FR', 8], ['BR', 8], ['IN', 8], ['JP', 6], ['CA', 5], ['ES', 5], ['IT', 4], ['MX', 3], ['AU', 3]];
-const PLANS: [string, number][] = [['free', 35], ['basic', 30], ['standard', 22], ['premium', 13]];
-const SYLLABLES = ['an', 'be', 'ca', 'do', 'el', 'fa', 'gi', 'ho', 'is', 'ju', 'ka', 'lo', 'mi', 'no', 'or', 'pa', 'ri', 'sa', 'ta', 'vi'];
+const COUNTRIES: [string, number][] = [
+  ['US', 30],
+  ['GB', 10],
+  ['DE', 10],
+  ['FR', 8],
+  ['BR', 8],
+  ['IN', 8],
+  ['JP', 6],
+  ['CA', 5],
+  ['ES', 5],
+  ['IT', 4],
+  ['MX', 3],
+  ['AU', 3],
+];
+const PLANS: [string, number][] = [
+  ['free', 35],
+  ['basic', 30],
+  ['standard', 22],
+  ['premium', 13],
+];
+const SYLLABLES = [
+  'an',
+  'be',
+  'ca',
+  'do',
+  'el',
+  'fa',
+  'gi',
+  'ho',
+  'is',
+  'ju',
+  'ka',
+  'lo',
+  'mi',
+  'no',
+  'or',
+  'pa',
+  'ri',
+  'sa',
+  'ta',
+  'vi',
+];
 
 /** Profile number `n` (1-based) for a given seed. */
 export function generateProfile(n: number, seed: number): CustomerProfile {

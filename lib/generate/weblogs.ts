@@ -18,7 +18,24 @@ export interface WeblogGenOptions {
   seed: number;
 }
 
-const STATUS: [number, number][] = [[200, 78], [206, 3], [301, 2], [302, 2], [304, 5], [400, 1], [401, 1], [403, 1], [404, 5], [429, 0.5], [500, 1], [502, 0.3], [503, 0.7], [101, 0.2], [299, 0.1], [599, 0.1]];
+const STATUS: [number, number][] = [
+  [200, 78],
+  [206, 3],
+  [301, 2],
+  [302, 2],
+  [304, 5],
+  [400, 1],
+  [401, 1],
+  [403, 1],
+  [404, 5],
+  [429, 0.5],
+  [500, 1],
+  [502, 0.3],
+  [503, 0.7],
+  [101, 0.2],
+  [299, 0.1],
+  [599, 0.1],
+];
 const UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
@@ -32,11 +49,29 @@ const UAS = [
   '-',
 ];
 const PATHS = ['/', '/browse', '/search', '/account', '/api/v1/session', '/static/app.js', '/static/style.css'];
-const REFERRERS = ['-', 'https://www.example.com/', 'https://search.example.org/?q=series', 'https://social.example.net/post/1'];
-const METHODS: [string, number][] = [['GET', 90], ['POST', 7], ['HEAD', 2], ['PUT', 1]];
+const REFERRERS = [
+  '-',
+  'https://www.example.com/',
+  'https://search.example.org/?q=series',
+  'https://social.example.net/post/1',
+];
+const METHODS: [string, number][] = [
+  ['GET', 90],
+  ['POST', 7],
+  ['HEAD', 2],
+  ['PUT', 1],
+];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Every reason the batch validator knows (bad rows cycle through them so each appears). */
-export const GENERATED_REASONS: RejectReason[] = ['malformed_row', 'missing_field', 'bad_timestamp', 'wrong_date', 'bad_status', 'bad_number', 'bad_ip'];
+export const GENERATED_REASONS: RejectReason[] = [
+  'malformed_row',
+  'missing_field',
+  'bad_timestamp',
+  'wrong_date',
+  'bad_status',
+  'bad_number',
+  'bad_ip',
+];
 
 interface Req {
   t: number;
@@ -54,13 +89,21 @@ interface Req {
 
 function request(rng: Rng, dayStart: number, o: WeblogGenOptions): Req {
   const r = rng.next();
-  const customer = r < 0.05 ? '' : r < 0.08 ? customerId(o.customers + rng.int(1, 5000)) : customerId(rng.int(1, Math.max(1, o.customers)));
+  const customer =
+    r < 0.05
+      ? ''
+      : r < 0.08
+        ? customerId(o.customers + rng.int(1, 5000))
+        : customerId(rng.int(1, Math.max(1, o.customers)));
   const watch = rng.next() < 0.55;
   return {
     t: dayStart + rng.int(0, 86_399_999),
     customer,
     session: `s${rng.int(1, 9_999_999).toString(36)}`,
-    ip: rng.next() < 0.9 ? `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}` : `2001:db8::${rng.int(1, 65535).toString(16)}`,
+    ip:
+      rng.next() < 0.9
+        ? `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`
+        : `2001:db8::${rng.int(1, 65535).toString(16)}`,
     method: rng.weighted(METHODS),
     path: watch ? `/watch/V${rng.int(1, 500)}` : rng.pick(PATHS),
     status: rng.weighted(STATUS),
@@ -80,7 +123,9 @@ function clfTime(ms: number): string {
 }
 
 function csvLine(q: Req, t: string, status: string, bytes: string): string {
-  return [t, q.customer, q.session, q.ip, q.method, q.path, status, bytes, String(q.ms), q.ua, q.ref].map(csvField).join(',');
+  return [t, q.customer, q.session, q.ip, q.method, q.path, status, bytes, String(q.ms), q.ua, q.ref]
+    .map(csvField)
+    .join(',');
 }
 
 function combinedLine(q: Req, t: string, status: string, bytes: string): string {
@@ -91,15 +136,25 @@ function combinedLine(q: Req, t: string, status: string, bytes: string): string 
 function badLine(q: Req, reason: RejectReason, o: WeblogGenOptions, rng: Rng): string {
   const csv = o.format === 'csv';
   const iso = new Date(q.t).toISOString();
-  const line = (over: Partial<Req>, t = csv ? iso : clfTime(q.t), status = String(q.status), bytes = String(q.bytes)) =>
-    csv ? csvLine({ ...q, ...over }, t, status, bytes) : combinedLine({ ...q, ...over }, t, status, bytes);
+  const line = (
+    over: Partial<Req>,
+    t = csv ? iso : clfTime(q.t),
+    status = String(q.status),
+    bytes = String(q.bytes),
+  ) => (csv ? csvLine({ ...q, ...over }, t, status, bytes) : combinedLine({ ...q, ...over }, t, status, bytes));
   switch (reason) {
     case 'malformed_row':
-      return csv ? (rng.next() < 0.5 ? csvLine(q, iso, String(q.status), String(q.bytes)).split(',').slice(0, 6).join(',') : `${iso},"${q.customer},unterminated`) : `${q.ip} garbage without the log format`;
+      return csv
+        ? rng.next() < 0.5
+          ? csvLine(q, iso, String(q.status), String(q.bytes)).split(',').slice(0, 6).join(',')
+          : `${iso},"${q.customer},unterminated`
+        : `${q.ip} garbage without the log format`;
     case 'missing_field':
       return csv ? line({ ip: '' }) : `${q.ip} - - [${clfTime(q.t)}] "-" 408 0 "-" "-"`;
     case 'bad_timestamp':
-      return csv ? line({}, rng.next() < 0.5 ? iso.replace('Z', '') : 'yesterday') : line({}, '32/Foo/2024:25:61:00 +0000');
+      return csv
+        ? line({}, rng.next() < 0.5 ? iso.replace('Z', '') : 'yesterday')
+        : line({}, '32/Foo/2024:25:61:00 +0000');
     case 'wrong_date':
       return line({}, csv ? new Date(q.t - 86_400_000).toISOString() : clfTime(q.t - 86_400_000));
     case 'bad_status':
@@ -115,7 +170,10 @@ function badLine(q: Req, reason: RejectReason, o: WeblogGenOptions, rng: Rng): s
  * Yield the file's lines (without newlines), header first for CSV. `onBad(lineNo, reason)` receives the
  * 1-based physical line number of every corrupted row, for tests and reports.
  */
-export function* generateWeblogLines(o: WeblogGenOptions, onBad?: (line: number, reason: RejectReason) => void): Generator<string> {
+export function* generateWeblogLines(
+  o: WeblogGenOptions,
+  onBad?: (line: number, reason: RejectReason) => void,
+): Generator<string> {
   const rng = createRng(o.seed);
   const dayStart = Date.parse(`${o.date}T00:00:00Z`);
   let lineNo = 0;

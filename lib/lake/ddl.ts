@@ -8,7 +8,13 @@
  * The partition columns `date` and `hour` (`date` only for the daily `orders`) are strings in every dialect ('2024-09-13', '06').
  */
 import type { CatalogPartition } from '../../adapters/catalog/types.js';
-import { LAKE_COLUMNS, LAKE_TABLES, TABLE_PARTITION_COLUMNS, type LakeColumnType, type LakeTable } from '../../common/lake.js';
+import {
+  LAKE_COLUMNS,
+  LAKE_TABLES,
+  TABLE_PARTITION_COLUMNS,
+  type LakeColumnType,
+  type LakeTable,
+} from '../../common/lake.js';
 
 /** SQL dialects `lake ddl` prints. */
 export const DDL_DIALECTS = ['duckdb', 'hive', 'spark'] as const;
@@ -41,11 +47,18 @@ export const hiveIdent = (s: string): string => `\`${s.replace(/`/g, '``')}\``;
  * Hive/Spark string literal: both parse backslash escapes in quoted strings (Spark with its default
  * spark.sql.parser.escapedStringLiterals=false), so backslashes and single quotes are backslash-escaped.
  */
-export const hiveString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+export const hiveString = (s: string): string =>
+  `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 
 /** Hive/Spark type of a lake column's DuckDB type. */
 const HIVE_TYPES: Record<LakeColumnType, string> = {
-  TIMESTAMPTZ: 'TIMESTAMP', VARCHAR: 'STRING', SMALLINT: 'SMALLINT', BIGINT: 'BIGINT', INTEGER: 'INT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN',
+  TIMESTAMPTZ: 'TIMESTAMP',
+  VARCHAR: 'STRING',
+  SMALLINT: 'SMALLINT',
+  BIGINT: 'BIGINT',
+  INTEGER: 'INT',
+  DOUBLE: 'DOUBLE',
+  BOOLEAN: 'BOOLEAN',
   'DECIMAL(12,2)': 'DECIMAL(12,2)',
 };
 
@@ -67,7 +80,11 @@ export function registeredFiles(lakeDir: string, table: LakeTable, partitions: r
  * DuckDB statements (one per table) creating a view over the table's registered files only; a table
  * without registered partitions gets an empty view with the same columns, so queries still plan.
  */
-export function duckdbViews(lakeDir: string, partitions: readonly CatalogPartition[], opts: Pick<DdlOptions, 'tables' | 'database'> = {}): string[] {
+export function duckdbViews(
+  lakeDir: string,
+  partitions: readonly CatalogPartition[],
+  opts: Pick<DdlOptions, 'tables' | 'database'> = {},
+): string[] {
   const out: string[] = [];
   if (opts.database) out.push(`CREATE SCHEMA IF NOT EXISTS ${duckIdent(opts.database)};`);
   for (const table of opts.tables ?? LAKE_TABLES) {
@@ -76,7 +93,9 @@ export function duckdbViews(lakeDir: string, partitions: readonly CatalogPartiti
     const partitionCols = TABLE_PARTITION_COLUMNS[table];
     const cols = [...LAKE_COLUMNS[table].map(([c]) => c), ...partitionCols].map(duckIdent).join(', ');
     if (files.length === 0) {
-      const nulls = [...LAKE_COLUMNS[table], ...partitionCols.map((c) => [c, 'VARCHAR'] as const)].map(([c, t]) => `CAST(NULL AS ${t}) AS ${duckIdent(c)}`);
+      const nulls = [...LAKE_COLUMNS[table], ...partitionCols.map((c) => [c, 'VARCHAR'] as const)].map(
+        ([c, t]) => `CAST(NULL AS ${t}) AS ${duckIdent(c)}`,
+      );
       out.push(`CREATE OR REPLACE VIEW ${name} AS SELECT ${nulls.join(', ')} WHERE false; -- no registered partitions`);
       continue;
     }
@@ -89,7 +108,12 @@ export function duckdbViews(lakeDir: string, partitions: readonly CatalogPartiti
 }
 
 /** Hive or Spark statements: per table, the external table and its registered partitions. */
-function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitions: readonly CatalogPartition[], opts: DdlOptions): string[] {
+function hiveLikeStatements(
+  dialect: 'hive' | 'spark',
+  lakeDir: string,
+  partitions: readonly CatalogPartition[],
+  opts: DdlOptions,
+): string[] {
   const out: string[] = [];
   if (opts.database) out.push(`CREATE DATABASE IF NOT EXISTS ${hiveIdent(opts.database)};`);
   for (const table of opts.tables ?? LAKE_TABLES) {
@@ -100,7 +124,9 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
     const location = `LOCATION ${hiveString(fileUri(tableDir(lakeDir, table)))}`;
     if (opts.replace) out.push(`DROP TABLE IF EXISTS ${name};`);
     if (dialect === 'hive') {
-      out.push(`CREATE EXTERNAL TABLE IF NOT EXISTS ${name} (\n${dataCols.join(',\n')}\n)\nPARTITIONED BY (${partCols.join(', ')})\nSTORED AS PARQUET\n${location};`);
+      out.push(
+        `CREATE EXTERNAL TABLE IF NOT EXISTS ${name} (\n${dataCols.join(',\n')}\n)\nPARTITIONED BY (${partCols.join(', ')})\nSTORED AS PARQUET\n${location};`,
+      );
     } else {
       // Spark data-source tables list the partition columns with the others and name them in PARTITIONED BY;
       // with LOCATION the table is external, and its partitions are those added below (not discovered).
@@ -111,7 +137,9 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
     // One ALTER TABLE per date, with a PARTITION … LOCATION clause per registered hour: the metastore adds a
     // date's partitions in one call (one statement per partition costs a metastore round trip each).
     const byDate = new Map<string, CatalogPartition[]>();
-    for (const p of partitions.filter((x) => x.table === table).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    for (const p of partitions
+      .filter((x) => x.table === table)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       byDate.set(p.values.date, [...(byDate.get(p.values.date) ?? []), p]);
     }
     for (const parts of byDate.values()) {
@@ -126,14 +154,22 @@ function hiveLikeStatements(dialect: 'hive' | 'spark', lakeDir: string, partitio
 }
 
 /** The DDL text `viewership lake ddl --dialect D` prints: a header comment, then one statement per line group, each ending in `;`. */
-export function lakeDdl(dialect: DdlDialect, lakeDir: string, partitions: readonly CatalogPartition[], opts: DdlOptions = {}): string {
+export function lakeDdl(
+  dialect: DdlDialect,
+  lakeDir: string,
+  partitions: readonly CatalogPartition[],
+  opts: DdlOptions = {},
+): string {
   const tables = opts.tables ?? LAKE_TABLES;
   const counts = tables.map((t) => `${t} ${partitions.filter((p) => p.table === t).length}`).join(', ');
   const header = [
     `-- viewership lake catalog, ${dialect} DDL, ${(opts.now ?? new Date()).toISOString()}`,
     `-- registered partitions: ${counts}`,
   ];
-  const body = dialect === 'duckdb' ? duckdbViews(lakeDir, partitions, opts) : hiveLikeStatements(dialect, lakeDir, partitions, opts);
+  const body =
+    dialect === 'duckdb'
+      ? duckdbViews(lakeDir, partitions, opts)
+      : hiveLikeStatements(dialect, lakeDir, partitions, opts);
   return `${[...header, ...body].join('\n')}\n`;
 }
 

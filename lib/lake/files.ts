@@ -17,8 +17,15 @@ export async function fileSha256(path: string): Promise<string> {
 export async function describeParquetFiles(db: DuckSession, tableDir: string, paths: string[]): Promise<CatalogFile[]> {
   const out: CatalogFile[] = [];
   for (const path of [...paths].sort()) {
-    const [r] = await db.rows<{ n: number }>(`SELECT coalesce(sum(num_rows), 0)::BIGINT::DOUBLE AS n FROM parquet_file_metadata(${sqlLiteral(path)})`);
-    out.push({ path: relative(tableDir, path), rows: Number(r!.n), bytes: statSync(path).size, sha256: await fileSha256(path) });
+    const [r] = await db.rows<{ n: number }>(
+      `SELECT coalesce(sum(num_rows), 0)::BIGINT::DOUBLE AS n FROM parquet_file_metadata(${sqlLiteral(path)})`,
+    );
+    out.push({
+      path: relative(tableDir, path),
+      rows: Number(r!.n),
+      bytes: statSync(path).size,
+      sha256: await fileSha256(path),
+    });
   }
   return out;
 }

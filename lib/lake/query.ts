@@ -29,11 +29,20 @@ export interface LakeQueryOptions {
  * Run `f` on a DuckDB session whose lake tables are views over the catalog's registered partitions. A
  * registered file missing from the lake is an error naming it (the catalog and LAKE_DIR disagree).
  */
-export async function withLakeViews<T>(catalog: LakeCatalog, o: LakeQueryOptions, f: (db: DuckSession) => Promise<T>): Promise<T> {
+export async function withLakeViews<T>(
+  catalog: LakeCatalog,
+  o: LakeQueryOptions,
+  f: (db: DuckSession) => Promise<T>,
+): Promise<T> {
   const partitions = await catalog.list();
-  const missing = (o.tables ?? LAKE_TABLES).flatMap((t) => registeredFiles(o.lakeDir, t, partitions)).filter((f) => !existsSync(f));
+  const missing = (o.tables ?? LAKE_TABLES)
+    .flatMap((t) => registeredFiles(o.lakeDir, t, partitions))
+    .filter((f) => !existsSync(f));
   if (missing.length) {
-    throw new BadInputError(`${missing.length} registered lake file(s) missing (the catalog and LAKE_DIR=${o.lakeDir} disagree), e.g. ${missing[0]}`, { file: missing[0] });
+    throw new BadInputError(
+      `${missing.length} registered lake file(s) missing (the catalog and LAKE_DIR=${o.lakeDir} disagree), e.g. ${missing[0]}`,
+      { file: missing[0] },
+    );
   }
   return withDuckDb(o.duckdb, async (db) => {
     for (const stmt of duckdbViews(o.lakeDir, partitions, { tables: o.tables })) await db.run(stmt);
@@ -45,10 +54,12 @@ export async function withLakeViews<T>(catalog: LakeCatalog, o: LakeQueryOptions
 function jsonRows(reader: DuckDBResultReader): Record<string, unknown>[] {
   const js = reader.getRowObjectsJS();
   return reader.getRowObjectsJson().map((row, i) =>
-    Object.fromEntries(Object.entries(row).map(([k, v]) => {
-      const raw = js[i]![k];
-      return [k, typeof raw === 'bigint' && Number.isSafeInteger(Number(raw)) ? Number(raw) : v];
-    })),
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => {
+        const raw = js[i]![k];
+        return [k, typeof raw === 'bigint' && Number.isSafeInteger(Number(raw)) ? Number(raw) : v];
+      }),
+    ),
   );
 }
 
@@ -71,16 +82,30 @@ export async function lakeQuery(catalog: LakeCatalog, o: LakeQueryOptions, sql: 
     } catch (err) {
       if (err instanceof BadInputError) throw err;
       // A SQL error, or a registered file that is gone (the catalog and the lake disagree): one clear line.
-      throw new BadInputError(`lake query failed: ${(err as Error).message.split('\n')[0]!.replace(/^Failed to extract statements: /, '')}`, {}, { cause: err });
+      throw new BadInputError(
+        `lake query failed: ${(err as Error).message.split('\n')[0]!.replace(/^Failed to extract statements: /, '')}`,
+        {},
+        { cause: err },
+      );
     }
   });
 }
 
 /** Rows as an aligned text table (header, rule, rows; NULL for nulls). */
 export function formatTable(r: LakeQueryResult): string {
-  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown): string =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const cells = r.rows.map((row) => r.columns.map((c) => cell(row[c])));
   const widths = r.columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j]!.length)));
-  const line = (vals: string[]) => vals.map((v, j) => v.padEnd(widths[j]!)).join('  ').trimEnd();
-  return [line(r.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`].join('\n');
+  const line = (vals: string[]) =>
+    vals
+      .map((v, j) => v.padEnd(widths[j]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(r.columns),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map(line),
+    `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`,
+  ].join('\n');
 }

@@ -3,19 +3,41 @@ import { promotionsFor, scoreLoyalty, sumToCents, type LoyaltyInputs, type Promo
 
 const asOf = new Date('2026-11-30T12:00:00Z');
 const ago = (days: number) => new Date(asOf.getTime() - days * 86_400_000);
-const base: LoyaltyInputs = { signupDate: '2024-01-01', ordersLifetime: 0, orders90d: 0, paid90dCents: 0n, lastOrderAt: null, watchMs90d: 0 };
+const base: LoyaltyInputs = {
+  signupDate: '2024-01-01',
+  ordersLifetime: 0,
+  orders90d: 0,
+  paid90dCents: 0n,
+  lastOrderAt: null,
+  watchMs90d: 0,
+};
 
 describe('loyalty formula', () => {
   it('points: whole currency units paid plus whole hours watched (90 days); tiers at 100 and 500', () => {
     expect(scoreLoyalty({ ...base, paid90dCents: 9999n, watchMs90d: 3_599_999 }, asOf).points).toBe(99);
-    expect(scoreLoyalty({ ...base, paid90dCents: 9999n, watchMs90d: 3_600_000 }, asOf)).toMatchObject({ points: 100, tier: 'silver' });
-    expect(scoreLoyalty({ ...base, paid90dCents: 49_900n, watchMs90d: 3_600_000 }, asOf)).toMatchObject({ points: 500, tier: 'gold' });
+    expect(scoreLoyalty({ ...base, paid90dCents: 9999n, watchMs90d: 3_600_000 }, asOf)).toMatchObject({
+      points: 100,
+      tier: 'silver',
+    });
+    expect(scoreLoyalty({ ...base, paid90dCents: 49_900n, watchMs90d: 3_600_000 }, asOf)).toMatchObject({
+      points: 500,
+      tier: 'gold',
+    });
     expect(scoreLoyalty(base, asOf)).toMatchObject({ points: 0, tier: 'bronze' });
   });
 
   it('R, F and M scores at their edges', () => {
     const rf = (days: number | null, orders: number, cents: bigint) => {
-      const s = scoreLoyalty({ ...base, ordersLifetime: orders, orders90d: orders, paid90dCents: cents, lastOrderAt: days === null ? null : ago(days) }, asOf);
+      const s = scoreLoyalty(
+        {
+          ...base,
+          ordersLifetime: orders,
+          orders90d: orders,
+          paid90dCents: cents,
+          lastOrderAt: days === null ? null : ago(days),
+        },
+        asOf,
+      );
       return [s.recency, s.frequency, s.monetary];
     };
     expect(rf(7, 10, 20_000n)).toEqual([5, 5, 5]);
@@ -31,7 +53,9 @@ describe('loyalty formula', () => {
 
   it('segments: the first rule that applies', () => {
     const seg = (x: Partial<LoyaltyInputs>) => scoreLoyalty({ ...base, ...x }, asOf).segment;
-    expect(seg({ signupDate: '2026-11-01', ordersLifetime: 20, orders90d: 20, paid90dCents: 90_000n, lastOrderAt: ago(1) })).toBe('new');
+    expect(
+      seg({ signupDate: '2026-11-01', ordersLifetime: 20, orders90d: 20, paid90dCents: 90_000n, lastOrderAt: ago(1) }),
+    ).toBe('new');
     expect(seg({})).toBe('prospect');
     expect(seg({ ordersLifetime: 12, orders90d: 6, paid90dCents: 10_000n, lastOrderAt: ago(30) })).toBe('champion');
     expect(seg({ ordersLifetime: 3, orders90d: 3, paid90dCents: 100n, lastOrderAt: ago(60) })).toBe('loyal');

@@ -15,7 +15,11 @@
  */
 
 /** Points from which a tier starts. */
-export const TIERS = [['gold', 500], ['silver', 100], ['bronze', 0]] as const;
+export const TIERS = [
+  ['gold', 500],
+  ['silver', 100],
+  ['bronze', 0],
+] as const;
 /** A loyalty tier. */
 export type Tier = (typeof TIERS)[number][0];
 /** Segments in the order their rules are tried. */
@@ -70,18 +74,28 @@ export function scoreLoyalty(x: LoyaltyInputs, asOf: Date): LoyaltyScore {
   const monetary = x.paid90dCents === 0n ? 1 : score(Number(x.paid90dCents), [20_000, 10_000, 5_000, 1], true);
   const signupMs = x.signupDate ? Date.parse(`${x.signupDate}T00:00:00Z`) : NaN;
   const segment: Segment =
-    asOf.getTime() - signupMs <= 30 * DAY ? 'new'
-    : x.ordersLifetime === 0 ? 'prospect'
-    : recency >= 4 && frequency >= 4 && monetary >= 4 ? 'champion'
-    : recency >= 3 && frequency >= 3 ? 'loyal'
-    : recency <= 2 && x.ordersLifetime >= 3 ? 'at_risk'
-    : recency === 1 ? 'hibernating'
-    : 'regular';
+    asOf.getTime() - signupMs <= 30 * DAY
+      ? 'new'
+      : x.ordersLifetime === 0
+        ? 'prospect'
+        : recency >= 4 && frequency >= 4 && monetary >= 4
+          ? 'champion'
+          : recency >= 3 && frequency >= 3
+            ? 'loyal'
+            : recency <= 2 && x.ordersLifetime >= 3
+              ? 'at_risk'
+              : recency === 1
+                ? 'hibernating'
+                : 'regular';
   return { points, tier, recency, frequency, monetary, segment };
 }
 
 /** Offers of the active rules matching `tier` and `segment`, by priority then rule id. */
-export function promotionsFor(tier: string, segment: string, rules: readonly PromotionRule[]): { ruleId: string; offer: string }[] {
+export function promotionsFor(
+  tier: string,
+  segment: string,
+  rules: readonly PromotionRule[],
+): { ruleId: string; offer: string }[] {
   return rules
     .filter((r) => r.active && (r.tier === null || r.tier === tier) && (r.segment === null || r.segment === segment))
     .sort((a, b) => a.priority - b.priority || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0))

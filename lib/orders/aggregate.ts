@@ -8,7 +8,13 @@ import { ORDER_KINDS } from '../../adapters/profiles/orders-types.js';
 import { ORDER_COLUMNS } from '../../common/lake.js';
 import type { DuckSession } from '../batch/duckdb.js';
 import { sqlLiteral } from '../fsutil.js';
-import { REVENUE_DIMENSIONS, revenueMarkerId, type RevenueDoc, type RevenueMeasures, type RevenueTotalDoc } from './revenue.js';
+import {
+  REVENUE_DIMENSIONS,
+  revenueMarkerId,
+  type RevenueDoc,
+  type RevenueMeasures,
+  type RevenueTotalDoc,
+} from './revenue.js';
 
 /** Input of {@link computeRevenueDocs}. */
 export interface RevenueInput {
@@ -35,8 +41,13 @@ function exact(v: unknown): number {
 }
 
 const measuresOf = (r: Record<string, unknown>): RevenueMeasures => ({
-  orders: exact(r.orders), paid_orders: exact(r.paid_orders), refunded_orders: exact(r.refunded_orders), paid_cents: exact(r.paid_cents),
-  refunded_cents: exact(r.refunded_cents), max_cents: exact(r.max_cents), unique_customers: exact(r.unique_customers),
+  orders: exact(r.orders),
+  paid_orders: exact(r.paid_orders),
+  refunded_orders: exact(r.refunded_orders),
+  paid_cents: exact(r.paid_cents),
+  refunded_cents: exact(r.refunded_cents),
+  max_cents: exact(r.max_cents),
+  unique_customers: exact(r.unique_customers),
 });
 
 /** Compute the date's revenue documents; the `profiles` table (lib/batch/aggregate.ts `loadProfileSnapshot`) must be loaded. */
@@ -59,12 +70,19 @@ export async function computeRevenueDocs(db: DuckSession, input: RevenueInput): 
       const m = measuresOf(r);
       const value = String(r.value);
       docs.push({ id: `${input.date}:${dim}:${value}`, doc: { date: input.date, kind: dim, [dim]: value, ...m } });
-      if (dim === 'order_kind') byKind[value] = { orders: m.orders, paid_cents: m.paid_cents, refunded_cents: m.refunded_cents };
+      if (dim === 'order_kind')
+        byKind[value] = { orders: m.orders, paid_cents: m.paid_cents, refunded_cents: m.refunded_cents };
     }
   }
   const currencies = docs.filter((d) => d.doc.kind === 'currency').map((d) => String(d.doc.currency));
   const totalDoc: RevenueTotalDoc = {
-    date: input.date, kind: 'total', ...measuresOf(total!), by_kind: byKind, currencies, input_fingerprint: input.fingerprint, lake_files: input.files.length,
+    date: input.date,
+    kind: 'total',
+    ...measuresOf(total!),
+    by_kind: byKind,
+    currencies,
+    input_fingerprint: input.fingerprint,
+    lake_files: input.files.length,
   };
   return [{ id: revenueMarkerId(input.date), doc: totalDoc as RevenueDoc['doc'] }, ...docs];
 }

@@ -15,7 +15,8 @@ import { sqlLiteral, swapDirectory } from '../fsutil.js';
 /** Directory of a date's partition of the lake's `orders` table. */
 export const ordersPartitionDir = (lakeDir: string, date: string): string => `${lakeDir}/orders/date=${date}`;
 /** The one file of a date's partition. */
-export const ordersPartitionFile = (lakeDir: string, date: string): string => `${ordersPartitionDir(lakeDir, date)}/part-0.parquet`;
+export const ordersPartitionFile = (lakeDir: string, date: string): string =>
+  `${ordersPartitionDir(lakeDir, date)}/part-0.parquet`;
 
 /** Create the staging table of changed rows (`order_changes`). */
 export async function createChangesTable(db: DuckSession): Promise<void> {
@@ -65,7 +66,9 @@ export async function mergeDatePartition(db: DuckSession, lakeDir: string, date:
   const staged = `${dir}.staging-${process.pid}`;
   rmSync(staged, { recursive: true, force: true });
   mkdirSync(staged, { recursive: true });
-  const old = existsSync(current) ? `SELECT ${COLS}, 0 AS src FROM read_parquet(${sqlLiteral(current)}, hive_partitioning = false) UNION ALL ` : '';
+  const old = existsSync(current)
+    ? `SELECT ${COLS}, 0 AS src FROM read_parquet(${sqlLiteral(current)}, hive_partitioning = false) UNION ALL `
+    : '';
   const out = `${staged}/part-0.parquet`;
   await db.run(
     `COPY (SELECT ${COLS} FROM (

@@ -10,7 +10,10 @@ import { centsToDecimal, type RevenueTotals } from '../../common/orders.js';
 /** Index of the daily revenue aggregates. */
 export const revenueIndex = (prefix: string): string => `${prefix}-revenue-daily`;
 /** Name and pattern of the revenue indices' template. */
-export const revenueTemplate = (prefix: string): { name: string; pattern: string } => ({ name: `${prefix}-revenue`, pattern: `${prefix}-revenue-*` });
+export const revenueTemplate = (prefix: string): { name: string; pattern: string } => ({
+  name: `${prefix}-revenue`,
+  pattern: `${prefix}-revenue-*`,
+});
 /** Id of a date's total document: its presence marks the date complete for readers (written last). */
 export const revenueMarkerId = (date: string): string => `${date}:total`;
 
@@ -45,12 +48,20 @@ export interface RevenueTotalDoc extends RevenueMeasures {
 /** A revenue document with its deterministic id. */
 export interface RevenueDoc {
   id: string;
-  doc: (RevenueTotalDoc | (RevenueMeasures & { date: string; kind: RevenueDimension } & Partial<Record<RevenueDimension, string>>)) & Record<string, unknown>;
+  doc: (
+    | RevenueTotalDoc
+    | (RevenueMeasures & { date: string; kind: RevenueDimension } & Partial<Record<RevenueDimension, string>>)
+  ) &
+    Record<string, unknown>;
 }
 
 const long = { type: 'long' };
 const kw = { type: 'keyword' };
-const measures = Object.fromEntries(['orders', 'paid_orders', 'refunded_orders', 'paid_cents', 'refunded_cents', 'max_cents', 'unique_customers'].map((f) => [f, long]));
+const measures = Object.fromEntries(
+  ['orders', 'paid_orders', 'refunded_orders', 'paid_cents', 'refunded_cents', 'max_cents', 'unique_customers'].map(
+    (f) => [f, long],
+  ),
+);
 const kindMeasures = { properties: { orders: long, paid_cents: long, refunded_cents: long } };
 
 /** Template of the revenue indices (strict mapping; the same JSON for OpenSearch and Elasticsearch). */
@@ -80,7 +91,11 @@ export function totalsFromDoc(doc: Partial<RevenueTotalDoc> | undefined): Revenu
   const byKind: RevenueTotals['byKind'] = {};
   for (const k of ORDER_KINDS) {
     const x = doc?.by_kind?.[k];
-    byKind[k] = { orders: n(x?.orders), paidAmount: centsToDecimal(n(x?.paid_cents)), refundedAmount: centsToDecimal(n(x?.refunded_cents)) };
+    byKind[k] = {
+      orders: n(x?.orders),
+      paidAmount: centsToDecimal(n(x?.paid_cents)),
+      refundedAmount: centsToDecimal(n(x?.refunded_cents)),
+    };
   }
   return {
     orders: n(doc?.orders),

@@ -9,7 +9,17 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { TooManyBucketsError, narrowing } from './bounds.js';
-import { BadParameterError, INTERVALS, MAX_LIMIT, checkRange, csv, parseParams, time, type Interval, type QueryLimits } from './params.js';
+import {
+  BadParameterError,
+  INTERVALS,
+  MAX_LIMIT,
+  checkRange,
+  csv,
+  parseParams,
+  time,
+  type Interval,
+  type QueryLimits,
+} from './params.js';
 
 /** Dimensions `/api/ads` can group by (columns of `ad_metrics_minute_partition`). */
 export const AD_DIMENSIONS = ['campaign_id', 'network_id', 'ad_category', 'device', 'location'] as const;
@@ -71,9 +81,16 @@ const schema = z
   .object({
     from: time('from').optional(),
     to: time('to').optional(),
-    interval: z.enum(['minute', 'hour', 'day'], { errorMap: () => ({ message: 'interval must be one of minute, hour, day' }) }).default('hour'),
+    interval: z
+      .enum(['minute', 'hour', 'day'], { errorMap: () => ({ message: 'interval must be one of minute, hour, day' }) })
+      .default('hour'),
     groupBy: csv('groupBy', AD_DIMENSIONS).default(''),
-    limit: z.coerce.number({ invalid_type_error: 'limit must be a number' }).int('limit must be an integer').min(1, 'limit must be at least 1').max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`).optional(),
+    limit: z.coerce
+      .number({ invalid_type_error: 'limit must be a number' })
+      .int('limit must be an integer')
+      .min(1, 'limit must be at least 1')
+      .max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`)
+      .optional(),
   })
   .strict();
 
@@ -81,7 +98,8 @@ const schema = z
 export function parseAdsQuery(params: URLSearchParams, nowMs: number, limits: QueryLimits = {}): AdsQuery {
   const q = parseParams(params, schema, 'from, to, interval, groupBy, limit');
   const { fromMs, toMs } = checkRange(q.from, q.to, q.interval, nowMs, limits);
-  if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
+  if (q.limit !== undefined && q.groupBy.length === 0)
+    throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
   return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, limit: q.limit };
 }
 
@@ -92,9 +110,11 @@ export function microsText(m: bigint): string {
 }
 
 /** a / n rounded half up to 6 places, computed exactly (no float drift at a half); null when n is 0. */
-const ratio6 = (a: bigint, n: bigint): number | null => (n === 0n ? null : Number((a * 2_000_000n + n) / (2n * n)) / 1e6);
+const ratio6 = (a: bigint, n: bigint): number | null =>
+  n === 0n ? null : Number((a * 2_000_000n + n) / (2n * n)) / 1e6;
 /** Micro-units per unit of `n`, rounded half up on the micro-unit (as `ads totals`). */
-const perUnit = (micros: bigint, n: bigint): string | null => (n === 0n ? null : microsText((micros * 2n + n) / (2n * n)));
+const perUnit = (micros: bigint, n: bigint): string | null =>
+  n === 0n ? null : microsText((micros * 2n + n) / (2n * n));
 
 /** Sums of a bucket as PostgreSQL returns them (bigint sums as text). */
 interface SumsRow {
@@ -139,13 +159,25 @@ export interface AdsReadBounds {
 }
 
 /** Answer a validated query for stream `streamId` from PostgreSQL. */
-export async function queryAds(pool: pg.Pool, streamId: string, q: AdsQuery, bounds: AdsReadBounds): Promise<AdsResult> {
+export async function queryAds(
+  pool: pg.Pool,
+  streamId: string,
+  q: AdsQuery,
+  bounds: AdsReadBounds,
+): Promise<AdsResult> {
   bounds.signal?.throwIfAborted();
   const intervalS = INTERVALS[q.interval] / 1000;
   // Identifiers from the validated list only; every value is a bind variable.
   const dims = q.groupBy.map((d) => `"${d}"`);
   const dimList = dims.map((d) => `, ${d}`).join('');
-  const args = [streamId, new Date(q.fromMs).toISOString(), new Date(q.toMs).toISOString(), intervalS, q.limit ?? null, bounds.maxBuckets + 1];
+  const args = [
+    streamId,
+    new Date(q.fromMs).toISOString(),
+    new Date(q.toMs).toISOString(),
+    intervalS,
+    q.limit ?? null,
+    bounds.maxBuckets + 1,
+  ];
   const cells = `SELECT (extract(epoch FROM minute)::bigint / $4::bigint) * $4::bigint AS bucket_s${dimList},
       sum(impressions) AS impressions, sum(clicks) AS clicks, sum(impression_cost_micros) AS imp, sum(click_cost_micros) AS clk,
       sum(view_ms) AS view, sum(unknown_campaign_impressions) AS unknown
@@ -175,7 +207,10 @@ export async function queryAds(pool: pg.Pool, streamId: string, q: AdsQuery, bou
     const rows = (await client.query<SumsRow & Record<string, string>>(bucketsSql, args)).rows;
     if (rows.length > bounds.maxBuckets) {
       const [parameter, advice] = narrowing(q);
-      throw new TooManyBucketsError(parameter, `the answer would have more than ${bounds.maxBuckets} buckets (time buckets × groups): ${advice}`);
+      throw new TooManyBucketsError(
+        parameter,
+        `the answer would have more than ${bounds.maxBuckets} buckets (time buckets × groups): ${advice}`,
+      );
     }
     bounds.signal?.throwIfAborted();
     const total = (await client.query<SumsRow>(totalSql, args.slice(0, 3))).rows[0]!;
@@ -211,5 +246,13 @@ export async function queryAds(pool: pg.Pool, streamId: string, q: AdsQuery, bou
 
 function emptyResult(streamId: string, q: AdsQuery): AdsResult {
   const zero = metricsOf({ impressions: null, clicks: null, imp: null, clk: null, view: null, unknown: null });
-  return { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString(), interval: q.interval, groupBy: q.groupBy, streamId, buckets: [], total: zero };
+  return {
+    from: new Date(q.fromMs).toISOString(),
+    to: new Date(q.toMs).toISOString(),
+    interval: q.interval,
+    groupBy: q.groupBy,
+    streamId,
+    buckets: [],
+    total: zero,
+  };
 }

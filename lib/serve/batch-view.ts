@@ -26,7 +26,11 @@ export interface BatchTotalDoc {
  * Total documents of the given days that exist. A date's documents are written by its run's last step (index),
  * so a total document means the day's batch run completed: the batch view is authoritative for that day.
  */
-export async function batchTotals(search: SearchSink, prefix: string, days: string[]): Promise<Map<string, BatchTotalDoc>> {
+export async function batchTotals(
+  search: SearchSink,
+  prefix: string,
+  days: string[],
+): Promise<Map<string, BatchTotalDoc>> {
   if (days.length === 0) return new Map();
   try {
     const r = await search.search<BatchTotalDoc>(batchIndex(prefix), {
@@ -47,20 +51,35 @@ const keyDate = (v: string | number | null) => (typeof v === 'number' ? v : dayM
  * The batch buckets of `days` (each a completed day) for the query; with `q.limit` and a grouping the limit is
  * pushed into the query (`topGroupsAll`).
  */
-export async function batchBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, totals: Map<string, BatchTotalDoc>, bounds?: ReadBounds): Promise<RawBucket[]> {
+export async function batchBuckets(
+  search: SearchSink,
+  prefix: string,
+  q: ViewershipQuery,
+  totals: Map<string, BatchTotalDoc>,
+  bounds?: ReadBounds,
+): Promise<RawBucket[]> {
   const days = [...totals.keys()];
   if (days.length === 0) return [];
   const plan = batchReadPlan(q.interval, q.groupBy);
-  const nullDims = (keep: Dimension[]) => Object.fromEntries(q.groupBy.map((d) => [d, keep.includes(d) ? undefined : null]));
+  const nullDims = (keep: Dimension[]) =>
+    Object.fromEntries(q.groupBy.map((d) => [d, keep.includes(d) ? undefined : null]));
   if (plan.kind === 'total') {
     bounds?.budget?.take(totals.size);
     return [...totals.values()].map((t) => {
       const byStatus = t.by_status_category ?? {};
       return {
-        startMs: dayMs(t.date), endMs: dayMs(t.date) + INTERVALS.day, source: 'batch', group: nullDims([]),
+        startMs: dayMs(t.date),
+        endMs: dayMs(t.date) + INTERVALS.day,
+        source: 'batch',
+        group: nullDims([]),
         sums: {
-          events: t.requests ?? 0, uniqueCustomers: t.unique_customers ?? 0, unknownCustomerEvents: t.unknown_customer_requests ?? 0,
-          watchMs: null, bytes: t.bytes ?? 0, errors: t.error_requests ?? errorEvents(byStatus), byStatusCategory: byStatus,
+          events: t.requests ?? 0,
+          uniqueCustomers: t.unique_customers ?? 0,
+          unknownCustomerEvents: t.unknown_customer_requests ?? 0,
+          watchMs: null,
+          bytes: t.bytes ?? 0,
+          errors: t.error_requests ?? errorEvents(byStatus),
+          byStatusCategory: byStatus,
         },
       };
     });
@@ -75,14 +94,30 @@ export async function batchBuckets(search: SearchSink, prefix: string, q: Viewer
     query: { bool: { filter: [{ term: { kind: plan.kind } }, { terms: { date: days } }] } },
     sources,
     aggs: {
-      requests: sum('requests'), bytes: sum('bytes'), uniq: sum('unique_customers'), unknown: sum('unknown_customer_requests'), errors: sum('error_requests'),
-      ...(plan.kind === 'dimension' ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('requests') } } } : {}),
+      requests: sum('requests'),
+      bytes: sum('bytes'),
+      uniq: sum('unique_customers'),
+      unknown: sum('unknown_customer_requests'),
+      errors: sum('error_requests'),
+      ...(plan.kind === 'dimension'
+        ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('requests') } } }
+        : {}),
     },
   };
   const buckets =
     q.limit !== undefined && dims.length > 0
-      ? await topGroupsAll(search, batchIndex(prefix), { ...request, dims, orderBy: 'requests', limit: q.limit }, bounds)
-      : await compositeAll(search, batchIndex(prefix), { ...request, sources: [...sources, ...dims.map((d) => ({ [d]: { terms: { field: d } } }))] }, bounds);
+      ? await topGroupsAll(
+          search,
+          batchIndex(prefix),
+          { ...request, dims, orderBy: 'requests', limit: q.limit },
+          bounds,
+        )
+      : await compositeAll(
+          search,
+          batchIndex(prefix),
+          { ...request, sources: [...sources, ...dims.map((d) => ({ [d]: { terms: { field: d } } }))] },
+          bounds,
+        );
   const uniquesExact = plan.kind !== 'dimension' || batchUniquesExact(q.groupBy);
   const raw: RawBucket[] = buckets.map((b) => {
     const startMs = keyDate(b.key.date ?? null) + (plan.kind === 'hour' ? Number(b.key.hour) * INTERVALS.hour : 0);

@@ -20,21 +20,31 @@ export class TooManyBucketsError extends BadParameterError {
 export class BucketBudget {
   private used = 0;
 
-  constructor(readonly max: number, private readonly q: Pick<ViewershipQuery, 'groupBy' | 'limit'>) {}
+  constructor(
+    readonly max: number,
+    private readonly q: Pick<ViewershipQuery, 'groupBy' | 'limit'>,
+  ) {}
 
   /** Count `n` more buckets; throws past the maximum. */
   take(n: number): void {
     this.used += n;
     if (this.used <= this.max) return;
     const [parameter, advice] = narrowing(this.q);
-    throw new TooManyBucketsError(parameter, `the answer would have more than ${this.max} buckets (time buckets × groups): ${advice}`);
+    throw new TooManyBucketsError(
+      parameter,
+      `the answer would have more than ${this.max} buckets (time buckets × groups): ${advice}`,
+    );
   }
 }
 
 /** The parameter to change when a query's answer is too large, and how. */
 export function narrowing(q: { groupBy: readonly string[]; limit?: number }): [parameter: string, advice: string] {
   if (q.groupBy.length === 0) return ['interval', 'use a coarser interval or a shorter range'];
-  if (q.limit === undefined) return ['groupBy', 'add a limit (top N groups per bucket), group by fewer dimensions, or use a coarser interval or a shorter range'];
+  if (q.limit === undefined)
+    return [
+      'groupBy',
+      'add a limit (top N groups per bucket), group by fewer dimensions, or use a coarser interval or a shorter range',
+    ];
   return ['limit', 'use a smaller limit, a coarser interval or a shorter range'];
 }
 

@@ -31,7 +31,13 @@ export interface CompositeRequest {
 }
 
 /** The pages of a composite aggregation over `index`, `size` buckets each (none when the index does not exist). */
-async function* compositePages(search: SearchSink, index: string, o: CompositeRequest, size: number, bounds?: ReadBounds): AsyncGenerator<CompositeBucket[]> {
+async function* compositePages(
+  search: SearchSink,
+  index: string,
+  o: CompositeRequest,
+  size: number,
+  bounds?: ReadBounds,
+): AsyncGenerator<CompositeBucket[]> {
   let after: Json | undefined;
   const maxPages = Math.ceil(MAX_COMPOSITE_BUCKETS / size);
   for (let page = 0; page < maxPages; page++) {
@@ -60,7 +66,12 @@ async function* compositePages(search: SearchSink, index: string, o: CompositeRe
  * Every bucket of a composite aggregation over `index` (none when the index does not exist). With `bounds`, each
  * page's buckets are taken from the request's budget (a throw past it) and the deadline is checked between pages.
  */
-export async function compositeAll(search: SearchSink, index: string, o: CompositeRequest, bounds?: ReadBounds): Promise<CompositeBucket[]> {
+export async function compositeAll(
+  search: SearchSink,
+  index: string,
+  o: CompositeRequest,
+  bounds?: ReadBounds,
+): Promise<CompositeBucket[]> {
   const out: CompositeBucket[] = [];
   for await (const page of compositePages(search, index, o, PAGE, bounds)) {
     bounds?.budget?.take(page.length);
@@ -98,10 +109,19 @@ export async function topGroupsAll(
   o: CompositeRequest & { dims: string[]; orderBy: string; limit: number },
   bounds?: ReadBounds,
 ): Promise<CompositeBucket[]> {
-  const everyGroup = () => compositeAll(search, index, { ...o, sources: [...o.sources, ...o.dims.map((d) => ({ [d]: { terms: { field: d } } }))] }, bounds).catch((err: unknown) => {
-    if (!(err instanceof TooManyBucketsError)) throw err;
-    throw new TooManyBucketsError('groupBy', `${err.message} (this search engine has no multi_terms aggregation, so a limit over several dimensions reads every group: group by one dimension to have the limit applied by the engine)`);
-  });
+  const everyGroup = () =>
+    compositeAll(
+      search,
+      index,
+      { ...o, sources: [...o.sources, ...o.dims.map((d) => ({ [d]: { terms: { field: d } } }))] },
+      bounds,
+    ).catch((err: unknown) => {
+      if (!(err instanceof TooManyBucketsError)) throw err;
+      throw new TooManyBucketsError(
+        'groupBy',
+        `${err.message} (this search engine has no multi_terms aggregation, so a limit over several dimensions reads every group: group by one dimension to have the limit applied by the engine)`,
+      );
+    });
   if (o.dims.length > 1 && withoutMultiTerms.has(search)) return everyGroup();
   const order = [{ [o.orderBy]: 'desc' }, { _key: 'asc' }];
   const groups =
@@ -111,12 +131,23 @@ export async function topGroupsAll(
   const size = Math.max(1, Math.min(PAGE, Math.floor(TOP_PAGE_BUCKETS / o.limit)));
   const out: CompositeBucket[] = [];
   try {
-    for await (const page of compositePages(search, index, { query: o.query, sources: o.sources, aggs: { top: { ...groups, aggs: o.aggs } } }, size, bounds)) {
+    for await (const page of compositePages(
+      search,
+      index,
+      { query: o.query, sources: o.sources, aggs: { top: { ...groups, aggs: o.aggs } } },
+      size,
+      bounds,
+    )) {
       const flat: CompositeBucket[] = [];
       for (const slot of page) {
-        for (const g of (slot.top as { buckets?: (Omit<CompositeBucket, 'key'> & { key: unknown })[] } | undefined)?.buckets ?? []) {
+        for (const g of (slot.top as { buckets?: (Omit<CompositeBucket, 'key'> & { key: unknown })[] } | undefined)
+          ?.buckets ?? []) {
           const values = (Array.isArray(g.key) ? g.key : [g.key]) as (string | number | null)[];
-          flat.push({ ...g, doc_count: Number(g.doc_count), key: { ...slot.key, ...Object.fromEntries(o.dims.map((d, i) => [d, values[i] ?? null])) } });
+          flat.push({
+            ...g,
+            doc_count: Number(g.doc_count),
+            key: { ...slot.key, ...Object.fromEntries(o.dims.map((d, i) => [d, values[i] ?? null])) },
+          });
         }
       }
       bounds?.budget?.take(flat.length);
@@ -131,7 +162,8 @@ export async function topGroupsAll(
 }
 
 /** Value of a `sum`/`cardinality` sub-aggregation (0 when absent). */
-export const aggValue = (b: CompositeBucket, name: string): number => Number((b[name] as { value?: number } | undefined)?.value ?? 0);
+export const aggValue = (b: CompositeBucket, name: string): number =>
+  Number((b[name] as { value?: number } | undefined)?.value ?? 0);
 
 /** `{key: sum}` of a `terms` sub-aggregation whose buckets carry a sum named `n`. */
 export function termsSums(b: CompositeBucket, name: string): Record<string, number> {

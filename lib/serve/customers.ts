@@ -12,7 +12,9 @@ function reader(r: ServeResources): LoyaltyStore {
   let s = readers.get(r);
   if (!s) {
     const pg = r.cfg.stream.checkpoints.postgres;
-    s = createLoyaltyStore({ ...pg, password: pg.password ?? '', maxConnections: 8 }, r.cfg.loyalty.table, { allowExitOnIdle: true });
+    s = createLoyaltyStore({ ...pg, password: pg.password ?? '', maxConnections: 8 }, r.cfg.loyalty.table, {
+      allowExitOnIdle: true,
+    });
     readers.set(r, s);
   }
   return s;

@@ -45,6 +45,8 @@ describe('BucketBudget', () => {
       }
     })();
     expect(err?.parameter).toBe('interval');
-    expect(() => new BucketBudget(1, { groupBy: ['plan'], limit: 3 }).take(2)).toThrow(expect.objectContaining({ parameter: 'limit' }));
+    expect(() => new BucketBudget(1, { groupBy: ['plan'], limit: 3 }).take(2)).toThrow(
+      expect.objectContaining({ parameter: 'limit' }),
+    );
   });
 });

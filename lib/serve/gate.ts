@@ -22,7 +22,10 @@ export class Gate {
   private running = 0;
   private readonly queue: Waiter[] = [];
 
-  constructor(readonly max: number, readonly maxQueued: number) {
+  constructor(
+    readonly max: number,
+    readonly maxQueued: number,
+  ) {
     if (!(max >= 1)) throw new RangeError(`a gate needs at least one slot (got ${max})`);
   }
 
@@ -41,7 +44,11 @@ export class Gate {
       return Promise.resolve(this.releaser());
     }
     if (this.queue.length >= this.maxQueued) {
-      return Promise.reject(new BusyError(`busy: ${this.running} requests running and ${this.queue.length} waiting (at most ${this.max} + ${this.maxQueued})`));
+      return Promise.reject(
+        new BusyError(
+          `busy: ${this.running} requests running and ${this.queue.length} waiting (at most ${this.max} + ${this.maxQueued})`,
+        ),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -54,7 +61,9 @@ export class Gate {
       const onAbort = () => {
         const at = this.queue.indexOf(waiter);
         if (at >= 0) this.queue.splice(at, 1);
-        reject(new BusyError(`busy: no slot became free before the deadline (${this.running} running, at most ${this.max})`));
+        reject(
+          new BusyError(`busy: no slot became free before the deadline (${this.running} running, at most ${this.max})`),
+        );
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,8 +5,30 @@ describe('Host allow-list (DNS rebinding)', () => {
   const defaults = allowedHosts(undefined, '127.0.0.1');
 
   it('answers loopback names and any IP literal by default, and no other name', () => {
-    for (const h of ['localhost', 'localhost:8080', 'LOCALHOST.', 'app.localhost:8080', '127.0.0.1:8080', '[::1]:8080', '10.1.2.3', '[fe80::1]']) expect(hostAllowed(h, defaults), h).toBe(true);
-    for (const h of ['evil.example', 'evil.example:8080', 'localhost.evil.example', 'evillocalhost', '', undefined, 'a b', '[::1', 'localhost:port', '127.0.0.1.nip.io']) expect(hostAllowed(h, defaults), String(h)).toBe(false);
+    for (const h of [
+      'localhost',
+      'localhost:8080',
+      'LOCALHOST.',
+      'app.localhost:8080',
+      '127.0.0.1:8080',
+      '[::1]:8080',
+      '10.1.2.3',
+      '[fe80::1]',
+    ])
+      expect(hostAllowed(h, defaults), h).toBe(true);
+    for (const h of [
+      'evil.example',
+      'evil.example:8080',
+      'localhost.evil.example',
+      'evillocalhost',
+      '',
+      undefined,
+      'a b',
+      '[::1',
+      'localhost:port',
+      '127.0.0.1.nip.io',
+    ])
+      expect(hostAllowed(h, defaults), String(h)).toBe(false);
   });
 
   it('uses the configured names instead, with .suffix and * forms, and adds a bind address that is a name', () => {
@@ -25,7 +47,15 @@ describe('access token', () => {
   it('accepts Bearer and Basic (any user, token as password) and nothing else', () => {
     expect(check('Bearer s3cret-token-0123456789')).toBe(true);
     expect(check(`Basic ${Buffer.from('me:s3cret-token-0123456789').toString('base64')}`)).toBe(true);
-    for (const h of [undefined, '', 'Bearer', 'Bearer s3cret-token-012345678', 'Bearer s3cret-token-0123456789x', `Basic ${Buffer.from('s3cret-token-0123456789').toString('base64')}`, 'Token s3cret-token-0123456789']) {
+    for (const h of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer s3cret-token-012345678',
+      'Bearer s3cret-token-0123456789x',
+      `Basic ${Buffer.from('s3cret-token-0123456789').toString('base64')}`,
+      'Token s3cret-token-0123456789',
+    ]) {
       expect(check(h), String(h)).toBe(false);
     }
   });

@@ -40,7 +40,9 @@ export function hostAllowed(header: string | undefined, allowed: string[]): bool
   const name = hostName(header);
   if (name === undefined) return false;
   if (isIP(name)) return true;
-  return allowed.some((a) => a === '*' || a === name || (a.startsWith('.') && (name.endsWith(a) || name === a.slice(1))));
+  return allowed.some(
+    (a) => a === '*' || a === name || (a.startsWith('.') && (name.endsWith(a) || name === a.slice(1))),
+  );
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

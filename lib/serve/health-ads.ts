@@ -28,7 +28,10 @@ async function adEndOffsets(r: ServeResources, timeoutMs: number): Promise<EndOf
     const topics = new Set(await admin.listTopics());
     if (!topics.has(impressions) || !topics.has(clicks)) return undefined;
     const [imp, clk] = await Promise.all([admin.fetchTopicOffsets(impressions), admin.fetchTopicOffsets(clicks)]);
-    return Object.fromEntries([...imp.map((o) => [o.partition, Number(o.high)]), ...clk.map((o) => [clickKey(o.partition), Number(o.high)])]) as EndOffsets;
+    return Object.fromEntries([
+      ...imp.map((o) => [o.partition, Number(o.high)]),
+      ...clk.map((o) => [clickKey(o.partition), Number(o.high)]),
+    ]) as EndOffsets;
   };
   try {
     return await withTimeout(read(), timeoutMs, 'ad topic offsets');
@@ -39,14 +42,25 @@ async function adEndOffsets(r: ServeResources, timeoutMs: number): Promise<EndOf
 }
 
 const stateOf = (s: StreamHealth): AdsHealth['state'] =>
-  s.running ? (s.paused ? 'paused' : 'running') : s.status === 'NOT_FOUND' ? 'not started' : s.status === 'UNKNOWN' ? 'unknown' : 'stopped';
+  s.running
+    ? s.paused
+      ? 'paused'
+      : 'running'
+    : s.status === 'NOT_FOUND'
+      ? 'not started'
+      : s.status === 'UNKNOWN'
+        ? 'unknown'
+        : 'stopped';
 
 /** The ad stream and the campaigns file. */
 export async function adsHealth(r: ServeResources, timeoutMs: number): Promise<AdsHealth> {
   const stream = await streamHealth(r, r.cfg.ads.workflowId, adEndOffsets(r, timeoutMs), timeoutMs);
   if (stream.lagByPartition) {
     stream.lagByPartition = Object.fromEntries(
-      Object.entries(stream.lagByPartition).map(([k, v]) => [Number(k) >= CLICK_OFFSET_KEY ? `clicks/${Number(k) - CLICK_OFFSET_KEY}` : `impressions/${k}`, v]),
+      Object.entries(stream.lagByPartition).map(([k, v]) => [
+        Number(k) >= CLICK_OFFSET_KEY ? `clicks/${Number(k) - CLICK_OFFSET_KEY}` : `impressions/${k}`,
+        v,
+      ]),
     );
   }
   let campaigns: CampaignStatus;
@@ -55,7 +69,13 @@ export async function adsHealth(r: ServeResources, timeoutMs: number): Promise<A
     dir.reloadIfChanged();
     campaigns = dir.status();
   } catch (err) {
-    campaigns = { path: r.cfg.ads.campaignsPath, loadedAt: null, campaigns: 0, rejected: 0, problem: `${r.cfg.ads.campaignsPath}: ${(err as Error).message}` };
+    campaigns = {
+      path: r.cfg.ads.campaignsPath,
+      loadedAt: null,
+      campaigns: 0,
+      rejected: 0,
+      problem: `${r.cfg.ads.campaignsPath}: ${(err as Error).message}`,
+    };
   }
   return { state: stateOf(stream), stream, campaigns };
 }

@@ -32,34 +32,56 @@ export interface StreamHealth {
 }
 
 /** State of the stream (`status` query when it runs, the memo otherwise). */
-export async function streamHealth(r: ServeResources, workflowId: string, endOffsetsP: Promise<EndOffsets | undefined>, timeoutMs: number): Promise<StreamHealth> {
+export async function streamHealth(
+  r: ServeResources,
+  workflowId: string,
+  endOffsetsP: Promise<EndOffsets | undefined>,
+  timeoutMs: number,
+): Promise<StreamHealth> {
   const base = { workflowId, url: workflowUrl(r.cfg.temporal, workflowId) };
-  const empty = { paused: null, lastBatchAt: null, lastBatch: null, lagTotal: null, lagByPartition: null, totals: null, problems: [] as string[] };
+  const empty = {
+    paused: null,
+    lastBatchAt: null,
+    lastBatch: null,
+    lagTotal: null,
+    lagByPartition: null,
+    totals: null,
+    problems: [] as string[],
+  };
   try {
     const client = await withTimeout(r.temporal(), timeoutMs, 'temporal');
     const handle = client.workflow.getHandle(workflowId);
     const d = await withTimeout(handle.describe(), timeoutMs, 'describe stream');
     const memo = (d.memo ?? {}) as Partial<StreamState> & { lag?: number };
     const running = d.status.name === 'RUNNING';
-    const problems = ((d.searchAttributes as Record<string, unknown[] | undefined>).TemporalReportedProblems ?? []).map(String);
+    const problems = ((d.searchAttributes as Record<string, unknown[] | undefined>).TemporalReportedProblems ?? []).map(
+      String,
+    );
     let queryError: string | undefined;
     const s = running
-      ? await withTimeout(handle.query(streamStatusQuery), timeoutMs, 'stream status query').catch((err: Error) => void (queryError = err.message.split('\n')[0]))
+      ? await withTimeout(handle.query(streamStatusQuery), timeoutMs, 'stream status query').catch(
+          (err: Error) => void (queryError = err.message.split('\n')[0]),
+        )
       : undefined;
     const lastBatch = s?.lastBatch ?? memo.lastBatch ?? null;
     let lagByPartition: Record<string, number> | null = null;
     const endOffsets = await endOffsetsP;
     if (s && endOffsets) {
-      lagByPartition = Object.fromEntries(Object.entries(endOffsets).map(([p, end]) => [p, Math.max(0, end - (s.offsets[Number(p)] ?? 0))]));
+      lagByPartition = Object.fromEntries(
+        Object.entries(endOffsets).map(([p, end]) => [p, Math.max(0, end - (s.offsets[Number(p)] ?? 0))]),
+      );
     }
     return {
-      ...base, ...empty,
+      ...base,
+      ...empty,
       status: d.status.name,
       running,
       paused: s?.paused ?? null,
       lastBatchAt: lastBatch ? new Date(lastBatch.atMs).toISOString() : null,
       lastBatch,
-      lagTotal: lagByPartition ? Object.values(lagByPartition).reduce((a, b) => a + b, 0) : (lastBatch?.lag ?? memo.lag ?? null),
+      lagTotal: lagByPartition
+        ? Object.values(lagByPartition).reduce((a, b) => a + b, 0)
+        : (lastBatch?.lag ?? memo.lag ?? null),
       lagByPartition,
       totals: s?.totals ?? memo.totals ?? null,
       problems,
@@ -84,7 +106,11 @@ export interface BatchRun {
 }
 
 /** The latest `batchDay` runs on the configured batch task queue (newest first), and the UI link of the list. */
-export async function batchRuns(r: ServeResources, limit: number, timeoutMs: number): Promise<{ url: string; runs: BatchRun[]; error?: string }> {
+export async function batchRuns(
+  r: ServeResources,
+  limit: number,
+  timeoutMs: number,
+): Promise<{ url: string; runs: BatchRun[]; error?: string }> {
   const query = `WorkflowType='${batchDay.name}' AND TaskQueue='${r.cfg.temporal.taskQueues.batch.replace(/'/g, '')}'`;
   const url = `${r.cfg.temporal.uiUrl}/namespaces/${encodeURIComponent(r.cfg.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
   try {
@@ -134,9 +160,16 @@ export async function scheduleHealth(r: ServeResources, timeoutMs: number): Prom
         const client = await withTimeout(r.temporal(), timeoutMs, 'temporal');
         const d = await withTimeout(client.schedule.getHandle(id).describe(), timeoutMs, `describe schedule ${id}`);
         const last = d.info.recentActions[d.info.recentActions.length - 1];
-        return { ...base, exists: true, paused: d.state.paused, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), lastRunAt: last?.takenAt.toISOString() ?? null };
+        return {
+          ...base,
+          exists: true,
+          paused: d.state.paused,
+          nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+          lastRunAt: last?.takenAt.toISOString() ?? null,
+        };
       } catch (err) {
-        if (err instanceof ScheduleNotFoundError) return { ...base, exists: false, paused: null, nextRuns: [], lastRunAt: null };
+        if (err instanceof ScheduleNotFoundError)
+          return { ...base, exists: false, paused: null, nextRuns: [], lastRunAt: null };
         return { ...base, exists: false, paused: null, nextRuns: [], lastRunAt: null, error: (err as Error).message };
       }
     }),

@@ -25,40 +25,76 @@ export interface ServiceCheck {
 /** End offsets of the events topic per partition (from the Kafka check, reused for the stream's lag). */
 export type EndOffsets = Record<number, number>;
 
-async function timed<T>(name: ServiceCheck['name'], timeoutMs: number, f: () => Promise<T>, detail: (v: T) => string): Promise<{ check: ServiceCheck; value?: T }> {
+async function timed<T>(
+  name: ServiceCheck['name'],
+  timeoutMs: number,
+  f: () => Promise<T>,
+  detail: (v: T) => string,
+): Promise<{ check: ServiceCheck; value?: T }> {
   const t0 = performance.now();
   try {
     const value = await withTimeout(f(), timeoutMs, name);
     return { check: { name, up: true, latencyMs: Math.round(performance.now() - t0), detail: detail(value) }, value };
   } catch (err) {
-    return { check: { name, up: false, latencyMs: Math.round(performance.now() - t0), error: (err as Error).message.split('\n')[0] } };
+    return {
+      check: {
+        name,
+        up: false,
+        latencyMs: Math.round(performance.now() - t0),
+        error: (err as Error).message.split('\n')[0],
+      },
+    };
   }
 }
 
 /** Check every service in parallel; also returns the events topic's end offsets when Kafka answered. */
-export async function checkServices(r: ServeResources, timeoutMs: number): Promise<{ services: ServiceCheck[]; endOffsets?: EndOffsets }> {
+export async function checkServices(
+  r: ServeResources,
+  timeoutMs: number,
+): Promise<{ services: ServiceCheck[]; endOffsets?: EndOffsets }> {
   const topic = r.cfg.kafka.topics.events;
   const [kafka, search, profiles, temporal] = await Promise.all([
-    timed('kafka', timeoutMs, async () => {
-      try {
-        const offsets = await (await r.kafkaAdmin()).fetchTopicOffsets(topic);
-        return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)])) as EndOffsets;
-      } catch (err) {
-        r.reset('kafka');
-        throw err;
-      }
-    }, (o) => `topic ${topic}: ${Object.keys(o).length} partitions, ${Object.values(o).reduce((a, b) => a + b, 0)} messages`),
-    timed('search', timeoutMs, () => r.search.info(), (i) => `${i.engine} ${i.version}`),
-    timed('profiles', timeoutMs, () => r.profiles.ping(), (v) => `${r.profiles.kind}: ${v.split(' ').slice(0, 2).join(' ')}`),
-    timed('temporal', timeoutMs, async () => {
-      try {
-        const c = await r.temporal();
-        return await c.workflowService.getSystemInfo({});
-      } catch (err) {
-        r.reset('temporal');
-        throw err;
-      }
-    }, (i) => `server ${i.serverVersion ?? '?'} at ${r.cfg.temporal.address}`),
+    timed(
+      'kafka',
+      timeoutMs,
+      async () => {
+        try {
+          const offsets = await (await r.kafkaAdmin()).fetchTopicOffsets(topic);
+          return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)])) as EndOffsets;
+        } catch (err) {
+          r.reset('kafka');
+          throw err;
+        }
+      },
+      (o) =>
+        `topic ${topic}: ${Object.keys(o).length} partitions, ${Object.values(o).reduce((a, b) => a + b, 0)} messages`,
+    ),
+    timed(
+      'search',
+      timeoutMs,
+      () => r.search.info(),
+      (i) => `${i.engine} ${i.version}`,
+    ),
+    timed(
+      'profiles',
+      timeoutMs,
+      () => r.profiles.ping(),
+      (v) => `${r.profiles.kind}: ${v.split(' ').slice(0, 2).join(' ')}`,
+    ),
+    timed(
+      'temporal',
+      timeoutMs,
+      async () => {
+        try {
+          const c = await r.temporal();
+          return await c.workflowService.getSystemInfo({});
+        } catch (err) {
+          r.reset('temporal');
+          throw err;
+        }
+      },
+      (i) => `server ${i.serverVersion ?? '?'} at ${r.cfg.temporal.address}`,
+    ),
   ]);
   return { services: [kafka.check, search.check, profiles.check, temporal.check], endOffsets: kafka.value };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { batchReadPlan, batchUniquesExact, daysOverlapping, finishBuckets, speedRanges, type RawBucket } from './merge.js';
+import {
+  batchReadPlan,
+  batchUniquesExact,
+  daysOverlapping,
+  finishBuckets,
+  speedRanges,
+  type RawBucket,
+} from './merge.js';
 
 const t = (s: string) => Date.parse(s);
 
@@ -29,7 +36,15 @@ describe('merge rule', () => {
   });
 
   it('sorts buckets, limits groups per bucket and picks metrics (errorRate from 4xx+5xx)', () => {
-    const sums = (events: number, errors: number | null) => ({ events, uniqueCustomers: 1, unknownCustomerEvents: 0, watchMs: null, bytes: 5, errors, byStatusCategory: null });
+    const sums = (events: number, errors: number | null) => ({
+      events,
+      uniqueCustomers: 1,
+      unknownCustomerEvents: 0,
+      watchMs: null,
+      bytes: 5,
+      errors,
+      byStatusCategory: null,
+    });
     const raw: RawBucket[] = [
       { startMs: 2, endMs: 3, source: 'speed', group: { country: 'FR' }, sums: sums(4, 1) },
       { startMs: 1, endMs: 2, source: 'batch', group: { country: 'FR' }, sums: sums(3, null) },

@@ -49,7 +49,8 @@ const DAY_MS = INTERVALS.day;
 /** UTC dates (YYYY-MM-DD) of every day overlapping [fromMs, toMs). */
 export function daysOverlapping(fromMs: number, toMs: number): string[] {
   const out: string[] = [];
-  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d < toMs; d += DAY_MS) out.push(new Date(d).toISOString().slice(0, 10));
+  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d < toMs; d += DAY_MS)
+    out.push(new Date(d).toISOString().slice(0, 10));
   return out;
 }
 
@@ -104,7 +105,12 @@ export function pickMetrics(s: BucketSums, metrics: Metric[]): Bucket['metrics']
 
 /** Sort buckets by time (then most events first), keep `limit` groups per bucket, pick metrics. */
 export function finishBuckets(raw: RawBucket[], q: Pick<ViewershipQuery, 'metrics' | 'limit'>): Bucket[] {
-  const sorted = [...raw].sort((a, b) => a.startMs - b.startMs || b.sums.events - a.sums.events || JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
+  const sorted = [...raw].sort(
+    (a, b) =>
+      a.startMs - b.startMs ||
+      b.sums.events - a.sums.events ||
+      JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)),
+  );
   const seen = new Map<string, number>();
   const out: Bucket[] = [];
   for (const b of sorted) {
@@ -112,7 +118,13 @@ export function finishBuckets(raw: RawBucket[], q: Pick<ViewershipQuery, 'metric
     const n = (seen.get(slot) ?? 0) + 1;
     seen.set(slot, n);
     if (q.limit !== undefined && n > q.limit) continue;
-    out.push({ start: new Date(b.startMs).toISOString(), end: new Date(b.endMs).toISOString(), source: b.source, group: b.group, metrics: pickMetrics(b.sums, q.metrics) });
+    out.push({
+      start: new Date(b.startMs).toISOString(),
+      end: new Date(b.endMs).toISOString(),
+      source: b.source,
+      group: b.group,
+      metrics: pickMetrics(b.sums, q.metrics),
+    });
   }
   return out;
 }
@@ -127,5 +139,7 @@ export function addSums(into: BucketSums, add: BucketSums): void {
   into.bytes = n(into.bytes, add.bytes);
   into.errors = n(into.errors, add.errors);
   if (into.byStatusCategory === null || add.byStatusCategory === null) into.byStatusCategory = null;
-  else for (const [k, v] of Object.entries(add.byStatusCategory)) into.byStatusCategory[k] = (into.byStatusCategory[k] ?? 0) + v;
+  else
+    for (const [k, v] of Object.entries(add.byStatusCategory))
+      into.byStatusCategory[k] = (into.byStatusCategory[k] ?? 0) + v;
 }

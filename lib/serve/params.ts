@@ -16,7 +16,15 @@ export const DIMENSIONS = ['country', 'plan', 'device', 'status_category', 'cont
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** Metrics a bucket can carry (null where its view cannot provide one). */
-export const METRICS = ['events', 'uniqueCustomers', 'unknownCustomerEvents', 'watchMs', 'bytes', 'errorRate', 'byStatusCategory'] as const;
+export const METRICS = [
+  'events',
+  'uniqueCustomers',
+  'unknownCustomerEvents',
+  'watchMs',
+  'bytes',
+  'errorRate',
+  'byStatusCategory',
+] as const;
 /** One metric name. */
 export type Metric = (typeof METRICS)[number];
 
@@ -42,7 +50,10 @@ export interface ViewershipQuery {
 
 /** A request parameter that cannot be served; `parameter` names it. */
 export class BadParameterError extends Error {
-  constructor(readonly parameter: string, message: string) {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'BadParameterError';
   }
@@ -73,7 +84,8 @@ export function parseTime(v: string): number | undefined {
   const t = ISO_TIME.exec(v);
   if (!t) return undefined;
   const [, y, mo, d, h, mi, s, , , oh, om] = t;
-  if (!realDay(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
+  if (!realDay(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59)
+    return undefined;
   if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return undefined;
   const ms = Date.parse(v);
   return Number.isNaN(ms) ? undefined : ms;
@@ -82,9 +94,16 @@ export function parseTime(v: string): number | undefined {
 /** A comma-list parameter of values from `allowed` (none twice); also used by `/api/ads`. */
 export const csv = <T extends string>(name: string, allowed: readonly T[]) =>
   z.string().transform((s, ctx) => {
-    const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+    const items = s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     const bad = items.filter((x) => !(allowed as readonly string[]).includes(x));
-    if (bad.length) ctx.addIssue({ code: 'custom', message: `${name} has unknown value(s) ${bad.map((b) => `"${b}"`).join(', ')}; allowed: ${allowed.join(', ')}` });
+    if (bad.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} has unknown value(s) ${bad.map((b) => `"${b}"`).join(', ')}; allowed: ${allowed.join(', ')}`,
+      });
     if (new Set(items).size !== items.length) ctx.addIssue({ code: 'custom', message: `${name} lists a value twice` });
     return items as T[];
   });
@@ -94,8 +113,16 @@ export const time = (name: string) =>
   z.string().transform((s, ctx) => {
     const t = parseTime(s);
     const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
-    if (t === undefined && (DATE_ONLY.test(s) || ISO_TIME.test(s))) ctx.addIssue({ code: 'custom', message: `${name} "${shown}" is not a real date or time (a day, hour, minute, second or zone offset out of range, or a year before 1970)` });
-    else if (t === undefined) ctx.addIssue({ code: 'custom', message: `${name} must be a date (YYYY-MM-DD), an ISO time with a zone, or epoch ms (got "${shown}")` });
+    if (t === undefined && (DATE_ONLY.test(s) || ISO_TIME.test(s)))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} "${shown}" is not a real date or time (a day, hour, minute, second or zone offset out of range, or a year before 1970)`,
+      });
+    else if (t === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a date (YYYY-MM-DD), an ISO time with a zone, or epoch ms (got "${shown}")`,
+      });
     return t ?? 0;
   });
 
@@ -103,10 +130,17 @@ const schema = z
   .object({
     from: time('from').optional(),
     to: time('to').optional(),
-    interval: z.enum(['minute', 'hour', 'day'], { errorMap: () => ({ message: 'interval must be one of minute, hour, day' }) }).default('hour'),
+    interval: z
+      .enum(['minute', 'hour', 'day'], { errorMap: () => ({ message: 'interval must be one of minute, hour, day' }) })
+      .default('hour'),
     groupBy: csv('groupBy', DIMENSIONS).default(''),
     metrics: csv('metrics', METRICS).default(''),
-    limit: z.coerce.number({ invalid_type_error: 'limit must be a number' }).int('limit must be an integer').min(1, 'limit must be at least 1').max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`).optional(),
+    limit: z.coerce
+      .number({ invalid_type_error: 'limit must be a number' })
+      .int('limit must be an integer')
+      .min(1, 'limit must be at least 1')
+      .max(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`)
+      .optional(),
   })
   .strict();
 
@@ -120,11 +154,23 @@ export interface QueryLimits {
  * Validate query parameters (`now` fixes the defaults); throws `BadParameterError` naming the first bad one —
  * also for a range longer than `limits.maxRangeDays`.
  */
-export function parseViewershipQuery(params: URLSearchParams, nowMs: number, limits: QueryLimits = {}): ViewershipQuery {
+export function parseViewershipQuery(
+  params: URLSearchParams,
+  nowMs: number,
+  limits: QueryLimits = {},
+): ViewershipQuery {
   const q = parseParams(params, schema, 'from, to, interval, groupBy, metrics, limit');
   const { fromMs, toMs } = checkRange(q.from, q.to, q.interval, nowMs, limits);
-  if (q.limit !== undefined && q.groupBy.length === 0) throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
-  return { fromMs, toMs, interval: q.interval, groupBy: q.groupBy, metrics: q.metrics.length ? q.metrics : [...METRICS], limit: q.limit };
+  if (q.limit !== undefined && q.groupBy.length === 0)
+    throw new BadParameterError('limit', 'limit keeps the top groups of each bucket: it needs groupBy');
+  return {
+    fromMs,
+    toMs,
+    interval: q.interval,
+    groupBy: q.groupBy,
+    metrics: q.metrics.length ? q.metrics : [...METRICS],
+    limit: q.limit,
+  };
 }
 
 /**
@@ -154,17 +200,34 @@ export function parseParams<S extends z.ZodTypeAny>(params: URLSearchParams, sch
  * The range of a query (defaults: `to` now, `from` an hour before `to`), checked: `to` after `from`, at most
  * `MAX_BUCKETS` buckets of `interval`, at most `limits.maxRangeDays` days. A `BadParameterError` otherwise.
  */
-export function checkRange(from: number | undefined, to: number | undefined, interval: Interval, nowMs: number, limits: QueryLimits = {}): { fromMs: number; toMs: number } {
+export function checkRange(
+  from: number | undefined,
+  to: number | undefined,
+  interval: Interval,
+  nowMs: number,
+  limits: QueryLimits = {},
+): { fromMs: number; toMs: number } {
   const toMs = to ?? nowMs;
   const fromMs = from ?? toMs - DEFAULT_RANGE_MS;
-  if (toMs <= fromMs) throw new BadParameterError('to', `to (${new Date(toMs).toISOString()}) must be after from (${new Date(fromMs).toISOString()})`);
+  if (toMs <= fromMs)
+    throw new BadParameterError(
+      'to',
+      `to (${new Date(toMs).toISOString()}) must be after from (${new Date(fromMs).toISOString()})`,
+    );
   const intervalMs = INTERVALS[interval];
   const buckets = Math.ceil((toMs - fromMs) / intervalMs);
-  if (buckets > MAX_BUCKETS) throw new BadParameterError('interval', `${interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`);
+  if (buckets > MAX_BUCKETS)
+    throw new BadParameterError(
+      'interval',
+      `${interval} interval over this range gives ${buckets} buckets (at most ${MAX_BUCKETS}): use a coarser interval or a shorter range`,
+    );
   const maxDays = limits.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
   if (toMs - fromMs > maxDays * INTERVALS.day) {
     const days = Math.ceil((toMs - fromMs) / INTERVALS.day);
-    throw new BadParameterError('from', `the range from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} spans ${days} days (at most ${maxDays}): ask for a shorter range`);
+    throw new BadParameterError(
+      'from',
+      `the range from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} spans ${days} days (at most ${maxDays}): ask for a shorter range`,
+    );
   }
   return { fromMs, toMs };
 }

@@ -37,7 +37,12 @@ export function createServeResources(cfg: AppConfig): ServeResources {
   const search = createSearchSink(cfg.search);
   const profiles = createProfilesStore(cfg.profiles);
   // Silent: a broker that is down shows in /api/health, not as a log line per poll.
-  const kafka = new Kafka({ clientId: `${cfg.kafka.clientId}-serve`, brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1500 });
+  const kafka = new Kafka({
+    clientId: `${cfg.kafka.clientId}-serve`,
+    brokers: cfg.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1500,
+  });
   let admin: Promise<Admin> | undefined;
   let temporal: Promise<Client> | undefined;
   let pool: pg.Pool | undefined;

@@ -18,7 +18,11 @@ describe('parseRevenueQuery', () => {
   it('defaults to the 30 days ending today (UTC), no breakdown', () => {
     expect(parse('')).toEqual({ from: '2026-11-01', to: '2026-11-30', groupBy: null });
     expect(parse('to=2026-03-01')).toEqual({ from: '2026-01-31', to: '2026-03-01', groupBy: null });
-    expect(parse('from=2026-11-30&to=2026-11-30&groupBy=plan')).toEqual({ from: '2026-11-30', to: '2026-11-30', groupBy: 'plan' });
+    expect(parse('from=2026-11-30&to=2026-11-30&groupBy=plan')).toEqual({
+      from: '2026-11-30',
+      to: '2026-11-30',
+      groupBy: 'plan',
+    });
   });
 
   it('names the bad parameter', () => {

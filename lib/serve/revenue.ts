@@ -6,7 +6,15 @@
 import type { SearchSink } from '../../adapters/search/types.js';
 import { centsToDecimal, type RevenueTotals } from '../../common/orders.js';
 import { dateRange, isIsoDate } from '../../common/weblog.js';
-import { REVENUE_DIMENSIONS, revenueIndex, revenueMarkerId, totalsFromDoc, type RevenueDimension, type RevenueMeasures, type RevenueTotalDoc } from '../orders/revenue.js';
+import {
+  REVENUE_DIMENSIONS,
+  revenueIndex,
+  revenueMarkerId,
+  totalsFromDoc,
+  type RevenueDimension,
+  type RevenueMeasures,
+  type RevenueTotalDoc,
+} from '../orders/revenue.js';
 import { TooManyBucketsError, checkBounds, type ReadBounds } from './bounds.js';
 import { BadParameterError } from './params.js';
 
@@ -45,34 +53,52 @@ export const MAX_REVENUE_GROUPS = 10_000;
 
 /** Validate the query parameters (defaults: the 30 days ending today, UTC); a bad one is a `BadParameterError` naming it. */
 export function parseRevenueQuery(p: URLSearchParams, nowMs: number, o: { maxRangeDays: number }): RevenueQuery {
-  for (const k of p.keys()) if (!PARAMS.has(k)) throw new BadParameterError(k, `unknown parameter "${k.slice(0, 40)}" (known: from, to, groupBy)`);
+  for (const k of p.keys())
+    if (!PARAMS.has(k))
+      throw new BadParameterError(k, `unknown parameter "${k.slice(0, 40)}" (known: from, to, groupBy)`);
   const day = (name: 'from' | 'to', fallback: string): string => {
     const v = p.get(name);
     if (v === null || v === '') return fallback;
-    if (!isIsoDate(v)) throw new BadParameterError(name, `${name} must be a calendar date YYYY-MM-DD (got "${v.slice(0, 40)}")`);
+    if (!isIsoDate(v))
+      throw new BadParameterError(name, `${name} must be a calendar date YYYY-MM-DD (got "${v.slice(0, 40)}")`);
     return v;
   };
   const to = day('to', new Date(nowMs).toISOString().slice(0, 10));
   const from = day('from', new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10));
   if (to < from) throw new BadParameterError('to', `to (${to}) is before from (${from})`);
   const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (days > o.maxRangeDays) throw new BadParameterError('from', `the range is ${days} days; at most ${o.maxRangeDays} (SERVE_MAX_RANGE_DAYS): narrow from–to`);
+  if (days > o.maxRangeDays)
+    throw new BadParameterError(
+      'from',
+      `the range is ${days} days; at most ${o.maxRangeDays} (SERVE_MAX_RANGE_DAYS): narrow from–to`,
+    );
   const g = p.get('groupBy');
-  if (g !== null && g !== '' && !(REVENUE_DIMENSIONS as readonly string[]).includes(g)) throw new BadParameterError('groupBy', `groupBy must be one of ${REVENUE_DIMENSIONS.join(', ')} (got "${g.slice(0, 40)}")`);
+  if (g !== null && g !== '' && !(REVENUE_DIMENSIONS as readonly string[]).includes(g))
+    throw new BadParameterError(
+      'groupBy',
+      `groupBy must be one of ${REVENUE_DIMENSIONS.join(', ')} (got "${g.slice(0, 40)}")`,
+    );
   return { from, to, groupBy: g ? (g as RevenueDimension) : null };
 }
 
 const missingIndex = (err: unknown): boolean => /index_not_found/.test(String((err as Error)?.message ?? err));
 
 /** Answer a validated query from the revenue index, within the request's deadline signal. */
-export async function queryRevenue(search: SearchSink, prefix: string, q: RevenueQuery, bounds?: ReadBounds): Promise<RevenueResult> {
+export async function queryRevenue(
+  search: SearchSink,
+  prefix: string,
+  q: RevenueQuery,
+  bounds?: ReadBounds,
+): Promise<RevenueResult> {
   const index = revenueIndex(prefix);
   const dates = dateRange(q.from, q.to);
   const totals = new Map<string, RevenueTotalDoc>();
   for (let i = 0; i < dates.length; i += 500) {
     checkBounds(bounds);
     const ids = dates.slice(i, i + 500).map(revenueMarkerId);
-    const got = await search.mget<RevenueTotalDoc>(index, ids).catch((err: unknown) => (missingIndex(err) ? new Map<string, RevenueTotalDoc>() : Promise.reject(err)));
+    const got = await search
+      .mget<RevenueTotalDoc>(index, ids)
+      .catch((err: unknown) => (missingIndex(err) ? new Map<string, RevenueTotalDoc>() : Promise.reject(err)));
     for (const doc of got.values()) totals.set(doc.date, doc);
   }
   const complete = dates.filter((d) => totals.has(d));
@@ -80,24 +106,44 @@ export async function queryRevenue(search: SearchSink, prefix: string, q: Revenu
   if (q.groupBy && complete.length) {
     checkBounds(bounds);
     const r = await search.search<RevenueMeasures & Record<string, string>>(index, {
-      query: { bool: { filter: [{ terms: { date: complete } }, { term: { kind: q.groupBy } }] } }, size: MAX_REVENUE_GROUPS,
+      query: { bool: { filter: [{ terms: { date: complete } }, { term: { kind: q.groupBy } }] } },
+      size: MAX_REVENUE_GROUPS,
     });
-    if (r.total > r.hits.length) throw new TooManyBucketsError('from', `the breakdown has ${r.total} groups (at most ${MAX_REVENUE_GROUPS}): narrow from–to`);
+    if (r.total > r.hits.length)
+      throw new TooManyBucketsError(
+        'from',
+        `the breakdown has ${r.total} groups (at most ${MAX_REVENUE_GROUPS}): narrow from–to`,
+      );
     for (const { source: s } of r.hits) {
       const g: RevenueGroup = {
-        value: String(s[q.groupBy]), orders: s.orders, paidAmount: centsToDecimal(s.paid_cents), refundedAmount: centsToDecimal(s.refunded_cents),
-        maxAmount: centsToDecimal(s.max_cents), uniqueCustomers: s.unique_customers,
+        value: String(s[q.groupBy]),
+        orders: s.orders,
+        paidAmount: centsToDecimal(s.paid_cents),
+        refundedAmount: centsToDecimal(s.refunded_cents),
+        maxAmount: centsToDecimal(s.max_cents),
+        uniqueCustomers: s.unique_customers,
       };
       groups.set(String(s.date), [...(groups.get(String(s.date)) ?? []), g]);
     }
   }
   const days = complete.map((date) => ({
-    date, ...totalsFromDoc(totals.get(date)),
-    ...(q.groupBy ? { groups: (groups.get(date) ?? []).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)) } : {}),
+    date,
+    ...totalsFromDoc(totals.get(date)),
+    ...(q.groupBy
+      ? { groups: (groups.get(date) ?? []).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)) }
+      : {}),
   }));
   const sum = (f: (d: RevenueTotalDoc) => number) => complete.reduce((n, d) => n + f(totals.get(d)!), 0);
   return {
-    from: q.from, to: q.to, groupBy: q.groupBy, days, missingDays: dates.filter((d) => !totals.has(d)),
-    total: { orders: sum((d) => d.orders), paidAmount: centsToDecimal(sum((d) => d.paid_cents)), refundedAmount: centsToDecimal(sum((d) => d.refunded_cents)) },
+    from: q.from,
+    to: q.to,
+    groupBy: q.groupBy,
+    days,
+    missingDays: dates.filter((d) => !totals.has(d)),
+    total: {
+      orders: sum((d) => d.orders),
+      paidAmount: centsToDecimal(sum((d) => d.paid_cents)),
+      refundedAmount: centsToDecimal(sum((d) => d.refunded_cents)),
+    },
   };
 }

@@ -21,11 +21,27 @@ function resolve(ref: string, root: Schema): Schema {
   return node as Schema;
 }
 
-const KNOWN = new Set(['type', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'oneOf', '$ref', 'format', 'description', 'default', 'minimum', 'maximum', 'example']);
+const KNOWN = new Set([
+  'type',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'oneOf',
+  '$ref',
+  'format',
+  'description',
+  'default',
+  'minimum',
+  'maximum',
+  'example',
+]);
 
 /** Mismatches of `value` against `schema` (empty when it conforms); `root` resolves `$ref`s. */
 export function checkSchema(schema: Schema, value: unknown, root: Schema, path = '$'): string[] {
-  for (const k of Object.keys(schema)) if (!KNOWN.has(k)) return [`${path}: schema keyword "${k}" is not supported by this checker`];
+  for (const k of Object.keys(schema))
+    if (!KNOWN.has(k)) return [`${path}: schema keyword "${k}" is not supported by this checker`];
   if (typeof schema.$ref === 'string') return checkSchema(resolve(schema.$ref, root), value, root, path);
   if (Array.isArray(schema.oneOf)) {
     const matches = (schema.oneOf as Schema[]).filter((s) => checkSchema(s, value, root, path).length === 0).length;
@@ -38,22 +54,29 @@ export function checkSchema(schema: Schema, value: unknown, root: Schema, path =
     const ok = types.includes(t) || (t === 'integer' && types.includes('number'));
     if (!ok) return [`${path}: expected ${types.join('|')}, got ${t}`];
   }
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errs.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
-  if (schema.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value))) errs.push(`${path}: "${value}" is not a date-time`);
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    errs.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if (schema.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value)))
+    errs.push(`${path}: "${value}" is not a date-time`);
   if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) errs.push(`${path}: ${value} < minimum ${schema.minimum}`);
-    if (typeof schema.maximum === 'number' && value > schema.maximum) errs.push(`${path}: ${value} > maximum ${schema.maximum}`);
+    if (typeof schema.minimum === 'number' && value < schema.minimum)
+      errs.push(`${path}: ${value} < minimum ${schema.minimum}`);
+    if (typeof schema.maximum === 'number' && value > schema.maximum)
+      errs.push(`${path}: ${value} > maximum ${schema.maximum}`);
   }
   if (t === 'object') {
     const o = value as Record<string, unknown>;
     const props = (schema.properties ?? {}) as Record<string, Schema>;
-    for (const r of (schema.required ?? []) as string[]) if (!(r in o)) errs.push(`${path}: missing required property "${r}"`);
+    for (const r of (schema.required ?? []) as string[])
+      if (!(r in o)) errs.push(`${path}: missing required property "${r}"`);
     for (const [k, v] of Object.entries(o)) {
       if (props[k]) errs.push(...checkSchema(props[k], v, root, `${path}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${path}: property "${k}" is not in the schema`);
-      else if (typeof schema.additionalProperties === 'object') errs.push(...checkSchema(schema.additionalProperties as Schema, v, root, `${path}.${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...checkSchema(schema.additionalProperties as Schema, v, root, `${path}.${k}`));
     }
   }
-  if (t === 'array' && schema.items) (value as unknown[]).forEach((v, i) => errs.push(...checkSchema(schema.items as Schema, v, root, `${path}[${i}]`)));
+  if (t === 'array' && schema.items)
+    (value as unknown[]).forEach((v, i) => errs.push(...checkSchema(schema.items as Schema, v, root, `${path}[${i}]`)));
   return errs;
 }

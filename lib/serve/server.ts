@@ -30,7 +30,12 @@ import { parseAdsQuery, queryAds } from './ads.js';
 
 /** Directory of the dashboard's static files. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 /** Options of the server. */
 export interface ServeOptions {
@@ -89,7 +94,12 @@ const aborted = (signal: AbortSignal): Promise<never> =>
  * time) and holds it until the work itself settles — past the deadline too — so the gate bounds the work really
  * in flight, not only the requests still waiting for an answer.
  */
-async function withinDeadline<T>(res: ServerResponse, deadlineMs: number, work: (signal: AbortSignal) => Promise<T>, gate?: Gate): Promise<T> {
+async function withinDeadline<T>(
+  res: ServerResponse,
+  deadlineMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  gate?: Gate,
+): Promise<T> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new DeadlineError(deadlineMs)), deadlineMs);
   const onClose = () => {
@@ -142,7 +152,8 @@ function malformedParameter(search: string): string | undefined {
 
 async function sendFile(res: ServerResponse, name: string): Promise<void> {
   const ext = name.slice(name.lastIndexOf('.'));
-  if (!/^[a-z0-9][a-z0-9-]*\.[a-z]+$/.test(name) || !TYPES[ext]) return send(res, 404, { error: `no such file: ${name}` });
+  if (!/^[a-z0-9][a-z0-9-]*\.[a-z]+$/.test(name) || !TYPES[ext])
+    return send(res, 404, { error: `no such file: ${name}` });
   try {
     send(res, 200, await readFile(`${PUBLIC_DIR}${name}`), TYPES[ext]);
   } catch {
@@ -166,32 +177,51 @@ export function routes(o: ServeOptions): Record<string, Handler> {
     },
     '/openapi.json': async (_q, _u, res) => send(res, 200, OPENAPI),
     '/api/health': async (_q, _u, res) => {
-      health ??= healthReport(r, { streamWorkflowId: o.streamWorkflowId ?? STREAM_WORKFLOW_ID, timeoutMs: o.checkTimeoutMs }).finally(() => (health = undefined));
+      health ??= healthReport(r, {
+        streamWorkflowId: o.streamWorkflowId ?? STREAM_WORKFLOW_ID,
+        timeoutMs: o.checkTimeoutMs,
+      }).finally(() => (health = undefined));
       const report = health;
       send(res, 200, await withinDeadline(res, limits.requestTimeoutMs, () => report));
     },
     '/api/viewership': async (_q, url, res) => {
       const query = parseViewershipQuery(url.searchParams, Date.now(), { maxRangeDays: limits.maxRangeDays });
-      const result = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
-        queryViewership(r.search, r.cfg.search.indexPrefix, query, { signal, budget: new BucketBudget(limits.maxResultBuckets, query) }).catch((err: unknown) => {
-          if (err instanceof BadParameterError || err === signal.reason) throw err;
-          throw new SearchFailedError(`search engine query failed: ${(err as Error).message.split('\n')[0]}`);
-        }), gate);
+      const result = await withinDeadline(
+        res,
+        limits.requestTimeoutMs,
+        (signal) =>
+          queryViewership(r.search, r.cfg.search.indexPrefix, query, {
+            signal,
+            budget: new BucketBudget(limits.maxResultBuckets, query),
+          }).catch((err: unknown) => {
+            if (err instanceof BadParameterError || err === signal.reason) throw err;
+            throw new SearchFailedError(`search engine query failed: ${(err as Error).message.split('\n')[0]}`);
+          }),
+        gate,
+      );
       const body = JSON.stringify(result);
       const bytes = Buffer.byteLength(body);
       if (bytes > limits.maxResponseBytes) {
         const [parameter, advice] = narrowing(query);
-        throw new TooManyBucketsError(parameter, `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`);
+        throw new TooManyBucketsError(
+          parameter,
+          `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`,
+        );
       }
       send(res, 200, body, JSON_TYPE);
     },
     '/api/revenue': async (_q, url, res) => {
       const query = parseRevenueQuery(url.searchParams, Date.now(), { maxRangeDays: limits.maxRangeDays });
-      const result = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
-        queryRevenue(r.search, r.cfg.search.indexPrefix, query, { signal }).catch((err: unknown) => {
-          if (err instanceof BadParameterError || err === signal.reason) throw err;
-          throw new SearchFailedError(`search engine query failed: ${(err as Error).message.split('\n')[0]}`);
-        }), gate);
+      const result = await withinDeadline(
+        res,
+        limits.requestTimeoutMs,
+        (signal) =>
+          queryRevenue(r.search, r.cfg.search.indexPrefix, query, { signal }).catch((err: unknown) => {
+            if (err instanceof BadParameterError || err === signal.reason) throw err;
+            throw new SearchFailedError(`search engine query failed: ${(err as Error).message.split('\n')[0]}`);
+          }),
+        gate,
+      );
       send(res, 200, result);
     },
     '/api/customers/{id}': async (_q, url, res) => {
@@ -200,25 +230,44 @@ export function routes(o: ServeOptions): Record<string, Handler> {
         customerLookup(r, id).catch((err: unknown) => {
           if (err === signal.reason) throw err;
           throw new SearchFailedError(`customer look-up failed: ${(err as Error).message.split('\n')[0]}`);
-        }));
-      if (view === 'malformed') throw new BadParameterError('id', `customer id must be 1-64 of A-Z a-z 0-9 _ - (got ${JSON.stringify(id.slice(0, 80))})`);
+        }),
+      );
+      if (view === 'malformed')
+        throw new BadParameterError(
+          'id',
+          `customer id must be 1-64 of A-Z a-z 0-9 _ - (got ${JSON.stringify(id.slice(0, 80))})`,
+        );
       if (!view) return send(res, 404, { error: `no customer ${id}` });
       send(res, 200, view);
     },
     '/api/ads': async (_q, url, res) => {
       const query = parseAdsQuery(url.searchParams, Date.now(), { maxRangeDays: limits.maxRangeDays });
-      const result = await withinDeadline(res, limits.requestTimeoutMs, (signal) =>
-        Promise.resolve()
-          .then(() => queryAds(r.adsPool(), r.cfg.ads.workflowId, query, { signal, maxBuckets: limits.maxResultBuckets, statementTimeoutMs: limits.requestTimeoutMs }))
-          .catch((err: unknown) => {
-            if (err instanceof BadParameterError || err === signal.reason) throw err;
-            throw new SearchFailedError(`PostgreSQL query failed: ${(err as Error).message.split('\n')[0]}`);
-          }), gate);
+      const result = await withinDeadline(
+        res,
+        limits.requestTimeoutMs,
+        (signal) =>
+          Promise.resolve()
+            .then(() =>
+              queryAds(r.adsPool(), r.cfg.ads.workflowId, query, {
+                signal,
+                maxBuckets: limits.maxResultBuckets,
+                statementTimeoutMs: limits.requestTimeoutMs,
+              }),
+            )
+            .catch((err: unknown) => {
+              if (err instanceof BadParameterError || err === signal.reason) throw err;
+              throw new SearchFailedError(`PostgreSQL query failed: ${(err as Error).message.split('\n')[0]}`);
+            }),
+        gate,
+      );
       const body = JSON.stringify(result);
       const bytes = Buffer.byteLength(body);
       if (bytes > limits.maxResponseBytes) {
         const [parameter, advice] = narrowing(query);
-        throw new TooManyBucketsError(parameter, `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`);
+        throw new TooManyBucketsError(
+          parameter,
+          `the answer would be ${bytes} bytes (at most ${limits.maxResponseBytes}, SERVE_MAX_RESPONSE_BYTES): ${advice}`,
+        );
       }
       send(res, 200, body, JSON_TYPE);
     },
@@ -237,18 +286,32 @@ interface Guard {
  */
 function dispatch(table: Record<string, Handler>, guard: Guard, req: IncomingMessage, res: ServerResponse): void {
   if (!hostAllowed(req.headers.host, guard.allowedHosts)) {
-    return send(res, 403, { error: `host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))} is not allowed: add it to SERVE_ALLOWED_HOSTS (DNS-rebinding protection)` });
+    return send(res, 403, {
+      error: `host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))} is not allowed: add it to SERVE_ALLOWED_HOSTS (DNS-rebinding protection)`,
+    });
   }
   if (guard.checkToken && !guard.checkToken(req.headers.authorization)) {
     res.setHeader('www-authenticate', AUTH_CHALLENGES);
-    return send(res, 401, { error: 'authentication required: send Authorization: Bearer <SERVE_AUTH_TOKEN> (or HTTP Basic with it as the password)' });
+    return send(res, 401, {
+      error:
+        'authentication required: send Authorization: Bearer <SERVE_AUTH_TOKEN> (or HTTP Basic with it as the password)',
+    });
   }
   const url = requestUrl(req.url ?? '/');
-  if (!url) return send(res, 400, { error: `cannot parse the request target ${JSON.stringify((req.url ?? '').slice(0, 200))}` });
-  if (decode(url.pathname) === undefined) return send(res, 400, { error: `malformed percent-encoding in the path ${url.pathname.slice(0, 200)}` });
+  if (!url)
+    return send(res, 400, {
+      error: `cannot parse the request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`,
+    });
+  if (decode(url.pathname) === undefined)
+    return send(res, 400, { error: `malformed percent-encoding in the path ${url.pathname.slice(0, 200)}` });
   const bad = malformedParameter(url.search);
-  if (bad !== undefined) return send(res, 400, { error: `malformed percent-encoding in query parameter "${bad}"`, parameter: bad });
-  const key = url.pathname.startsWith('/assets/') ? '/assets/{file}' : url.pathname.startsWith('/api/customers/') ? '/api/customers/{id}' : url.pathname;
+  if (bad !== undefined)
+    return send(res, 400, { error: `malformed percent-encoding in query parameter "${bad}"`, parameter: bad });
+  const key = url.pathname.startsWith('/assets/')
+    ? '/assets/{file}'
+    : url.pathname.startsWith('/api/customers/')
+      ? '/api/customers/{id}'
+      : url.pathname;
   const handler = table[key];
   if (!handler) return send(res, 404, { error: `no route ${url.pathname.slice(0, 200)}` });
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -260,7 +323,11 @@ function dispatch(table: Record<string, Handler>, guard: Guard, req: IncomingMes
     .then(() => handler(req, url, res))
     .catch((err) => {
       if (err instanceof ClientGoneError || res.destroyed) return void res.destroy();
-      const expected = err instanceof BadParameterError || err instanceof BusyError || err instanceof DeadlineError || err instanceof SearchFailedError;
+      const expected =
+        err instanceof BadParameterError ||
+        err instanceof BusyError ||
+        err instanceof DeadlineError ||
+        err instanceof SearchFailedError;
       if (!expected) console.error(`[serve] ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
       if (res.headersSent) res.destroy();
       else if (err instanceof BadParameterError) send(res, 400, { error: err.message, parameter: err.parameter });
@@ -273,7 +340,11 @@ function dispatch(table: Record<string, Handler>, guard: Guard, req: IncomingMes
     });
 }
 
-const CLIENT_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 };
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
 
 /**
  * A request Node's parser rejected (bad bytes, oversized headers, timeout): answer 400/431/413/408 JSON when the
@@ -283,8 +354,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, respondin
   if (socket.writable && !responding && err.code !== 'ECONNRESET') {
     const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
     const body = JSON.stringify({ error: `${STATUS_CODES[status]} (${err.code ?? err.message})` });
-    const security = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${security}connection: close\r\n\r\n${body}`);
+    const security = Object.entries(SECURITY_HEADERS)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${security}connection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }
@@ -297,8 +372,14 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, respondin
 export async function startServer(o: ServeOptions): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const table = routes(o);
   const limits: ServeLimits = { ...DEFAULT_SERVE_LIMITS, ...o.limits };
-  const guard: Guard = { allowedHosts: allowedHosts(o.allowedHosts, o.host), checkToken: o.authToken ? tokenChecker(o.authToken) : undefined };
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, ...(o.tls ? { 'strict-transport-security': HSTS } : {}) };
+  const guard: Guard = {
+    allowedHosts: allowedHosts(o.allowedHosts, o.host),
+    checkToken: o.authToken ? tokenChecker(o.authToken) : undefined,
+  };
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    ...(o.tls ? { 'strict-transport-security': HSTS } : {}),
+  };
   // The last response of each connection, to tell whether one is still being written when its parser fails.
   const lastResponse = new WeakMap<object, ServerResponse>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -307,9 +388,15 @@ export async function startServer(o: ServeOptions): Promise<{ url: string; port:
     dispatch(table, guard, req, res);
   };
   // Node checks the headers and request timeouts every `connectionsCheckingInterval` (30 s by default).
-  const timing = { connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))) };
-  const server: Server = o.tls ? createTlsServer({ ...timing, cert: o.tls.cert, key: o.tls.key }, onRequest) : createServer(timing, onRequest);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, lastResponse.get(socket)?.writableFinished === false));
+  const timing = {
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+  const server: Server = o.tls
+    ? createTlsServer({ ...timing, cert: o.tls.cert, key: o.tls.key }, onRequest)
+    : createServer(timing, onRequest);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(err, socket, lastResponse.get(socket)?.writableFinished === false),
+  );
   server.keepAliveTimeout = 5000;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = 2 * limits.headersTimeoutMs;

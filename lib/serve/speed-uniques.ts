@@ -54,19 +54,33 @@ export const bucketSlot = (ms: number, intervalMs: number): number => Math.floor
  * document is skipped or read twice, even should two documents share a key.
  */
 export function uniquesPageQuery(ranges: MsRange[], after?: PageCursor): Json {
-  const inRanges = { bool: { should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })), minimum_should_match: 1 } };
+  const inRanges = {
+    bool: {
+      should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })),
+      minimum_should_match: 1,
+    },
+  };
   if (!after) return { bool: { filter: [inRanges] } };
   const ws = after.windowStartMs;
   const afterKey = {
     bool: {
       should: [
         { range: { window_start: { gt: ws } } },
-        { bool: { filter: [{ range: { window_start: { gte: ws, lte: ws } } }, { range: { partition: { gte: after.partition } } }] } },
+        {
+          bool: {
+            filter: [
+              { range: { window_start: { gte: ws, lte: ws } } },
+              { range: { partition: { gte: after.partition } } },
+            ],
+          },
+        },
       ],
       minimum_should_match: 1,
     },
   };
-  return { bool: { filter: [inRanges, afterKey], ...(after.ids.length ? { must_not: [{ ids: { values: after.ids } }] } : {}) } };
+  return {
+    bool: { filter: [inRanges, afterKey], ...(after.ids.length ? { must_not: [{ ids: { values: after.ids } }] } : {}) },
+  };
 }
 
 /** The cursor after a page: its last key, with every id of that key read so far (carried over from `prev`). */
@@ -74,7 +88,11 @@ export function nextCursor(page: { id: string; source: UniquesDoc }[], prev?: Pa
   const last = page.at(-1);
   if (!last) return undefined;
   const key = { windowStartMs: windowStartMs(last.source.window_start), partition: Number(last.source.partition) };
-  const same = page.filter((h) => windowStartMs(h.source.window_start) === key.windowStartMs && Number(h.source.partition) === key.partition).map((h) => h.id);
+  const same = page
+    .filter(
+      (h) => windowStartMs(h.source.window_start) === key.windowStartMs && Number(h.source.partition) === key.partition,
+    )
+    .map((h) => h.id);
   const carried = prev && prev.windowStartMs === key.windowStartMs && prev.partition === key.partition ? prev.ids : [];
   return { ...key, ids: [...carried, ...same] };
 }
@@ -106,7 +124,13 @@ export class SlotSketches {
  * order, reading only the key and the sketch. A missing index has no documents. Past `bounds`' deadline the
  * next page is not read (the signal's reason is thrown).
  */
-export async function forEachUniquesDoc(search: SearchSink, prefix: string, ranges: MsRange[], visit: (doc: UniquesDoc) => void, bounds?: ReadBounds): Promise<void> {
+export async function forEachUniquesDoc(
+  search: SearchSink,
+  prefix: string,
+  ranges: MsRange[],
+  visit: (doc: UniquesDoc) => void,
+  bounds?: ReadBounds,
+): Promise<void> {
   if (ranges.length === 0) return;
   let cursor: PageCursor | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -134,11 +158,24 @@ export async function forEachUniquesDoc(search: SearchSink, prefix: string, rang
  * Distinct customers per UTC bucket of width `intervalMs` (keyed by bucket start) over the windows starting in
  * `ranges`: the union of the sketches of every partition's document of every window in the bucket.
  */
-export async function uniquesByBucket(search: SearchSink, prefix: string, ranges: MsRange[], intervalMs: number, bounds?: ReadBounds): Promise<Map<number, number>> {
+export async function uniquesByBucket(
+  search: SearchSink,
+  prefix: string,
+  ranges: MsRange[],
+  intervalMs: number,
+  bounds?: ReadBounds,
+): Promise<Map<number, number>> {
   const slots = new SlotSketches();
-  await forEachUniquesDoc(search, prefix, ranges, (d) => {
-    if (d.customers_sketch) slots.add(bucketSlot(windowStartMs(d.window_start), intervalMs), CustomerSketch.fromBase64(d.customers_sketch));
-  }, bounds);
+  await forEachUniquesDoc(
+    search,
+    prefix,
+    ranges,
+    (d) => {
+      if (d.customers_sketch)
+        slots.add(bucketSlot(windowStartMs(d.window_start), intervalMs), CustomerSketch.fromBase64(d.customers_sketch));
+    },
+    bounds,
+  );
   return slots.estimates();
 }
 

@@ -19,7 +19,8 @@ const sum = (field: string) => ({ sum: { field } });
 
 /** The index a query's sums are read from, the dimensions it can group by there, and whether it splits by status. */
 function source(prefix: string, groupBy: Dimension[]): { index: string; dims: Dimension[]; byStatus: boolean } {
-  if (groupBy.includes('content_id')) return { index: speedContentIndex(prefix), dims: ['content_id'], byStatus: false };
+  if (groupBy.includes('content_id'))
+    return { index: speedContentIndex(prefix), dims: ['content_id'], byStatus: false };
   return { index: speedIndex(prefix), dims: groupBy, byStatus: true };
 }
 
@@ -27,23 +28,43 @@ function source(prefix: string, groupBy: Dimension[]): { index: string; dims: Di
  * Speed buckets over `ranges` (the parts of the query on days without a completed batch run). With `q.limit` and a
  * grouping, the limit is pushed into the query (`topGroupsAll`): the engine returns the top groups of each slot only.
  */
-export async function speedBuckets(search: SearchSink, prefix: string, q: ViewershipQuery, ranges: MsRange[], bounds?: ReadBounds): Promise<RawBucket[]> {
+export async function speedBuckets(
+  search: SearchSink,
+  prefix: string,
+  q: ViewershipQuery,
+  ranges: MsRange[],
+  bounds?: ReadBounds,
+): Promise<RawBucket[]> {
   if (ranges.length === 0) return [];
   const intervalMs = INTERVALS[q.interval];
   const from = source(prefix, q.groupBy);
   const wantUniques = q.groupBy.length === 0 && q.metrics.includes('uniqueCustomers');
   const request = {
-    query: { bool: { should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })), minimum_should_match: 1 } },
+    query: {
+      bool: {
+        should: ranges.map((r) => ({ range: { window_start: { gte: r.fromMs, lt: r.toMs } } })),
+        minimum_should_match: 1,
+      },
+    },
     sources: [{ t: { date_histogram: { field: 'window_start', fixed_interval: FIXED[q.interval] } } }],
     aggs: {
-      events: sum('events'), watch_ms: sum('watch_ms'), unknown: sum('unknown_customer_events'),
-      ...(from.byStatus ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('events') } } } : {}),
+      events: sum('events'),
+      watch_ms: sum('watch_ms'),
+      unknown: sum('unknown_customer_events'),
+      ...(from.byStatus
+        ? { by_status: { terms: { field: 'status_category', size: 20 }, aggs: { n: sum('events') } } }
+        : {}),
     },
   };
   const [buckets, uniques] = await Promise.all([
     q.limit !== undefined && from.dims.length > 0
       ? topGroupsAll(search, from.index, { ...request, dims: from.dims, orderBy: 'events', limit: q.limit }, bounds)
-      : compositeAll(search, from.index, { ...request, sources: [...request.sources, ...from.dims.map((d) => ({ [d]: { terms: { field: d } } }))] }, bounds),
+      : compositeAll(
+          search,
+          from.index,
+          { ...request, sources: [...request.sources, ...from.dims.map((d) => ({ [d]: { terms: { field: d } } }))] },
+          bounds,
+        ),
     wantUniques ? uniquesByBucket(search, prefix, ranges, intervalMs, bounds) : undefined,
   ]);
   const first = ranges[0]!.fromMs;
@@ -72,5 +93,10 @@ export async function speedBuckets(search: SearchSink, prefix: string, q: Viewer
 
 /** A bucket's value of every requested dimension; null for those its index does not record. */
 function groupOf(b: CompositeBucket, groupBy: Dimension[], recorded: Dimension[]): RawBucket['group'] {
-  return Object.fromEntries(groupBy.map((d) => [d, recorded.includes(d) && b.key[d] !== null && b.key[d] !== undefined ? String(b.key[d]) : null]));
+  return Object.fromEntries(
+    groupBy.map((d) => [
+      d,
+      recorded.includes(d) && b.key[d] !== null && b.key[d] !== undefined ? String(b.key[d]) : null,
+    ]),
+  );
 }

@@ -27,12 +27,20 @@ export interface ViewershipResult {
  * Answer a validated query from both views, within `bounds`: the bucket budget (a `TooManyBucketsError` once the
  * reads pass it) and the deadline signal (reads stop at their next page once it is aborted).
  */
-export async function queryViewership(search: SearchSink, prefix: string, q: ViewershipQuery, bounds?: ReadBounds): Promise<ViewershipResult> {
+export async function queryViewership(
+  search: SearchSink,
+  prefix: string,
+  q: ViewershipQuery,
+  bounds?: ReadBounds,
+): Promise<ViewershipResult> {
   checkBounds(bounds);
   const totals = await batchTotals(search, prefix, daysOverlapping(q.fromMs, q.toMs));
   const batchDays = [...totals.keys()].sort();
   const ranges = speedRanges(q.fromMs, q.toMs, new Set(batchDays));
-  const [b, s] = await Promise.all([batchBuckets(search, prefix, q, totals, bounds), speedBuckets(search, prefix, q, ranges, bounds)]);
+  const [b, s] = await Promise.all([
+    batchBuckets(search, prefix, q, totals, bounds),
+    speedBuckets(search, prefix, q, ranges, bounds),
+  ]);
   return {
     from: new Date(q.fromMs).toISOString(),
     to: new Date(q.toMs).toISOString(),

@@ -12,7 +12,12 @@ const rng = (seed: number) => () => {
 /** Random keys with plenty of repeats and structure: zero halves, small values, and full-range values. */
 const randomKeys = (n: number, seed: number): Array<[number, number]> => {
   const next = rng(seed);
-  const keys: Array<[number, number]> = [[0, 0], [0, 1], [1, 0], [0xffffffff, 0xffffffff]];
+  const keys: Array<[number, number]> = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [0xffffffff, 0xffffffff],
+  ];
   while (keys.length < n) {
     const r = next() & 3;
     const hi = r === 0 ? 0 : r === 1 ? next() & 0xff : next();

@@ -26,11 +26,14 @@ export function slotHash(hi: number, lo: number): number {
 
 /** Validates the `count, pairs…` layout and returns the key count (throws naming the problem otherwise). */
 function checkedCount(b: Uint8Array, where: string): number {
-  if (b.byteLength < HEADER_BYTES) throw new Error(`${where}: truncated input: ${b.byteLength} bytes, need a 4-byte key count`);
+  if (b.byteLength < HEADER_BYTES)
+    throw new Error(`${where}: truncated input: ${b.byteLength} bytes, need a 4-byte key count`);
   const count = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0);
   const want = HEADER_BYTES + count * KEY_BYTES;
   if (b.byteLength !== want) {
-    throw new Error(`${where}: ${b.byteLength < want ? 'truncated' : 'oversized'} input: header says ${count} keys (${want} bytes) but got ${b.byteLength} bytes`);
+    throw new Error(
+      `${where}: ${b.byteLength < want ? 'truncated' : 'oversized'} input: header says ${count} keys (${want} bytes) but got ${b.byteLength} bytes`,
+    );
   }
   return count;
 }

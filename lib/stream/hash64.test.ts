@@ -8,7 +8,7 @@ const both = (s: string): [number, number] => {
 const popcount32 = (x: number) => {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 };
 
 /** Pearson chi-square of `counts` against a uniform expectation. */
@@ -37,7 +37,23 @@ describe('hash64', () => {
   });
 
   it('gives different values for different strings, including near-identical ones', () => {
-    const cases = ['', 'a', 'b', 'ab', 'ba', 'a\u0000', '\u0000a', 'aa', 'abc', 'abd', 'C1', 'C01', 'C10', '\u0000', '\u0000\u0000'];
+    const cases = [
+      '',
+      'a',
+      'b',
+      'ab',
+      'ba',
+      'a\u0000',
+      '\u0000a',
+      'aa',
+      'abc',
+      'abd',
+      'C1',
+      'C01',
+      'C10',
+      '\u0000',
+      '\u0000\u0000',
+    ];
     const seen = new Set(cases.map((s) => both(s).join(':')));
     expect(seen.size).toBe(cases.length);
   });

@@ -11,7 +11,11 @@ import { BadInputError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs' record-batch wrapper: decodes a fetch response partition and filters control/aborted records.
-const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => KafkaBatch;
+const Batch = require('kafkajs/src/consumer/batch') as new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: unknown,
+) => KafkaBatch;
 
 interface KafkaBatch {
   partition: number;
@@ -52,8 +56,12 @@ export class OffsetReader {
   private getCluster(): Promise<any> {
     if (!this.cluster) {
       const sym = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
-      if (!sym) throw new Error('kafkajs internals changed: private:Kafka:createCluster not found (kafkajs must be 2.2.4)');
-      const cluster = (this.kafka as any)[sym]({ isolationLevel: 1 /* read committed */, allowAutoTopicCreation: false });
+      if (!sym)
+        throw new Error('kafkajs internals changed: private:Kafka:createCluster not found (kafkajs must be 2.2.4)');
+      const cluster = (this.kafka as any)[sym]({
+        isolationLevel: 1 /* read committed */,
+        allowAutoTopicCreation: false,
+      });
       this.cluster = cluster.connect().then(() => cluster);
       this.cluster!.catch(() => (this.cluster = undefined));
     }
@@ -64,9 +72,13 @@ export class OffsetReader {
   async endOffsets(topic: string): Promise<Offsets> {
     const cluster = await this.getCluster();
     await cluster.addTargetTopic(topic);
-    const partitions = cluster.findTopicPartitionMetadata(topic).map((m: { partitionId: number }) => ({ partition: m.partitionId }));
+    const partitions = cluster
+      .findTopicPartitionMetadata(topic)
+      .map((m: { partitionId: number }) => ({ partition: m.partitionId }));
     const [r] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }]);
-    return Object.fromEntries(r.partitions.map((p: { partition: number; offset: string }) => [p.partition, Number(p.offset)]));
+    return Object.fromEntries(
+      r.partitions.map((p: { partition: number; offset: string }) => [p.partition, Number(p.offset)]),
+    );
   }
 
   /**
@@ -76,7 +88,10 @@ export class OffsetReader {
    * `include` restricts the read to some partitions (a partition group); `next` and `end` then hold only those.
    */
   async read(o: {
-    topic: string; start: Offsets; maxMessages: number; include?: (partition: number) => boolean;
+    topic: string;
+    start: Offsets;
+    maxMessages: number;
+    include?: (partition: number) => boolean;
     onMessages: (partition: number, msgs: ReadMessage[]) => Promise<void> | void;
   }): Promise<ReadResult> {
     const cluster = await this.getCluster();
@@ -88,10 +103,16 @@ export class OffsetReader {
       end[p] = allEnd[p]!;
       next[p] = o.start[p] ?? 0;
     }
-    const perPartitionBytes = Math.min(4 << 20, Math.max(64 << 10, Math.ceil((o.maxMessages * 300) / Math.max(1, Object.keys(end).length))));
+    const perPartitionBytes = Math.min(
+      4 << 20,
+      Math.max(64 << 10, Math.ceil((o.maxMessages * 300) / Math.max(1, Object.keys(end).length))),
+    );
     let count = 0;
     let idleRounds = 0;
-    const pending = () => Object.keys(next).map(Number).filter((p) => next[p]! < end[p]!);
+    const pending = () =>
+      Object.keys(next)
+        .map(Number)
+        .filter((p) => next[p]! < end[p]!);
     // Stop after a few fetch rounds without progress (e.g. only uncommitted transactional data up to `end`).
     while (count < o.maxMessages && pending().length && idleRounds < 3) {
       const before = Object.values(next).reduce((a, b) => a + b, 0);
@@ -103,15 +124,32 @@ export class OffsetReader {
             const broker = await cluster.findBroker({ nodeId });
             const { responses } = await broker
               .fetch({
-                maxWaitTime: 100, minBytes: 1, maxBytes: perPartitionBytes * partitions.length, isolationLevel: 1,
-                topics: [{ topic: o.topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: String(next[p]), maxBytes: perPartitionBytes })) }],
+                maxWaitTime: 100,
+                minBytes: 1,
+                maxBytes: perPartitionBytes * partitions.length,
+                isolationLevel: 1,
+                topics: [
+                  {
+                    topic: o.topic,
+                    partitions: partitions.map((p) => ({
+                      partition: p,
+                      fetchOffset: String(next[p]),
+                      maxBytes: perPartitionBytes,
+                    })),
+                  },
+                ],
               })
               .catch((err: { type?: string }) => {
                 if (err?.type !== OFFSET_OUT_OF_RANGE) throw err;
                 const asked = partitions.map((p) => `${p}@${next[p]}`).join(', ');
-                throw new BadInputError(`offsets out of range for ${o.topic} (${asked}): below the log start (deleted by retention?) or past the end`, { topic: o.topic }).toFailure();
+                throw new BadInputError(
+                  `offsets out of range for ${o.topic} (${asked}): below the log start (deleted by retention?) or past the end`,
+                  { topic: o.topic },
+                ).toFailure();
               });
-            return responses.flatMap((r: { partitions: unknown[] }) => r.partitions.map((pd) => new Batch(o.topic, String(next[(pd as { partition: number }).partition]), pd)));
+            return responses.flatMap((r: { partitions: unknown[] }) =>
+              r.partitions.map((pd) => new Batch(o.topic, String(next[(pd as { partition: number }).partition]), pd)),
+            );
           }),
         )
       ).flat();
@@ -132,7 +170,8 @@ export class OffsetReader {
           count++;
         }
         // Step over control records / aborted data at the tail of the batch (never past the end offset).
-        if (!capped && !b.isEmptyIncludingFiltered()) next[p] = Math.max(next[p]!, Math.min(end[p]!, Number(b.lastOffset()) + 1));
+        if (!capped && !b.isEmptyIncludingFiltered())
+          next[p] = Math.max(next[p]!, Math.min(end[p]!, Number(b.lastOffset()) + 1));
         if (out.length) await o.onMessages(p, out);
       }
       idleRounds = Object.values(next).reduce((a, b) => a + b, 0) === before ? idleRounds + 1 : 0;

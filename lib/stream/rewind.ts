@@ -18,7 +18,9 @@ export async function offsetsAtTime(admin: Admin, topic: string, toMs: number): 
   const rows = await admin.fetchTopicOffsetsByTimestamp(topic, toMs);
   const ends = await admin.fetchTopicOffsets(topic);
   const end = new Map(ends.map((r) => [r.partition, Number(r.high)]));
-  return Object.fromEntries(rows.map((r) => [r.partition, Number(r.offset) >= 0 ? Number(r.offset) : end.get(r.partition)!]));
+  return Object.fromEntries(
+    rows.map((r) => [r.partition, Number(r.offset) >= 0 ? Number(r.offset) : end.get(r.partition)!]),
+  );
 }
 
 /** What a rewind did to one partition. */
@@ -46,7 +48,11 @@ export interface RewindDeps {
  * Rewind each partition whose `current` offset is past the target; returns the restart offsets. Partitions not
  * yet read that far are untouched. Idempotent: a retry finds the same boundaries and deletes nothing more.
  */
-export async function rewindPartitions(d: RewindDeps, toMs: number, current: Offsets): Promise<Record<number, PartitionRewind>> {
+export async function rewindPartitions(
+  d: RewindDeps,
+  toMs: number,
+  current: Offsets,
+): Promise<Record<number, PartitionRewind>> {
   const targets = await offsetsAtTime(d.admin, d.topic, toMs);
   const out: Record<number, PartitionRewind> = {};
   for (const [p, target] of Object.entries(targets).map(([k, v]) => [Number(k), v] as const)) {

@@ -22,7 +22,8 @@ const sketchOf = (ids: Iterable<string>) => {
   for (const id of ids) s.addString(id);
   return s;
 };
-const ids = (from: number, to: number, prefix = 'C') => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+const ids = (from: number, to: number, prefix = 'C') =>
+  Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
 const relErr = (estimate: number, truth: number) => Math.abs(estimate / truth - 1);
 /** Byte equality without vitest's slow element-by-element deep diff of large typed arrays. */
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
@@ -30,7 +31,17 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLengt
 describe('CustomerSketch', () => {
   it('counts exactly up to SPARSE_MAX distinct ids, and reports changes', () => {
     const r = rng(1);
-    for (const n of [0, 1, 2, 17, 999, randInt(r, 1, SPARSE_MAX), randInt(r, 1, SPARSE_MAX), SPARSE_MAX - 1, SPARSE_MAX]) {
+    for (const n of [
+      0,
+      1,
+      2,
+      17,
+      999,
+      randInt(r, 1, SPARSE_MAX),
+      randInt(r, 1, SPARSE_MAX),
+      SPARSE_MAX - 1,
+      SPARSE_MAX,
+    ]) {
       const start = randInt(r, 0, 1e9);
       const s = new CustomerSketch();
       let changes = 0;
@@ -61,7 +72,11 @@ describe('CustomerSketch', () => {
       });
       const truth = new Set(ranges.flat()).size;
       const all = new CustomerSketch();
-      for (const part of shuffle(ranges.map((range) => sketchOf(range)), r)) all.merge(part);
+      for (const part of shuffle(
+        ranges.map((range) => sketchOf(range)),
+        r,
+      ))
+        all.merge(part);
       expect([all.exact, all.estimate()]).toEqual([true, truth]);
     }
     const crossing = sketchOf(ids(0, 6000));
@@ -106,7 +121,8 @@ describe('CustomerSketch', () => {
       for (let trial = 0; trial < 3; trial++) {
         // Random overlapping groups covering the pool, merged as a random binary tree.
         const sketches = Array.from({ length: randInt(r, 2, 7) }, () => new CustomerSketch());
-        for (const id of pool) for (let k = randInt(r, 1, 2); k > 0; k--) sketches[randInt(r, 0, sketches.length - 1)]!.addString(id);
+        for (const id of pool)
+          for (let k = randInt(r, 1, 2); k > 0; k--) sketches[randInt(r, 0, sketches.length - 1)]!.addString(id);
         while (sketches.length > 1) {
           shuffle(sketches, r);
           const [a, b] = sketches.splice(0, 2) as [CustomerSketch, CustomerSketch];
@@ -136,7 +152,11 @@ describe('CustomerSketch', () => {
       const bytes = s.toBytes();
       const b64 = s.toBase64();
       expect(b64).toBe(Buffer.from(bytes).toString('base64'));
-      for (const back of [CustomerSketch.fromBytes(bytes), CustomerSketch.fromBase64(b64), CustomerSketch.fromBase64(b64.replace(/=+$/, ''))]) {
+      for (const back of [
+        CustomerSketch.fromBytes(bytes),
+        CustomerSketch.fromBase64(b64),
+        CustomerSketch.fromBase64(b64.replace(/=+$/, '')),
+      ]) {
         expect([back.exact, back.estimate()]).toEqual([s.exact, s.estimate()]);
         expect(sameBytes(back.toBytes(), bytes)).toBe(true);
       }

@@ -46,7 +46,7 @@ function tau(x: number): number {
   if (x === 0 || x === 1) return 0;
   let y = 1;
   let z = 1 - x;
-  for (let prev = -1; z !== prev; ) {
+  for (let prev = -1; z !== prev;) {
     x = Math.sqrt(x);
     prev = z;
     y *= 0.5;
@@ -62,7 +62,7 @@ function ertlEstimate(registers: Uint8Array): number {
   let z = M * tau(1 - histogram[MAX_RANK]! / M);
   for (let k = Q; k >= 1; k--) z = 0.5 * (z + histogram[k]!);
   z += M * sigma(histogram[0]! / M);
-  return M * M / (2 * Math.LN2 * z);
+  return (M * M) / (2 * Math.LN2 * z);
 }
 
 /**
@@ -159,9 +159,12 @@ export class CustomerSketch {
       sketch.sparse = set;
       return sketch;
     }
-    if (b[0] !== KIND_DENSE) throw new Error(`${where}: unknown version/kind byte 0x${b[0]!.toString(16).padStart(2, '0')}`);
+    if (b[0] !== KIND_DENSE)
+      throw new Error(`${where}: unknown version/kind byte 0x${b[0]!.toString(16).padStart(2, '0')}`);
     if (b.byteLength !== DENSE_BYTES) {
-      throw new Error(`${where}: ${b.byteLength < DENSE_BYTES ? 'truncated' : 'oversized'} dense sketch: ${b.byteLength} bytes, expected ${DENSE_BYTES}`);
+      throw new Error(
+        `${where}: ${b.byteLength < DENSE_BYTES ? 'truncated' : 'oversized'} dense sketch: ${b.byteLength} bytes, expected ${DENSE_BYTES}`,
+      );
     }
     const regs = new Uint8Array(M);
     for (let i = 0, at = 1; i < M; i += 4, at += 3) {
@@ -172,7 +175,8 @@ export class CustomerSketch {
       regs[i + 3] = bits & 63;
     }
     for (let i = 0; i < M; i++) {
-      if (regs[i]! > MAX_RANK) throw new Error(`${where}: corrupt dense sketch: register ${i} = ${regs[i]} exceeds ${MAX_RANK}`);
+      if (regs[i]! > MAX_RANK)
+        throw new Error(`${where}: corrupt dense sketch: register ${i} = ${regs[i]} exceeds ${MAX_RANK}`);
     }
     sketch.sparse = null;
     sketch.registers = regs;
@@ -220,7 +224,8 @@ function encodeBase64(b: Uint8Array): string {
 /** Decodes standard base64 (padding optional); throws an Error naming the first invalid character. */
 function decodeBase64(s: string): Uint8Array {
   const end = s.endsWith('==') ? s.length - 2 : s.endsWith('=') ? s.length - 1 : s.length;
-  if (end % 4 === 1 || (end < s.length && s.length % 4 !== 0)) throw new Error(`CustomerSketch.fromBase64: invalid base64 length ${s.length}`);
+  if (end % 4 === 1 || (end < s.length && s.length % 4 !== 0))
+    throw new Error(`CustomerSketch.fromBase64: invalid base64 length ${s.length}`);
   const out = new Uint8Array((end * 3) >>> 2);
   let acc = 0;
   let o = 0;

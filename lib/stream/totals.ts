@@ -32,16 +32,26 @@ export async function speedTotals(search: SearchSink, prefix: string, from: Date
   const range = (field: string) => ({ range: { [field]: { gte: from.getTime(), lt: to.getTime() } } });
   const sum = (field: string) => ({ sum: { field } });
   const [cells, counters, uniqueCustomers] = await Promise.all([
-    search.search(speedIndex(prefix), {
-      size: 0,
-      query: range('window_start'),
-      aggs: {
-        events: sum('events'), watch_ms: sum('watch_ms'), unknown: sum('unknown_customer_events'),
-        by_type: { terms: { field: 'event_type', size: 1000 }, aggs: { events: sum('events') } },
-        by_status: { terms: { field: 'status_category', size: 100 }, aggs: { events: sum('events') } },
-      },
-    }).catch(notFoundAsEmpty),
-    search.search(speedCountersIndex(prefix), { size: 0, query: range('minute'), aggs: { late: sum('late'), dead: sum('dead_lettered'), dups: sum('duplicates') } }).catch(notFoundAsEmpty),
+    search
+      .search(speedIndex(prefix), {
+        size: 0,
+        query: range('window_start'),
+        aggs: {
+          events: sum('events'),
+          watch_ms: sum('watch_ms'),
+          unknown: sum('unknown_customer_events'),
+          by_type: { terms: { field: 'event_type', size: 1000 }, aggs: { events: sum('events') } },
+          by_status: { terms: { field: 'status_category', size: 100 }, aggs: { events: sum('events') } },
+        },
+      })
+      .catch(notFoundAsEmpty),
+    search
+      .search(speedCountersIndex(prefix), {
+        size: 0,
+        query: range('minute'),
+        aggs: { late: sum('late'), dead: sum('dead_lettered'), dups: sum('duplicates') },
+      })
+      .catch(notFoundAsEmpty),
     uniquesOver(search, prefix, [{ fromMs: from.getTime(), toMs: to.getTime() }]),
   ]);
   const a = (cells.aggregations ?? {}) as Record<string, Agg & Terms>;

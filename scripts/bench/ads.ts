@@ -23,24 +23,47 @@ import { createAdGenerator } from '../../lib/generate/ads.js';
 import { connectTemporal } from '../../lib/temporal.js';
 import { streamViewership } from '../../workflows/stream.js';
 
-const { values: a } = parseArgs({ options: { impressions: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, 'interval-ms': { type: 'string' } } });
+const { values: a } = parseArgs({
+  options: {
+    impressions: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+    'interval-ms': { type: 'string' },
+  },
+});
 const IMPRESSIONS = Number(a.impressions ?? process.env.BENCH_ADS_IMPRESSIONS ?? 1_000_000);
 const RATE = Number(a.rate ?? process.env.BENCH_ADS_RATE ?? 10_000);
 const SECONDS = Number(a.seconds ?? 30);
 const INTERVAL_MS = Number(a['interval-ms'] ?? 1000);
 const log = (m: string) => console.error(`[bench:ads] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const kb = (pid: number, f: string) => Number(new RegExp(`${f}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const kb = (pid: number, f: string) =>
+  Number(new RegExp(`${f}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 const id = `bench-ads-${Date.now().toString(36)}`;
 const dir = mkdtempSync(`${tmpdir()}/bench-ads-`);
 const env = {
-  ADS_TOPIC_IMPRESSIONS: `${id}-imp`, ADS_TOPIC_CLICKS: `${id}-clk`, ADS_TOPIC_DLQ: `${id}-dlq`, ADS_TOPIC_METRICS: `${id}-metrics`,
-  ADS_STREAM_WORKFLOW_ID: `${id}-stream`, TASK_QUEUE_STREAM: `${id}-queue`, ADS_CAMPAIGNS_PATH: `${ROOT_DIR}/reference/campaigns.csv`,
-  LAKE_DIR: `${dir}/lake`, WORK_DIR: `${dir}/work`, QUARANTINE_DIR: `${dir}/quarantine`, STREAM_LAKE_SINK: 'off',
+  ADS_TOPIC_IMPRESSIONS: `${id}-imp`,
+  ADS_TOPIC_CLICKS: `${id}-clk`,
+  ADS_TOPIC_DLQ: `${id}-dlq`,
+  ADS_TOPIC_METRICS: `${id}-metrics`,
+  ADS_STREAM_WORKFLOW_ID: `${id}-stream`,
+  TASK_QUEUE_STREAM: `${id}-queue`,
+  ADS_CAMPAIGNS_PATH: `${ROOT_DIR}/reference/campaigns.csv`,
+  LAKE_DIR: `${dir}/lake`,
+  WORK_DIR: `${dir}/work`,
+  QUARANTINE_DIR: `${dir}/quarantine`,
+  STREAM_LAKE_SINK: 'off',
 };
 /** The latency phase reads topics of its own (the drain's backlog would hold its watermark in the future). */
-const envLatency = { ...env, ADS_TOPIC_IMPRESSIONS: `${id}-l-imp`, ADS_TOPIC_CLICKS: `${id}-l-clk`, ADS_TOPIC_DLQ: `${id}-l-dlq`, ADS_TOPIC_METRICS: `${id}-l-metrics`, TASK_QUEUE_STREAM: `${id}-l-queue` };
+const envLatency = {
+  ...env,
+  ADS_TOPIC_IMPRESSIONS: `${id}-l-imp`,
+  ADS_TOPIC_CLICKS: `${id}-l-clk`,
+  ADS_TOPIC_DLQ: `${id}-l-dlq`,
+  ADS_TOPIC_METRICS: `${id}-l-metrics`,
+  TASK_QUEUE_STREAM: `${id}-l-queue`,
+};
 const cfg = loadConfig({ ...effectiveEnv(process.env), ...env });
 const kafka = createKafka(cfg.kafka, '-bench-ads');
 const admin = kafka.admin();
@@ -52,7 +75,11 @@ let worker: ChildProcess | undefined;
 const campaigns = new CampaignDirectory(env.ADS_CAMPAIGNS_PATH, { quarantineDir: env.QUARANTINE_DIR }).all();
 
 async function spawnWorker(e: typeof env): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--max-old-space-size=1024', 'bin/viewership.mjs', 'worker', '--queue', 'stream'], { env: { ...process.env, ...e }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--max-old-space-size=1024', 'bin/viewership.mjs', 'worker', '--queue', 'stream'],
+    { env: { ...process.env, ...e }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
@@ -65,23 +92,43 @@ async function spawnWorker(e: typeof env): Promise<ChildProcess> {
 }
 
 async function run(e: typeof env, workflowId: string, settings: Record<string, unknown>) {
-  return client.workflow.start(streamViewership, { taskQueue: e.TASK_QUEUE_STREAM, workflowId, args: [{ settings: { pipeline: 'ads', allowedLatenessMs: 30_000, ...settings } }] });
+  return client.workflow.start(streamViewership, {
+    taskQueue: e.TASK_QUEUE_STREAM,
+    workflowId,
+    args: [{ settings: { pipeline: 'ads', allowedLatenessMs: 30_000, ...settings } }],
+  });
 }
 
 try {
   await admin.connect();
-  await admin.createTopics({ topics: topics.map((topic, i) => ({ topic, numPartitions: i % 4 < 3 ? 3 : 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((topic, i) => ({ topic, numPartitions: i % 4 < 3 ? 3 : 1 })),
+    waitForLeaders: true,
+  });
   await migratePostgres(pool);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
   // 1. Drain of a pre-loaded backlog.
-  const gen = createAdGenerator({ campaigns, ctr: 0.05, orphanRate: 0, lateRate: 0, duplicateRate: 0, badRate: 0, unknownCampaignRate: 0.01, seed: 11, clickDelayMs: [1000, 60_000] });
+  const gen = createAdGenerator({
+    campaigns,
+    ctr: 0.05,
+    orphanRate: 0,
+    lateRate: 0,
+    duplicateRate: 0,
+    badRate: 0,
+    unknownCampaignRate: 0.01,
+    seed: 11,
+    clickDelayMs: [1000, 60_000],
+  });
   const t0 = Date.parse('2031-09-01T00:00:00Z');
   const out = { imp: [] as { key: string; value: string }[], clk: [] as { key: string; value: string }[] };
   let sent = 0;
   const flush = async (all = false) => {
-    for (const [k, topic] of [['imp', env.ADS_TOPIC_IMPRESSIONS], ['clk', env.ADS_TOPIC_CLICKS]] as const) {
+    for (const [k, topic] of [
+      ['imp', env.ADS_TOPIC_IMPRESSIONS],
+      ['clk', env.ADS_TOPIC_CLICKS],
+    ] as const) {
       while (out[k].length >= 5000 || (all && out[k].length)) {
         const chunk = out[k].splice(0, 5000);
         await producer.send({ topic, messages: chunk });
@@ -91,14 +138,17 @@ try {
   };
   const tp = Date.now();
   for (let i = 0; i < IMPRESSIONS; i++) {
-    for (const m of gen.step(t0 + Math.floor(i / 5))) (m.topic === 'impressions' ? out.imp : out.clk).push({ key: m.key, value: m.value });
+    for (const m of gen.step(t0 + Math.floor(i / 5)))
+      (m.topic === 'impressions' ? out.imp : out.clk).push({ key: m.key, value: m.value });
     if (i % 5000 === 0) await flush();
     if (i % 200_000 === 0 && i) log(`pre-loaded ${i.toLocaleString('en')} impressions`);
   }
   for (const m of gen.flush()) (m.topic === 'impressions' ? out.imp : out.clk).push({ key: m.key, value: m.value });
   await flush(true);
   const tally = gen.tally();
-  log(`pre-loaded ${sent.toLocaleString('en')} messages (${tally.impressions} impressions, ${tally.matchedClicks} clicks) in ${((Date.now() - tp) / 1000).toFixed(1)} s`);
+  log(
+    `pre-loaded ${sent.toLocaleString('en')} messages (${tally.impressions} impressions, ${tally.matchedClicks} clicks) in ${((Date.now() - tp) / 1000).toFixed(1)} s`,
+  );
 
   worker = await spawnWorker(env);
   const pid = worker.pid!;
@@ -116,8 +166,14 @@ try {
   }
   const drainS = (Date.now() - tStart) / 1000;
   const hwm = kb(pid, 'VmHWM');
-  const ck = await pool.query<{ kind: string; n: string; bytes: string }>('SELECT kind, count(*)::text AS n, sum(octet_length(payload))::text AS bytes FROM ad_checkpoints WHERE stream_id = $1 GROUP BY kind', [drainId]);
-  const totals = await pool.query<{ imp: string; clk: string }>('SELECT sum(impressions)::text AS imp, sum(clicks)::text AS clk FROM ad_metrics_minute_partition WHERE stream_id = $1', [drainId]);
+  const ck = await pool.query<{ kind: string; n: string; bytes: string }>(
+    'SELECT kind, count(*)::text AS n, sum(octet_length(payload))::text AS bytes FROM ad_checkpoints WHERE stream_id = $1 GROUP BY kind',
+    [drainId],
+  );
+  const totals = await pool.query<{ imp: string; clk: string }>(
+    'SELECT sum(impressions)::text AS imp, sum(clicks)::text AS clk FROM ad_metrics_minute_partition WHERE stream_id = $1',
+    [drainId],
+  );
   await h.terminate('bench done');
   worker.kill('SIGKILL');
   worker = await spawnWorker(envLatency);
@@ -125,7 +181,17 @@ try {
   // 2. Visibility at a steady rate.
   const latId = `${id}-latency`;
   const hl = await run(envLatency, latId, { intervalMs: INTERVAL_MS, maxMessagesPerBatch: 300_000 });
-  const live = createAdGenerator({ campaigns, ctr: 0.05, orphanRate: 0, lateRate: 0, duplicateRate: 0, badRate: 0, unknownCampaignRate: 0, seed: 12, clickDelayMs: [1000, 20_000] });
+  const live = createAdGenerator({
+    campaigns,
+    ctr: 0.05,
+    orphanRate: 0,
+    lateRate: 0,
+    duplicateRate: 0,
+    badRate: 0,
+    unknownCampaignRate: 0,
+    seed: 12,
+    clickDelayMs: [1000, 20_000],
+  });
   const probes = new Map<string, { sentMs: number; seenMs?: number }>();
   const tl = Date.now();
   let k = 0;
@@ -135,27 +201,48 @@ try {
     const due = Math.floor(((Date.now() - tl) / 1000) * RATE);
     const msgs = { imp: [] as { key: string; value: string }[], clk: [] as { key: string; value: string }[] };
     while (produced < due) {
-      for (const m of live.step(Date.now())) (m.topic === 'impressions' ? msgs.imp : msgs.clk).push({ key: m.key, value: m.value });
+      for (const m of live.step(Date.now()))
+        (m.topic === 'impressions' ? msgs.imp : msgs.clk).push({ key: m.key, value: m.value });
       produced += 1.05;
     }
-    for (const m of live.due(Date.now())) (m.topic === 'impressions' ? msgs.imp : msgs.clk).push({ key: m.key, value: m.value });
+    for (const m of live.due(Date.now()))
+      (m.topic === 'impressions' ? msgs.imp : msgs.clk).push({ key: m.key, value: m.value });
     if (Date.now() - lastProbe >= 100) {
       lastProbe = Date.now();
       const pidK = `probe-${k++}`;
-      msgs.imp.push({ key: pidK, value: JSON.stringify({ impression_id: pidK, ad_id: 'P', campaign_id: pidK, impression_cost: 0.001, event_time: new Date().toISOString() }) });
+      msgs.imp.push({
+        key: pidK,
+        value: JSON.stringify({
+          impression_id: pidK,
+          ad_id: 'P',
+          campaign_id: pidK,
+          impression_cost: 0.001,
+          event_time: new Date().toISOString(),
+        }),
+      });
       probes.set(pidK, { sentMs: Date.now() });
     }
     if (msgs.imp.length) await producer.send({ topic: envLatency.ADS_TOPIC_IMPRESSIONS, messages: msgs.imp });
     if (msgs.clk.length) await producer.send({ topic: envLatency.ADS_TOPIC_CLICKS, messages: msgs.clk });
-    const seen = await pool.query<{ campaign_id: string }>(`SELECT DISTINCT campaign_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id LIKE 'probe-%'`, [latId]);
+    const seen = await pool.query<{ campaign_id: string }>(
+      `SELECT DISTINCT campaign_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id LIKE 'probe-%'`,
+      [latId],
+    );
     for (const r of seen.rows) {
       const p = probes.get(r.campaign_id);
       if (p && p.seenMs === undefined) p.seenMs = Date.now();
     }
     await sleep(20);
   }
-  for (const deadline = Date.now() + 30_000; [...probes.values()].some((p) => p.seenMs === undefined) && Date.now() < deadline; await sleep(50)) {
-    const seen = await pool.query<{ campaign_id: string }>(`SELECT DISTINCT campaign_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id LIKE 'probe-%'`, [latId]);
+  for (
+    const deadline = Date.now() + 30_000;
+    [...probes.values()].some((p) => p.seenMs === undefined) && Date.now() < deadline;
+    await sleep(50)
+  ) {
+    const seen = await pool.query<{ campaign_id: string }>(
+      `SELECT DISTINCT campaign_id FROM ad_metrics_minute_partition WHERE stream_id = $1 AND campaign_id LIKE 'probe-%'`,
+      [latId],
+    );
     for (const r of seen.rows) {
       const p = probes.get(r.campaign_id);
       if (p && p.seenMs === undefined) p.seenMs = Date.now();
@@ -168,20 +255,32 @@ try {
   await producer.disconnect();
 
   const drainRate = sent / drainS;
-  const bytes = Object.fromEntries(ck.rows.map((r) => [r.kind, `${r.n} records, ${(Number(r.bytes) / 1e6).toFixed(1)} MB`]));
-  console.log(`\nbench:ads (${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+  const bytes = Object.fromEntries(
+    ck.rows.map((r) => [r.kind, `${r.n} records, ${(Number(r.bytes) / 1e6).toFixed(1)} MB`]),
+  );
+  console.log(
+    `\nbench:ads (${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ${new Date().toISOString()}; load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  );
   console.log(`| figure | measured | target |\n|---|---|---|`);
-  console.log(`| drain of ${sent.toLocaleString('en')} messages (${Number(totals.rows[0]!.imp).toLocaleString('en')} impressions, ${Number(totals.rows[0]!.clk).toLocaleString('en')} matched clicks in PostgreSQL), ${drainS.toFixed(1)} s | ${Math.round(drainRate).toLocaleString('en')} msg/s | ≥ 50,000 msg/s ${drainRate >= 50_000 ? 'met' : 'MISSED'} |`);
-  console.log(`| visibility in PostgreSQL at ${Math.round(achieved).toLocaleString('en')} msg/s, interval ${INTERVAL_MS} ms (${lat.length} probes) | p50 ${(pct(0.5) / 1000).toFixed(2)} s, p99 ${(pct(0.99) / 1000).toFixed(2)} s | ≤ ${(INTERVAL_MS / 1000 + 3).toFixed(0)} s ${pct(0.99) <= INTERVAL_MS + 3000 ? 'met' : 'MISSED'} |`);
-  console.log(`| stream worker peak RSS (drain) | ${Math.round(hwm / 1024)} MB (sampled ${Math.round(peakKb / 1024)} MB; ${Math.round(readyMb)} MB when ready) | |`);
+  console.log(
+    `| drain of ${sent.toLocaleString('en')} messages (${Number(totals.rows[0]!.imp).toLocaleString('en')} impressions, ${Number(totals.rows[0]!.clk).toLocaleString('en')} matched clicks in PostgreSQL), ${drainS.toFixed(1)} s | ${Math.round(drainRate).toLocaleString('en')} msg/s | ≥ 50,000 msg/s ${drainRate >= 50_000 ? 'met' : 'MISSED'} |`,
+  );
+  console.log(
+    `| visibility in PostgreSQL at ${Math.round(achieved).toLocaleString('en')} msg/s, interval ${INTERVAL_MS} ms (${lat.length} probes) | p50 ${(pct(0.5) / 1000).toFixed(2)} s, p99 ${(pct(0.99) / 1000).toFixed(2)} s | ≤ ${(INTERVAL_MS / 1000 + 3).toFixed(0)} s ${pct(0.99) <= INTERVAL_MS + 3000 ? 'met' : 'MISSED'} |`,
+  );
+  console.log(
+    `| stream worker peak RSS (drain) | ${Math.round(hwm / 1024)} MB (sampled ${Math.round(peakKb / 1024)} MB; ${Math.round(readyMb)} MB when ready) | |`,
+  );
   console.log(`| join state checkpoints after the drain | ${JSON.stringify(bytes)} | |`);
 } finally {
   worker?.kill('SIGKILL');
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect().catch(() => undefined);
-  for (const t of ['ad_metrics_minute_partition', 'ad_clicks_joined', 'ad_stream_counters', 'ad_checkpoints']) await pool.query(`DELETE FROM ${t} WHERE stream_id LIKE $1`, [`${id}-%`]).catch(() => undefined);
+  for (const t of ['ad_metrics_minute_partition', 'ad_clicks_joined', 'ad_stream_counters', 'ad_checkpoints'])
+    await pool.query(`DELETE FROM ${t} WHERE stream_id LIKE $1`, [`${id}-%`]).catch(() => undefined);
   await pool.end();
   await client.connection.close();
   rmSync(dir, { recursive: true, force: true });
 }
-

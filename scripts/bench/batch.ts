@@ -7,7 +7,17 @@
  * (the machine is shared). BENCH_ROWS overrides the size; each size lands fresh when the size changes.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -32,7 +42,11 @@ const DATE = '2030-01-15';
 const CUSTOMERS = 100_000;
 const cache = `${ROOT_DIR}/.bench-cache/batch`;
 const env = {
-  LANDING_DIR: `${cache}/landing`, WORK_DIR: `${cache}/work`, LAKE_DIR: `${cache}/lake`, QUARANTINE_DIR: `${cache}/quarantine`, TASK_QUEUE_BATCH: 'bench-batch',
+  LANDING_DIR: `${cache}/landing`,
+  WORK_DIR: `${cache}/work`,
+  LAKE_DIR: `${cache}/lake`,
+  QUARANTINE_DIR: `${cache}/quarantine`,
+  TASK_QUEUE_BATCH: 'bench-batch',
 };
 const log = (m: string) => console.error(`[bench:batch] ${m}`);
 
@@ -51,7 +65,14 @@ async function ensureInput(): Promise<string> {
   const out = createWriteStream(`${file}.part`);
   let buf: string[] = [];
   let n = 0;
-  for (const line of generateWeblogLines({ date: DATE, rows: ROWS, format: 'csv', badRate: 0.01, customers: CUSTOMERS, seed: 42 })) {
+  for (const line of generateWeblogLines({
+    date: DATE,
+    rows: ROWS,
+    format: 'csv',
+    badRate: 0.01,
+    customers: CUSTOMERS,
+    seed: 42,
+  })) {
     buf.push(line);
     if (buf.length === 20_000) {
       if (!out.write(buf.join('\n') + '\n')) await once(out, 'drain');
@@ -75,13 +96,22 @@ async function ensureInput(): Promise<string> {
  * join): the DAG caches it the same way, and the seven regular expressions per row would cost DuckDB ~5 CPU-s
  * per 3M rows. Returns its wall and CPU time.
  */
-async function duckdbAloneBaseline(file: string, cfg: ReturnType<typeof loadConfig>): Promise<{ ms: number; cpuMs: number; copyMs: number; aggMs: number; docs: number; rows: number }> {
+async function duckdbAloneBaseline(
+  file: string,
+  cfg: ReturnType<typeof loadConfig>,
+): Promise<{ ms: number; cpuMs: number; copyMs: number; aggMs: number; docs: number; rows: number }> {
   const out = `${cache}/baseline-lake/weblogs/date=${DATE}`;
   rmSync(`${cache}/baseline-lake`, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+  const store = createPostgresProfilesStore(
+    (cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres,
+  );
   const ref = loadStatusReference(cfg.paths.statusReference);
-  const settings = { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads, tempDir: `${cache}/work/duckdb-tmp` };
+  const settings = {
+    memoryLimit: cfg.batch.duckdbMemoryLimit,
+    threads: cfg.batch.duckdbThreads,
+    tempDir: `${cache}/work/duckdb-tmp`,
+  };
   const csvOptions = `header = true, auto_detect = false, ignore_errors = true, strict_mode = false,
     columns = {'event_time': 'TIMESTAMPTZ', 'customer_id': 'VARCHAR', 'session_id': 'VARCHAR', 'ip': 'VARCHAR', 'method': 'VARCHAR', 'path': 'VARCHAR',
                'http_status': 'SMALLINT', 'bytes_sent': 'VARCHAR', 'response_ms': 'VARCHAR', 'user_agent': 'VARCHAR', 'referrer': 'VARCHAR'}`;
@@ -96,11 +126,16 @@ async function duckdbAloneBaseline(file: string, cfg: ReturnType<typeof loadConf
     WHEN regexp_matches(${ua}, 'windows|macintosh|x11|linux|cros') THEN 'desktop' ELSE 'other' END`;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const cpu = () => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
+  const cpu = () => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   try {
     return await withDuckDb(settings, async (db) => {
       await db.run('SET preserve_insertion_order = false'); // row order is not needed here
-      await db.run(`CREATE TEMP TABLE ua AS SELECT user_agent, ${device} AS device FROM (SELECT DISTINCT user_agent FROM read_csv(${sqlLiteral(file)}, ${csvOptions}))`);
+      await db.run(
+        `CREATE TEMP TABLE ua AS SELECT user_agent, ${device} AS device FROM (SELECT DISTINCT user_agent FROM read_csv(${sqlLiteral(file)}, ${csvOptions}))`,
+      );
       await db.run(`COPY (
         SELECT event_time, if(customer_id = '-', '', customer_id) AS customer_id, session_id, ip, method, path, http_status, coalesce(try_cast(bytes_sent AS BIGINT), 0) AS bytes_sent,
                coalesce(try_cast(response_ms AS BIGINT), 0) AS response_ms, user_agent, referrer, coalesce(ua.device, 'other') AS device,
@@ -113,7 +148,13 @@ async function duckdbAloneBaseline(file: string, cfg: ReturnType<typeof loadConf
       const copyMs = performance.now() - t0;
       await loadProfileSnapshot(db, store);
       await loadStatusTable(db, ref);
-      const docs = await computeAggregates(db, { date: DATE, partitionDir: out, fingerprint: 'baseline', report: { files: 1, rows: 0, valid: 0, rejected: 0, byReason: {} }, landedFiles: 1 });
+      const docs = await computeAggregates(db, {
+        date: DATE,
+        partitionDir: out,
+        fingerprint: 'baseline',
+        report: { files: 1, rows: 0, valid: 0, rejected: 0, byReason: {} },
+        landedFiles: 1,
+      });
       const ms = performance.now() - t0;
       const cpuMs = cpu();
       const total = docs.find((d) => d.doc.kind === 'total');
@@ -159,16 +200,22 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 async function main(): Promise<void> {
   await up(await selectServices(['postgres', 'temporal', 'opensearch'], process.env), contexts());
   const cfg = loadConfig({ ...effectiveEnv(), ...env });
-  const store = createPostgresProfilesStore((cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres);
+  const store = createPostgresProfilesStore(
+    (cfg.profiles as Extract<typeof cfg.profiles, { store: 'postgres' }>).postgres,
+  );
   if ((await store.count()) < CUSTOMERS) {
     log(`loading ${CUSTOMERS} profiles`);
-    for (let i = 1; i <= CUSTOMERS; i += 5000) await store.upsert(Array.from({ length: 5000 }, (_, k) => generateProfile(i + k, 1)));
+    for (let i = 1; i <= CUSTOMERS; i += 5000)
+      await store.upsert(Array.from({ length: 5000 }, (_, k) => generateProfile(i + k, 1)));
   }
   await store.close();
   const file = await ensureInput();
   const mb = statSync(file).size / 1e6;
 
-  const worker = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'batch'], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const worker = spawn('node', ['bin/viewership.mjs', 'worker', '--queue', 'batch'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
   let workerErr = '';
   worker.stderr.on('data', (d) => (workerErr += d));
   while (!workerErr.includes('polling task queues')) await new Promise((r) => setTimeout(r, 200));
@@ -178,7 +225,9 @@ async function main(): Promise<void> {
   const cpu0 = cpuS(worker.pid!);
   const t0 = performance.now();
   const result: BatchDayResult = await client.workflow.execute(batchDay, {
-    taskQueue: env.TASK_QUEUE_BATCH, workflowId: batchWorkflowId(DATE), args: [{ date: DATE, rejectThreshold: 0.05 }],
+    taskQueue: env.TASK_QUEUE_BATCH,
+    workflowId: batchWorkflowId(DATE),
+    args: [{ date: DATE, rejectThreshold: 0.05 }],
   });
   const wallMs = performance.now() - t0;
   clearInterval(sampler);
@@ -208,8 +257,13 @@ async function main(): Promise<void> {
     loadAverageAfterDag: load,
     loadAverageAfterBaselines: loadAfter,
     duckdbAlone: {
-      wallS: Number((alone.ms / 1000).toFixed(2)), csvToParquetS: Number((alone.copyMs / 1000).toFixed(2)), aggregateS: Number((alone.aggMs / 1000).toFixed(2)),
-      mbPerS: Number((mb / (alone.ms / 1000)).toFixed(1)), cpuS: Number((alone.cpuMs / 1000).toFixed(1)), rows: alone.rows, documents: alone.docs,
+      wallS: Number((alone.ms / 1000).toFixed(2)),
+      csvToParquetS: Number((alone.copyMs / 1000).toFixed(2)),
+      aggregateS: Number((alone.aggMs / 1000).toFixed(2)),
+      mbPerS: Number((mb / (alone.ms / 1000)).toFixed(1)),
+      cpuS: Number((alone.cpuMs / 1000).toFixed(1)),
+      rows: alone.rows,
+      documents: alone.docs,
     },
     cpuRatioToDuckdbAlone: Number((workerCpuS / (alone.cpuMs / 1000)).toFixed(2)),
     ratioToDuckdbAlone: Number((wallMs / alone.ms).toFixed(2)),
@@ -218,7 +272,9 @@ async function main(): Promise<void> {
   };
   writeFileSync(`${cache}/result.json`, JSON.stringify(figures, null, 2));
   console.log(JSON.stringify(figures, null, 2));
-  console.log(`targets: >= 100 MB/s end to end: ${figures.mbPerS >= 100 ? 'met' : 'MISSED'}; <= 1.5x DuckDB alone: ${figures.ratioToDuckdbAlone <= 1.5 ? 'met' : 'MISSED'}; peak RSS <= 1.5 GB: ${figures.workerPeakRssMB <= 1536 ? 'met' : 'MISSED'}`);
+  console.log(
+    `targets: >= 100 MB/s end to end: ${figures.mbPerS >= 100 ? 'met' : 'MISSED'}; <= 1.5x DuckDB alone: ${figures.ratioToDuckdbAlone <= 1.5 ? 'met' : 'MISSED'}; peak RSS <= 1.5 GB: ${figures.workerPeakRssMB <= 1536 ? 'met' : 'MISSED'}`,
+  );
 }
 
 main().then(

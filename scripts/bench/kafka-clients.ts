@@ -44,11 +44,19 @@ const DEFAULT_PK_DIR = '/tmp/pk-eval/node_modules/@platformatic/kafka';
 const MAX_MESSAGES = 150_000;
 const PARTITIONS = 3;
 
-const { values: args } = parseArgs({ options: { events: { type: 'string' }, platformatic: { type: 'string' }, runs: { type: 'string' }, 'no-warmup': { type: 'boolean' } } });
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    platformatic: { type: 'string' },
+    runs: { type: 'string' },
+    'no-warmup': { type: 'boolean' },
+  },
+});
 const N = Number(args.events ?? 1_000_000);
 const RUNS = Number(args.runs ?? 3);
 const WARMUP = !args['no-warmup'];
-if (!Number.isInteger(N) || N < 1 || !Number.isInteger(RUNS) || RUNS < 1) throw new Error(`bad --events ${args.events} or --runs ${args.runs}`);
+if (!Number.isInteger(N) || N < 1 || !Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`bad --events ${args.events} or --runs ${args.runs}`);
 const log = (m: string): void => console.error(`[bench:kafka-clients] ${new Date().toISOString().slice(11, 19)} ${m}`);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -109,13 +117,19 @@ async function loadPlatformatic(dirArg: string): Promise<Pk> {
     );
     process.exit(2);
   }
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name?: string; version: string; exports?: unknown; main?: string };
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+    name?: string;
+    version: string;
+    exports?: unknown;
+    main?: string;
+  };
   if (pkg.name !== '@platformatic/kafka') throw new Error(`${pkgFile} is ${pkg.name}, not @platformatic/kafka`);
   const exp = pkg.exports as string | { '.'?: string | { import?: string; default?: string } } | undefined;
   const dot = typeof exp === 'string' ? exp : exp?.['.'];
   const entry = (typeof dot === 'string' ? dot : (dot?.import ?? dot?.default)) ?? pkg.main ?? 'dist/index.js';
   const mod: any = await import(pathToFileURL(join(dir, entry)).href);
-  if (typeof mod.Consumer !== 'function') throw new Error(`${dir}: no Consumer export (unexpected @platformatic/kafka ${pkg.version})`);
+  if (typeof mod.Consumer !== 'function')
+    throw new Error(`${dir}: no Consumer export (unexpected @platformatic/kafka ${pkg.version})`);
   return {
     version: pkg.version,
     dir,
@@ -167,9 +181,13 @@ class OffsetCheck {
       if (got !== e) problems.push(`partition ${p} ended at ${got}, expected ${e}`);
     }
     if (this.count !== total) problems.push(`${this.count} messages, expected ${total}`);
-    if (this.parsed !== this.count + this.duplicates) problems.push(`${this.parsed} values parsed of ${this.count + this.duplicates} delivered`);
-    if (this.duplicates || this.gaps || this.beyondEnd) problems.push(`${this.duplicates} duplicates, ${this.gaps} gaps, ${this.beyondEnd} past the end`);
-    const ends = Object.entries(end).map(([p, e]) => `p${p} 0..${e - 1}`).join(', ');
+    if (this.parsed !== this.count + this.duplicates)
+      problems.push(`${this.parsed} values parsed of ${this.count + this.duplicates} delivered`);
+    if (this.duplicates || this.gaps || this.beyondEnd)
+      problems.push(`${this.duplicates} duplicates, ${this.gaps} gaps, ${this.beyondEnd} past the end`);
+    const ends = Object.entries(end)
+      .map(([p, e]) => `p${p} 0..${e - 1}`)
+      .join(', ');
     return problems.length
       ? { ok: false, text: `FAILED: ${problems.join('; ')}` }
       : { ok: true, text: `ok: ${this.count.toLocaleString('en')} messages, no duplicates, contiguous ${ends}` };
@@ -190,27 +208,50 @@ function parse(check: OffsetCheck, value: Uint8Array | null | undefined): void {
 /** `read()` as `OffsetReader.read` (all partitions), on @platformatic/kafka's `fetch()` and `listOffsets()`. */
 class PkOffsetReader {
   private readonly consumer: PkConsumer;
-  constructor(private readonly pk: Pk, brokers: string[], clientId: string) {
+  constructor(
+    private readonly pk: Pk,
+    brokers: string[],
+    clientId: string,
+  ) {
     // groupId is required by the constructor but unused: fetch() and listOffsets() never touch the group.
-    this.consumer = pk.newConsumer({ clientId, bootstrapBrokers: brokers, groupId: `${clientId}-unused`, autocommit: false, isolationLevel: pk.readCommitted });
+    this.consumer = pk.newConsumer({
+      clientId,
+      bootstrapBrokers: brokers,
+      groupId: `${clientId}-unused`,
+      autocommit: false,
+      isolationLevel: pk.readCommitted,
+    });
   }
 
   /** End offsets (read committed: last stable offset) per partition. */
   async endOffsets(topic: string): Promise<Offsets> {
-    const offsets = (await this.consumer.listOffsets({ topics: [topic], isolationLevel: this.pk.readCommitted })).get(topic);
+    const offsets = (await this.consumer.listOffsets({ topics: [topic], isolationLevel: this.pk.readCommitted })).get(
+      topic,
+    );
     if (!offsets) throw new Error(`no offsets listed for ${topic}`);
     return Object.fromEntries(offsets.map((o, p) => [p, Number(o)]));
   }
 
-  async read(o: { topic: string; start: Offsets; maxMessages: number; onMessages: (partition: number, msgs: ReadMessage[]) => void }): Promise<ReadResult> {
+  async read(o: {
+    topic: string;
+    start: Offsets;
+    maxMessages: number;
+    onMessages: (partition: number, msgs: ReadMessage[]) => void;
+  }): Promise<ReadResult> {
     const end = await this.endOffsets(o.topic);
     const next: Offsets = {};
     for (const p of Object.keys(end).map(Number)) next[p] = o.start[p] ?? 0;
-    const perPartitionBytes = Math.min(4 << 20, Math.max(64 << 10, Math.ceil((o.maxMessages * 300) / Math.max(1, Object.keys(end).length))));
+    const perPartitionBytes = Math.min(
+      4 << 20,
+      Math.max(64 << 10, Math.ceil((o.maxMessages * 300) / Math.max(1, Object.keys(end).length))),
+    );
     const control = this.pk.controlBit;
     let count = 0;
     let idleRounds = 0;
-    const pending = () => Object.keys(next).map(Number).filter((p) => next[p]! < end[p]!);
+    const pending = () =>
+      Object.keys(next)
+        .map(Number)
+        .filter((p) => next[p]! < end[p]!);
     while (count < o.maxMessages && pending().length && idleRounds < 3) {
       const before = Object.values(next).reduce((a, b) => a + b, 0);
       const meta = (await this.consumer.metadata({ topics: [o.topic] })).topics.get(o.topic);
@@ -223,15 +264,29 @@ class PkOffsetReader {
       const responses = await Promise.all(
         [...byLeader].map(([node, partitions]) =>
           this.consumer.fetch({
-            node, maxWaitTime: 100, minBytes: 1, maxBytes: perPartitionBytes * partitions.length, isolationLevel: this.pk.readCommitted,
-            topics: [{
-              topicId: meta.id,
-              partitions: partitions.map((p) => ({ partition: p, fetchOffset: BigInt(next[p]!), partitionMaxBytes: perPartitionBytes, currentLeaderEpoch: meta.partitions[p]!.leaderEpoch, lastFetchedEpoch: -1 })),
-            }],
+            node,
+            maxWaitTime: 100,
+            minBytes: 1,
+            maxBytes: perPartitionBytes * partitions.length,
+            isolationLevel: this.pk.readCommitted,
+            topics: [
+              {
+                topicId: meta.id,
+                partitions: partitions.map((p) => ({
+                  partition: p,
+                  fetchOffset: BigInt(next[p]!),
+                  partitionMaxBytes: perPartitionBytes,
+                  currentLeaderEpoch: meta.partitions[p]!.leaderEpoch,
+                  lastFetchedEpoch: -1,
+                })),
+              },
+            ],
           }),
         ),
       );
-      const parts = responses.flatMap((r) => r.responses.flatMap((t) => t.partitions)).sort((x, y) => x.partitionIndex - y.partitionIndex);
+      const parts = responses
+        .flatMap((r) => r.responses.flatMap((t) => t.partitions))
+        .sort((x, y) => x.partitionIndex - y.partitionIndex);
       for (const { partitionIndex: p, records } of parts) {
         const out: ReadMessage[] = [];
         let capped = false;
@@ -247,7 +302,13 @@ class PkOffsetReader {
                 capped = true;
                 break;
               }
-              out.push({ partition: p, offset: off, key: r.key, value: r.value, timestampMs: ts + Number(r.timestampDelta) });
+              out.push({
+                partition: p,
+                offset: off,
+                key: r.key,
+                value: r.value,
+                timestampMs: ts + Number(r.timestampDelta),
+              });
               next[p] = off + 1;
               count++;
             }
@@ -289,12 +350,19 @@ interface Ctx {
 }
 
 /** Drive an `OffsetReader`-like reader from offset 0 to the end, `MAX_MESSAGES` per call. */
-async function driveReader(reader: { read: OffsetReader['read'] }, topic: string, check: OffsetCheck, mark: () => void): Promise<Offsets> {
+async function driveReader(
+  reader: { read: OffsetReader['read'] },
+  topic: string,
+  check: OffsetCheck,
+  mark: () => void,
+): Promise<Offsets> {
   let start: Offsets = {};
   let seenEnd: Offsets | undefined;
   for (;;) {
     const r = await reader.read({
-      topic, start, maxMessages: MAX_MESSAGES,
+      topic,
+      start,
+      maxMessages: MAX_MESSAGES,
       onMessages: (p, msgs) => {
         mark();
         for (const m of msgs) if (check.see(p, m.offset)) parse(check, m.value);
@@ -303,7 +371,8 @@ async function driveReader(reader: { read: OffsetReader['read'] }, topic: string
     seenEnd ??= r.end;
     start = r.next;
     if (Object.keys(seenEnd).every((p) => (r.next[Number(p)] ?? 0) >= seenEnd![Number(p)]!)) return seenEnd;
-    if (r.count === 0) throw new Error(`reader made no progress at ${JSON.stringify(r.next)} (end ${JSON.stringify(seenEnd)})`);
+    if (r.count === 0)
+      throw new Error(`reader made no progress at ${JSON.stringify(r.next)} (end ${JSON.stringify(seenEnd)})`);
   }
 }
 
@@ -314,7 +383,11 @@ function stalled(check: OffsetCheck, start: (done: () => void, fail: (e: Error) 
     const timer = setInterval(() => {
       if (check.count === last) {
         clearInterval(timer);
-        fail(new Error(`no progress for 30 s at ${check.count} messages (offsets ${JSON.stringify(Object.fromEntries(check.next))})`));
+        fail(
+          new Error(
+            `no progress for 30 s at ${check.count} messages (offsets ${JSON.stringify(Object.fromEntries(check.next))})`,
+          ),
+        );
       }
       last = check.count;
     }, 30_000);
@@ -369,14 +442,26 @@ const clients: { name: string; run: (c: Ctx, total: number) => Promise<RunResult
         const groupId = `${c.topic}-pk-${Date.now().toString(36)}`;
         c.groups.push(groupId);
         const rc = c.pk.readCommitted;
-        const consumer = c.pk.newConsumer({ clientId: `bench-pk-stream-${process.pid}`, bootstrapBrokers: c.brokers, groupId, autocommit: false, isolationLevel: rc });
+        const consumer = c.pk.newConsumer({
+          clientId: `bench-pk-stream-${process.pid}`,
+          bootstrapBrokers: c.brokers,
+          groupId,
+          autocommit: false,
+          isolationLevel: rc,
+        });
         try {
           const listed = (await consumer.listOffsets({ topics: [c.topic], isolationLevel: rc })).get(c.topic)!;
           const end = listed.map(Number);
           let remaining = end.filter((e) => e > 0).length;
           const stream = await consumer.consume({
-            topics: [c.topic], mode: c.pk.manualMode, offsets: end.map((_, partition) => ({ topic: c.topic, partition, offset: 0n })),
-            autocommit: false, isolationLevel: rc, maxWaitTime: 100, maxBytes: 12 << 20, maxBytesPerPartition: 4 << 20,
+            topics: [c.topic],
+            mode: c.pk.manualMode,
+            offsets: end.map((_, partition) => ({ topic: c.topic, partition, offset: 0n })),
+            autocommit: false,
+            isolationLevel: rc,
+            maxWaitTime: 100,
+            maxBytes: 12 << 20,
+            maxBytesPerPartition: 4 << 20,
           });
           if (remaining > 0) {
             await stalled(check, (done, fail) => {
@@ -417,7 +502,8 @@ const clients: { name: string; run: (c: Ctx, total: number) => Promise<RunResult
               .run({
                 eachBatch: async ({ batch }) => {
                   mark();
-                  for (const m of batch.messages) if (check.see(batch.partition, Number(m.offset))) parse(check, m.value);
+                  for (const m of batch.messages)
+                    if (check.see(batch.partition, Number(m.offset))) parse(check, m.value);
                   if (check.count >= total) done();
                 },
               })
@@ -454,7 +540,8 @@ function cleanup(): Promise<void> {
   return (cleaning ??= (async () => {
     try {
       await admin.connect();
-      if (ctx.groups.length) await admin.deleteGroups(ctx.groups).catch((e) => log(`deleting groups failed: ${(e as Error).message}`));
+      if (ctx.groups.length)
+        await admin.deleteGroups(ctx.groups).catch((e) => log(`deleting groups failed: ${(e as Error).message}`));
       if (created) {
         await admin.deleteTopics({ topics: [topic] });
         log(`deleted topic ${topic}`);
@@ -473,7 +560,9 @@ process.once('SIGINT', () => {
 
 let failed = false;
 try {
-  log(`@platformatic/kafka ${pk.version} from ${pk.dir}; Node ${process.version}; ${N.toLocaleString('en')} events, ${RUNS} runs per client`);
+  log(
+    `@platformatic/kafka ${pk.version} from ${pk.dir}; Node ${process.version}; ${N.toLocaleString('en')} events, ${RUNS} runs per client`,
+  );
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
   created = true;
@@ -482,9 +571,13 @@ try {
   const expectedEnd: Offsets = Object.fromEntries(hw.map((p) => [p.partition, Number(p.high)]));
   const total = Object.values(expectedEnd).reduce((a, b) => a + b, 0);
   if (total !== N) throw new Error(`topic holds ${total} messages after pre-loading ${N}`);
-  log(`pre-loaded ${N.toLocaleString('en')} events in ${(preloadMs / 1000).toFixed(1)} s; end offsets ${JSON.stringify(expectedEnd)}`);
+  log(
+    `pre-loaded ${N.toLocaleString('en')} events in ${(preloadMs / 1000).toFixed(1)} s; end offsets ${JSON.stringify(expectedEnd)}`,
+  );
 
-  console.log(`@platformatic/kafka ${pk.version}, kafkajs 2.2.4, Node ${process.version}; topic of ${N.toLocaleString('en')} events on ${PARTITIONS} partitions`);
+  console.log(
+    `@platformatic/kafka ${pk.version}, kafkajs 2.2.4, Node ${process.version}; topic of ${N.toLocaleString('en')} events on ${PARTITIONS} partitions`,
+  );
   console.log('client                                      run    events/s   µs CPU/event   1st msg ms   check');
   const results = new Map<string, RunResult[]>(clients.map((c) => [c.name, []]));
   for (let run = WARMUP ? -1 : 0; run < RUNS; run++) {
@@ -499,14 +592,28 @@ try {
         v.text = `FAILED: stopped at ${JSON.stringify(r.seenEnd)}, expected ${JSON.stringify(expectedEnd)}; ${v.text}`;
       }
       failed ||= !v.ok;
-      console.log(`${client.name.padEnd(43)} ${(run < 0 ? 'w' : String(run + 1)).padStart(3)}  ${fmtRate((total / r.ms) * 1000)}   ${(r.cpuUs / total).toFixed(2).padStart(12)}   ${r.firstMs.toFixed(0).padStart(10)}   ${v.text}`);
+      console.log(
+        `${client.name.padEnd(43)} ${(run < 0 ? 'w' : String(run + 1)).padStart(3)}  ${fmtRate((total / r.ms) * 1000)}   ${(r.cpuUs / total).toFixed(2).padStart(12)}   ${r.firstMs.toFixed(0).padStart(10)}   ${v.text}`,
+      );
     }
   }
   console.log('\nmedian per client                                events/s   µs CPU/event   1st msg ms');
   for (const [name, rs] of results) {
-    console.log(`${name.padEnd(43)}      ${fmtRate(median(rs.map((r) => (total / r.ms) * 1000)))}   ${median(rs.map((r) => r.cpuUs / total)).toFixed(2).padStart(12)}   ${median(rs.map((r) => r.firstMs)).toFixed(0).padStart(10)}`);
+    console.log(
+      `${name.padEnd(43)}      ${fmtRate(median(rs.map((r) => (total / r.ms) * 1000)))}   ${median(
+        rs.map((r) => r.cpuUs / total),
+      )
+        .toFixed(2)
+        .padStart(12)}   ${median(rs.map((r) => r.firstMs))
+        .toFixed(0)
+        .padStart(10)}`,
+    );
   }
-  console.log(failed ? '\ncorrectness: FAILED (see the runs above)' : `\ncorrectness: every run of every client read exactly ${total.toLocaleString('en')} messages, offsets contiguous from 0 to the end on each partition, no duplicates`);
+  console.log(
+    failed
+      ? '\ncorrectness: FAILED (see the runs above)'
+      : `\ncorrectness: every run of every client read exactly ${total.toLocaleString('en')} messages, offsets contiguous from 0 to the end on each partition, no duplicates`,
+  );
 } catch (e) {
   failed = true;
   console.error(e);

@@ -23,18 +23,29 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const pgOpts = { ...cfg.stream.checkpoints.postgres, password: cfg.stream.checkpoints.postgres.password ?? '' };
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 async function refresh(): Promise<void> {
-  const [loyalty, orders, profiles, catalog] = [createLoyaltyStore(pgOpts, cfg.loyalty.table), createOrdersStore(cfg.profiles), createProfilesStore(cfg.profiles), createLakeCatalog(cfg)];
+  const [loyalty, orders, profiles, catalog] = [
+    createLoyaltyStore(pgOpts, cfg.loyalty.table),
+    createOrdersStore(cfg.profiles),
+    createProfilesStore(cfg.profiles),
+    createLakeCatalog(cfg),
+  ];
   try {
     const acts = createLoyaltyActivities({
-      lakeDir: cfg.paths.lakeDir, workDir: cfg.paths.workDir, loyalty: () => loyalty, orders: () => orders, profiles, catalog: () => catalog,
+      lakeDir: cfg.paths.lakeDir,
+      workDir: cfg.paths.workDir,
+      loyalty: () => loyalty,
+      orders: () => orders,
+      profiles,
+      catalog: () => catalog,
       duckdb: { memoryLimit: cfg.batch.duckdbMemoryLimit, threads: cfg.batch.duckdbThreads },
     });
     const r = (await new MockActivityEnvironment().run(acts.refreshLoyalty, { full: true })) as LoyaltyRefreshResult;
@@ -47,7 +58,9 @@ async function refresh(): Promise<void> {
 async function knownIds(): Promise<string[]> {
   const pool = new pg.Pool(pgOpts);
   try {
-    return (await pool.query('SELECT customer_id FROM customer_profiles ORDER BY customer_id')).rows.map((r) => String(r.customer_id));
+    return (await pool.query('SELECT customer_id FROM customer_profiles ORDER BY customer_id')).rows.map((r) =>
+      String(r.customer_id),
+    );
   } finally {
     await pool.end();
   }
@@ -57,24 +70,28 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p
 
 async function main(): Promise<void> {
   const ids = await knownIds();
-  if (ids.length < 100) throw new Error(`only ${ids.length} profiles: run viewership generate profiles --count 10000 first`);
+  if (ids.length < 100)
+    throw new Error(`only ${ids.length} profiles: run viewership generate profiles --count 10000 first`);
   await refresh();
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/viewership.mjs', 'serve', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, ['bin/viewership.mjs', 'serve', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (d: Buffer) => d.toString().includes('dashboard:') && resolve());
     server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const get = (id: string) => new Promise<{ ms: number; status: number }>((resolve) => {
-    const t0 = process.hrtime.bigint();
-    const req = request({ host: '127.0.0.1', port, path: `/api/customers/${id}`, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: res.statusCode ?? 0 }));
+  const get = (id: string) =>
+    new Promise<{ ms: number; status: number }>((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = request({ host: '127.0.0.1', port, path: `/api/customers/${id}`, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: res.statusCode ?? 0 }));
+      });
+      req.on('error', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: 0 }));
+      req.end();
     });
-    req.on('error', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: 0 }));
-    req.end();
-  });
   const phase = async (seconds: number) => {
     const out: Promise<{ ms: number; status: number }>[] = [];
     const start = performance.now();
@@ -92,8 +109,18 @@ async function main(): Promise<void> {
     const { res, seconds } = await phase(SECONDS);
     const ms = res.map((r) => r.ms).sort((a, b) => a - b);
     const bad = res.filter((r) => r.status !== 200).length;
-    const line = { requests: res.length, rps: Math.round(res.length / seconds), non200: bad, p50: pct(ms, 50), p90: pct(ms, 90), p99: pct(ms, 99), max: ms.at(-1)! };
-    console.log(`lookup: ${line.requests} requests at ${line.rps}/s, non-200 ${line.non200}, p50 ${line.p50.toFixed(2)} ms, p90 ${line.p90.toFixed(2)} ms, p99 ${line.p99.toFixed(2)} ms, max ${line.max.toFixed(2)} ms`);
+    const line = {
+      requests: res.length,
+      rps: Math.round(res.length / seconds),
+      non200: bad,
+      p50: pct(ms, 50),
+      p90: pct(ms, 90),
+      p99: pct(ms, 99),
+      max: ms.at(-1)!,
+    };
+    console.log(
+      `lookup: ${line.requests} requests at ${line.rps}/s, non-200 ${line.non200}, p50 ${line.p50.toFixed(2)} ms, p90 ${line.p90.toFixed(2)} ms, p99 ${line.p99.toFixed(2)} ms, max ${line.max.toFixed(2)} ms`,
+    );
     if (line.p99 > 10 || bad > 0) process.exitCode = 1;
   } finally {
     agent.destroy();

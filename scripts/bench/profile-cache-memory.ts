@@ -30,4 +30,15 @@ const after = used();
 await store.close();
 await runCleanups();
 const perProfile = (after - before) / Math.max(1, cache.size);
-console.log(JSON.stringify({ profiles: cache.size, heapAndBuffersGrowthMB: Number(((after - before) / 2 ** 20).toFixed(1)), bytesPerProfile: Math.round(perProfile), fullLoadS: Number((loadMs / 1000).toFixed(2)) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      profiles: cache.size,
+      heapAndBuffersGrowthMB: Number(((after - before) / 2 ** 20).toFixed(1)),
+      bytesPerProfile: Math.round(perProfile),
+      fullLoadS: Number((loadMs / 1000).toFixed(2)),
+    },
+    null,
+    2,
+  ),
+);

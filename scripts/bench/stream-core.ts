@@ -27,7 +27,10 @@ await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders
 try {
   await preload(kafka, topic, { count: N, customers: 1_000_000, seed: 4 });
   const table = new HashMap64(1_000_000);
-  const values = [{ country: 'US', plan: 'free' }, { country: 'DE', plan: 'premium' }];
+  const values = [
+    { country: 'US', plan: 'free' },
+    { country: 'DE', plan: 'premium' },
+  ];
   for (let i = 1; i <= 1_000_000; i++) table.set(hash64(customerId(i)), lastLow(), i % 2);
   const lookup = (_id: string, hi: number, lo: number) => values[table.get(hi, lo)];
   const decoder = new TextDecoder();
@@ -40,7 +43,9 @@ try {
     const t0 = performance.now();
     while (total < N) {
       const r = await reader.read({
-        topic, start, maxMessages: 150_000,
+        topic,
+        start,
+        maxMessages: 150_000,
         onMessages: (p, msgs) => {
           if (mode === 'read+parse') for (const m of msgs) JSON.parse(decoder.decode(m.value!));
           if (mode !== 'read+fold') return;
@@ -54,7 +59,11 @@ try {
     }
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
-    console.log(`${mode.padEnd(11)} ${Math.round((N / ms) * 1000).toLocaleString('en').padStart(9)} events/s   ${((cpu.user + cpu.system) / N).toFixed(2)} µs CPU/event`);
+    console.log(
+      `${mode.padEnd(11)} ${Math.round((N / ms) * 1000)
+        .toLocaleString('en')
+        .padStart(9)} events/s   ${((cpu.user + cpu.system) / N).toFixed(2)} µs CPU/event`,
+    );
     await reader.close();
   }
 } finally {

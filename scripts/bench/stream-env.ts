@@ -61,10 +61,16 @@ export interface BenchStreamEnv {
 
 /** Names of a fresh isolated environment (nothing is created yet). */
 export function isolatedEnv(label: string): BenchStreamEnv {
-  const id = `bench-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`.replace(/[^a-z0-9-]/g, '');
+  const id = `bench-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`.replace(
+    /[^a-z0-9-]/g,
+    '',
+  );
   const env = {
-    KAFKA_TOPIC_EVENTS: `${id}-events`, KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`, KAFKA_TOPIC_DLQ: `${id}-dlq`,
-    SEARCH_INDEX_PREFIX: id, TASK_QUEUE_STREAM: `${id}-queue`,
+    KAFKA_TOPIC_EVENTS: `${id}-events`,
+    KAFKA_TOPIC_AGGREGATES: `${id}-aggregates`,
+    KAFKA_TOPIC_DLQ: `${id}-dlq`,
+    SEARCH_INDEX_PREFIX: id,
+    TASK_QUEUE_STREAM: `${id}-queue`,
     // The stream → lake sink writes into a lake of the run's own (removed with the environment);
     // BENCH_STREAM_LAKE=off measures the stream without it.
     LAKE_DIR: `${ROOT_DIR}/.bench-cache/stream/lakes/${id}`,
@@ -102,10 +108,19 @@ export async function createEnv(e: BenchStreamEnv, admin: Admin, partitions: num
     // The stream's state checkpoints (its workflow id is `<env id>-stream`).
     const checkpoints = createCheckpointStore(e.cfg);
     await checkpoints.clear(`${e.id}-stream`).finally(() => checkpoints.close());
-    const auth = e.cfg.search.auth ? { authorization: `Basic ${Buffer.from(`${e.cfg.search.auth.username}:${e.cfg.search.auth.password}`).toString('base64')}` } : undefined;
-    await fetch(`${e.cfg.search.url}/_index_template/${e.id}-speed`, { method: 'DELETE', headers: auth }).catch(() => undefined);
+    const auth = e.cfg.search.auth
+      ? {
+          authorization: `Basic ${Buffer.from(`${e.cfg.search.auth.username}:${e.cfg.search.auth.password}`).toString('base64')}`,
+        }
+      : undefined;
+    await fetch(`${e.cfg.search.url}/_index_template/${e.id}-speed`, { method: 'DELETE', headers: auth }).catch(
+      () => undefined,
+    );
   });
-  await admin.createTopics({ topics: topics.map((topic, i) => ({ topic, numPartitions: i < 2 ? partitions : 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((topic, i) => ({ topic, numPartitions: i < 2 ? partitions : 1 })),
+    waitForLeaders: true,
+  });
   return remove;
 }
 
@@ -140,13 +155,22 @@ export interface BenchWorker {
 export const WORKER_HEAP_MB = 512;
 
 /** Spawn a stream worker (extra node args and env, e.g. for the probe) and resolve once it polls (profile cache loaded). */
-export async function spawnWorker(e: BenchStreamEnv, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<BenchWorker> {
+export async function spawnWorker(
+  e: BenchStreamEnv,
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<BenchWorker> {
   // The worker runs with the V8 heap cap the README recommends for stream workers (0 = V8's default).
   const heapMb = Number(process.env.BENCH_STREAM_WORKER_HEAP_MB ?? WORKER_HEAP_MB);
   const heapArgs = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
-  const child = spawn(process.execPath, [...heapArgs, ...nodeArgs, 'bin/viewership.mjs', 'worker', '--queue', 'stream'], {
-    env: { ...process.env, ...e.env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...heapArgs, ...nodeArgs, 'bin/viewership.mjs', 'worker', '--queue', 'stream'],
+    {
+      env: { ...process.env, ...e.env, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   let cleanShutdown: () => void = () => undefined;
   const shutDown = new Promise<void>((r) => (cleanShutdown = r));
@@ -155,10 +179,16 @@ export async function spawnWorker(e: BenchStreamEnv, nodeArgs: string[] = [], ex
     if (child.exitCode !== null || child.signalCode !== null) return;
     const t0 = Date.now();
     child.kill('SIGTERM');
-    const hung = await Promise.race([exited.then(() => false), shutDown.then(() => sleep(3000)).then(() => true), sleep(60_000).then(() => true)]);
+    const hung = await Promise.race([
+      exited.then(() => false),
+      shutDown.then(() => sleep(3000)).then(() => true),
+      sleep(60_000).then(() => true),
+    ]);
     if (hung) {
       const clean = err.includes('shut down cleanly');
-      log(`worker ${child.pid} still running ${((Date.now() - t0) / 1000).toFixed(1)} s after SIGTERM${clean ? ' although it reported "shut down cleanly"' : ''}: SIGKILL${clean ? '' : `; its stderr ends: ${err.slice(-2500)}`}`);
+      log(
+        `worker ${child.pid} still running ${((Date.now() - t0) / 1000).toFixed(1)} s after SIGTERM${clean ? ' although it reported "shut down cleanly"' : ''}: SIGKILL${clean ? '' : `; its stderr ends: ${err.slice(-2500)}`}`,
+      );
       child.kill('SIGKILL');
       await exited;
     }
@@ -170,7 +200,9 @@ export async function spawnWorker(e: BenchStreamEnv, nodeArgs: string[] = [], ex
       if (err.includes('polling task queues')) resolve();
       if (err.includes('shut down cleanly')) cleanShutdown();
     });
-    child.once('exit', (code) => reject(new Error(`stream worker exited (${code}) before polling: ${err.slice(-1000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`stream worker exited (${code}) before polling: ${err.slice(-1000)}`)),
+    );
   }).catch(async (e2: unknown) => {
     await stop();
     throw e2;

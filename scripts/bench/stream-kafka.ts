@@ -14,12 +14,22 @@ function validEvents(customers: number, seed: number) {
 /** kafkajs' default (murmur2) partitioner, so the bench knows which partition each keyed message goes to. */
 function partitionerFor(topic: string, partitions: number): (m: Message) => number {
   const choose = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, p): PartitionMetadata => ({ partitionErrorCode: 0, partitionId: p, leader: 1, replicas: [1], isr: [1] }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, p): PartitionMetadata => ({
+    partitionErrorCode: 0,
+    partitionId: p,
+    leader: 1,
+    replicas: [1],
+    isr: [1],
+  }));
   return (message) => choose({ topic, partitionMetadata, message });
 }
 
 /** Produce `count` valid events as fast as the broker takes them (several sends in flight); returns ms taken. */
-export async function preload(kafka: Kafka, topic: string, o: { count: number; customers: number; seed: number }): Promise<number> {
+export async function preload(
+  kafka: Kafka,
+  topic: string,
+  o: { count: number; customers: number; seed: number },
+): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const gen = validEvents(o.customers, o.seed);
@@ -56,7 +66,16 @@ export type ProductionTimeline = Map<number, [number, number][]>;
  * awaited in order with acks=-1 on an idempotent producer, as `viewership generate events` does). Each message
  * is stamped with the wall time its send was issued, recorded per partition in the returned timeline.
  */
-export async function produceSteady(kafka: Kafka, topic: string, o: { ratePerS: number; durationS: number; partitions: number; customers: number; seed: number }): Promise<{ timeline: ProductionTimeline; produced: number; achievedPerS: number; perPartition: Record<number, number> }> {
+export async function produceSteady(
+  kafka: Kafka,
+  topic: string,
+  o: { ratePerS: number; durationS: number; partitions: number; customers: number; seed: number },
+): Promise<{
+  timeline: ProductionTimeline;
+  produced: number;
+  achievedPerS: number;
+  perPartition: Record<number, number>;
+}> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   const gen = validEvents(o.customers, o.seed);
@@ -98,7 +117,11 @@ export async function produceSteady(kafka: Kafka, topic: string, o: { ratePerS: 
  * The ceiling: a bare kafkajs consumer (own consumer group, eachBatch) that only JSON-parses every value of
  * `topic` until `count` messages were read. Returns events/s from `run()` and from the first message.
  */
-export async function bareConsumer(kafka: Kafka, topic: string, count: number): Promise<{ ms: number; fromFirstMs: number; perS: number; perSFromFirst: number }> {
+export async function bareConsumer(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+): Promise<{ ms: number; fromFirstMs: number; perS: number; perSFromFirst: number }> {
   const groupId = `${topic}-bare-${Date.now().toString(36)}`;
   const consumer = kafka.consumer({ groupId });
   const admin = kafka.admin();
@@ -119,7 +142,8 @@ export async function bareConsumer(kafka: Kafka, topic: string, count: number): 
   await consumer.run({
     eachBatch: async ({ batch }) => {
       if (!first) first = performance.now();
-      for (const m of batch.messages) parsedFields += Object.keys(JSON.parse(m.value!.toString()) as object).length > 0 ? 1 : 0;
+      for (const m of batch.messages)
+        parsedFields += Object.keys(JSON.parse(m.value!.toString()) as object).length > 0 ? 1 : 0;
       n += batch.messages.length;
       if (n >= count) finish();
     },
@@ -128,5 +152,10 @@ export async function bareConsumer(kafka: Kafka, topic: string, count: number): 
   const end = performance.now();
   await done();
   if (parsedFields !== n) throw new Error(`bare consumer parsed ${parsedFields} objects of ${n} messages`);
-  return { ms: end - t0, fromFirstMs: end - first, perS: count / ((end - t0) / 1000), perSFromFirst: count / ((end - first) / 1000) };
+  return {
+    ms: end - t0,
+    fromFirstMs: end - first,
+    perS: count / ((end - t0) / 1000),
+    perSFromFirst: count / ((end - first) / 1000),
+  };
 }

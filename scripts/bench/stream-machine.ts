@@ -56,7 +56,10 @@ export function cpuSnapshot(workerPids: number[]): CpuSnapshot {
 }
 
 /** CPU seconds per category between two snapshots, with the machine's busy cores over the phase. */
-export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): { wallS: number; cpuS: Record<string, number>; machineBusyCores: number } {
+export function cpuBetween(
+  a: CpuSnapshot,
+  b: CpuSnapshot,
+): { wallS: number; cpuS: Record<string, number>; machineBusyCores: number } {
   const cpuS: Record<string, number> = {};
   for (const k of new Set([...Object.keys(a.byCategory), ...Object.keys(b.byCategory)])) {
     cpuS[k] = Number((Math.max(0, (b.byCategory[k] ?? 0) - (a.byCategory[k] ?? 0)) / TICKS_PER_S).toFixed(1));
@@ -69,10 +72,22 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): { wallS: number; cpu
  * Make sure profiles C000001 … C{target} exist in the PostgreSQL store: missing ones are inserted (existing
  * rows, which tests may have changed, are left alone). Unless `keep`, the rows added are deleted at cleanup.
  */
-export async function ensureProfiles(cfg: AppConfig, target: number, keep: boolean): Promise<{ before: number; added: number }> {
-  if (cfg.profiles.store !== 'postgres') throw new Error('bench:stream tops up profiles in PostgreSQL only (PROFILES_STORE=postgres)');
+export async function ensureProfiles(
+  cfg: AppConfig,
+  target: number,
+  keep: boolean,
+): Promise<{ before: number; added: number }> {
+  if (cfg.profiles.store !== 'postgres')
+    throw new Error('bench:stream tops up profiles in PostgreSQL only (PROFILES_STORE=postgres)');
   const o = cfg.profiles.postgres;
-  const pool = new pg.Pool({ host: o.host, port: o.port, database: o.database, user: o.user, password: o.password, max: 2 });
+  const pool = new pg.Pool({
+    host: o.host,
+    port: o.port,
+    database: o.database,
+    user: o.user,
+    password: o.password,
+    max: 2,
+  });
   const before = Number((await pool.query('SELECT count(*)::int AS n FROM customer_profiles')).rows[0].n);
   const have = await pool.query('SELECT 1 FROM customer_profiles WHERE customer_id = $1', [customerId(target)]);
   if (target < 1 || (before >= target && have.rowCount)) {
@@ -83,7 +98,10 @@ export async function ensureProfiles(cfg: AppConfig, target: number, keep: boole
   onCleanup('profiles added by the bench', async () => {
     if (!keep && added.length) {
       log(`deleting the ${added.length.toLocaleString('en')} profiles the bench added (--keep-profiles keeps them)`);
-      for (let i = 0; i < added.length; i += 50_000) await pool.query('DELETE FROM customer_profiles WHERE customer_id = ANY($1::text[])', [added.slice(i, i + 50_000)]);
+      for (let i = 0; i < added.length; i += 50_000)
+        await pool.query('DELETE FROM customer_profiles WHERE customer_id = ANY($1::text[])', [
+          added.slice(i, i + 50_000),
+        ]);
     }
     await pool.end();
   });
@@ -109,7 +127,10 @@ interface CpuProfile {
 }
 
 /** Self time of a V8 CPU profile, by package / project file and by function (top `top` of each), ms. */
-export function summarizeCpuProfile(path: string, top = 12): { totalMs: number; byModule: [string, number][]; byFunction: [string, number][] } {
+export function summarizeCpuProfile(
+  path: string,
+  top = 12,
+): { totalMs: number; byModule: [string, number][]; byFunction: [string, number][] } {
   const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
   const mod = new Map<string, number>();
@@ -120,24 +141,67 @@ export function summarizeCpuProfile(path: string, top = 12): { totalMs: number; 
     totalUs += us;
     const f = byId.get(id)!;
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url)?.[1];
-    const m = pkg ?? (f.url.startsWith('file://') ? relative(ROOT_DIR, f.url.slice(7)) : f.url.startsWith('node:') ? 'node internals' : f.functionName || '(native)');
+    const m =
+      pkg ??
+      (f.url.startsWith('file://')
+        ? relative(ROOT_DIR, f.url.slice(7))
+        : f.url.startsWith('node:')
+          ? 'node internals'
+          : f.functionName || '(native)');
     mod.set(m, (mod.get(m) ?? 0) + us);
     const name = `${f.functionName || '(anonymous)'} ${m}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     fn.set(name, (fn.get(name) ?? 0) + us);
   });
-  const topOf = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]): [string, number] => [k, Math.round(us / 1000)]);
+  const topOf = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]): [string, number] => [k, Math.round(us / 1000)]);
   return { totalMs: Math.round(totalUs / 1000), byModule: topOf(mod), byFunction: topOf(fn) };
 }
 
 /** Per speed-view index of an environment: documents, bulk-indexing time, searches and refreshes (engine stats). */
-export async function speedIndexStats(search: AppConfig['search'], prefix: string): Promise<Record<string, { docs: number; indexed: number; indexTimeS: number; searches: number; searchTimeS: number; refreshes: number; refreshTimeS: number }>> {
-  const headers = search.auth ? { authorization: `Basic ${Buffer.from(`${search.auth.username}:${search.auth.password}`).toString('base64')}` } : undefined;
+export async function speedIndexStats(
+  search: AppConfig['search'],
+  prefix: string,
+): Promise<
+  Record<
+    string,
+    {
+      docs: number;
+      indexed: number;
+      indexTimeS: number;
+      searches: number;
+      searchTimeS: number;
+      refreshes: number;
+      refreshTimeS: number;
+    }
+  >
+> {
+  const headers = search.auth
+    ? { authorization: `Basic ${Buffer.from(`${search.auth.username}:${search.auth.password}`).toString('base64')}` }
+    : undefined;
   const r = await fetch(`${search.url}/${prefix}-speed-*/_stats/docs,indexing,search,refresh`, { headers });
   if (!r.ok) return {};
-  type Total = { docs: { count: number }; indexing: { index_total: number; index_time_in_millis: number }; search: { query_total: number; query_time_in_millis: number }; refresh: { total: number; total_time_in_millis: number } };
+  type Total = {
+    docs: { count: number };
+    indexing: { index_total: number; index_time_in_millis: number };
+    search: { query_total: number; query_time_in_millis: number };
+    refresh: { total: number; total_time_in_millis: number };
+  };
   const body = (await r.json()) as { indices: Record<string, { total: Total }> };
-  return Object.fromEntries(Object.entries(body.indices).map(([name, { total: t }]) => [name.slice(prefix.length + 1), {
-    docs: t.docs.count, indexed: t.indexing.index_total, indexTimeS: t.indexing.index_time_in_millis / 1000,
-    searches: t.search.query_total, searchTimeS: t.search.query_time_in_millis / 1000, refreshes: t.refresh.total, refreshTimeS: t.refresh.total_time_in_millis / 1000,
-  }]));
+  return Object.fromEntries(
+    Object.entries(body.indices).map(([name, { total: t }]) => [
+      name.slice(prefix.length + 1),
+      {
+        docs: t.docs.count,
+        indexed: t.indexing.index_total,
+        indexTimeS: t.indexing.index_time_in_millis / 1000,
+        searches: t.search.query_total,
+        searchTimeS: t.search.query_time_in_millis / 1000,
+        refreshes: t.refresh.total,
+        refreshTimeS: t.refresh.total_time_in_millis / 1000,
+      },
+    ]),
+  );
 }

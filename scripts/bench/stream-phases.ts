@@ -12,7 +12,16 @@ import { restoreState } from '../../lib/stream/state/restore.js';
 import { connectTemporal } from '../../lib/temporal.js';
 import { stopUpdate, streamStatusQuery } from '../../common/stream-api.js';
 import { streamViewership } from '../../workflows/stream.js';
-import { createEnv, isInterrupted, isolatedEnv, log, onCleanup, sleep, spawnWorker, type BenchStreamEnv } from './stream-env.js';
+import {
+  createEnv,
+  isInterrupted,
+  isolatedEnv,
+  log,
+  onCleanup,
+  sleep,
+  spawnWorker,
+  type BenchStreamEnv,
+} from './stream-env.js';
 import { bareConsumer, preload, produceSteady } from './stream-kafka.js';
 import { cpuBetween, cpuSnapshot, speedIndexStats } from './stream-machine.js';
 import { pollVisibility, visibilityLatency, type LatencyStats } from './stream-visibility.js';
@@ -50,11 +59,21 @@ const accounted = (s: StreamStatus) => s.totals.events + s.totals.deadLettered +
 
 /** Start the workflow on the environment's queue; its stop/terminate is registered as a cleanup. */
 async function startStream(client: Client, e: BenchStreamEnv, settings: Record<string, number>) {
-  const handle = await client.workflow.start(streamViewership, { taskQueue: e.cfg.temporal.taskQueues.stream, workflowId: `${e.id}-stream`, args: [{ settings }] });
+  const handle = await client.workflow.start(streamViewership, {
+    taskQueue: e.cfg.temporal.taskQueues.stream,
+    workflowId: `${e.id}-stream`,
+    args: [{ settings }],
+  });
   const stop = onCleanup(`workflow ${handle.workflowId}`, async () => {
     if (isInterrupted()) return handle.terminate('bench:stream interrupted').catch(() => undefined);
     const stopped = handle.executeUpdate(stopUpdate).then(() => handle.result());
-    const ok = await Promise.race([stopped.then(() => true, () => false), sleep(30_000).then(() => false)]);
+    const ok = await Promise.race([
+      stopped.then(
+        () => true,
+        () => false,
+      ),
+      sleep(30_000).then(() => false),
+    ]);
     if (!ok) await handle.terminate('bench:stream cleanup').catch(() => undefined);
   });
   return { handle, stop };
@@ -65,16 +84,18 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
   const done: BatchResult[] = [];
   let retries = 0;
   let failedOrTimedOut = 0;
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const types = new Map<string, string>();
     runId = undefined;
     for (const ev of history.events ?? []) {
       const id = String(ev.eventId);
-      if (ev.activityTaskScheduledEventAttributes) types.set(id, ev.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+      if (ev.activityTaskScheduledEventAttributes)
+        types.set(id, ev.activityTaskScheduledEventAttributes.activityType?.name ?? '');
       // Only an activity's last attempt is recorded in the history; its number tells how many attempts failed before.
       const started = ev.activityTaskStartedEventAttributes;
-      if (started && types.get(String(started.scheduledEventId)) === 'runMicroBatch') retries += Math.max(0, (started.attempt ?? 1) - 1);
+      if (started && types.get(String(started.scheduledEventId)) === 'runMicroBatch')
+        retries += Math.max(0, (started.attempt ?? 1) - 1);
       if (ev.activityTaskFailedEventAttributes || ev.activityTaskTimedOutEventAttributes) failedOrTimedOut++;
       const c = ev.activityTaskCompletedEventAttributes;
       if (c && types.get(String(c.scheduledEventId)) === 'runMicroBatch' && c.result?.payloads?.[0]) {
@@ -84,7 +105,8 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
     }
   }
   const withData = done.filter((d) => d.read > 0);
-  const mean = (f: (d: BatchResult) => number) => (withData.length ? withData.reduce((s, d) => s + f(d), 0) / withData.length : 0);
+  const mean = (f: (d: BatchResult) => number) =>
+    withData.length ? withData.reduce((s, d) => s + f(d), 0) / withData.length : 0;
   return {
     activities: done.length,
     activitiesWithData: withData.length,
@@ -101,7 +123,9 @@ async function microBatchStats(client: Client, workflowId: string, firstRunId: s
     restores: done.reduce((n, d) => n + (d.restored?.length ?? 0), 0),
     meanDocuments: Math.round(mean((d) => d.documents ?? 0)),
     /** Mean ms per stage over activities with data. */
-    meanStagesMs: Object.fromEntries(Object.keys(withData[0]?.stagesMs ?? {}).map((k) => [k, Math.round(mean((d) => d.stagesMs?.[k] ?? 0))])),
+    meanStagesMs: Object.fromEntries(
+      Object.keys(withData[0]?.stagesMs ?? {}).map((k) => [k, Math.round(mean((d) => d.stagesMs?.[k] ?? 0))]),
+    ),
   };
 }
 
@@ -122,16 +146,24 @@ async function restoreTimes(e: BenchStreamEnv, workflowId: string, s: StreamStat
 }
 
 /** Poll the `status` query until `until(status)` or `timeoutMs`; logs progress every ~5 s. */
-async function waitStatus(handle: WorkflowHandle, until: (s: StreamStatus) => boolean, timeoutMs: number, label: string): Promise<{ s: StreamStatus; atMs: number }> {
+async function waitStatus(
+  handle: WorkflowHandle,
+  until: (s: StreamStatus) => boolean,
+  timeoutMs: number,
+  label: string,
+): Promise<{ s: StreamStatus; atMs: number }> {
   const t0 = performance.now();
   let lastLog = t0;
   for (;;) {
     const s = await handle.query(streamStatusQuery);
     const now = performance.now();
     if (until(s)) return { s, atMs: now };
-    if (now - t0 > timeoutMs) throw new Error(`${label}: timed out after ${Math.round(timeoutMs / 1000)} s at ${JSON.stringify(s.totals)}`);
+    if (now - t0 > timeoutMs)
+      throw new Error(`${label}: timed out after ${Math.round(timeoutMs / 1000)} s at ${JSON.stringify(s.totals)}`);
     if (now - lastLog > 5000) {
-      log(`  ${label}: ${accounted(s).toLocaleString('en')} accounted, ${s.totals.batches} batches, lag ${s.lastBatch?.lag ?? '?'}`);
+      log(
+        `  ${label}: ${accounted(s).toLocaleString('en')} accounted, ${s.totals.batches} batches, lag ${s.lastBatch?.lag ?? '?'}`,
+      );
       lastLog = now;
     }
     await sleep(250);
@@ -142,11 +174,15 @@ async function waitStatus(handle: WorkflowHandle, until: (s: StreamStatus) => bo
 export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & { events: number }) {
   const e = isolatedEnv('drain');
   const removeEnv = await createEnv(e, admin, o.partitions);
-  log(`drain: pre-loading ${o.events.toLocaleString('en')} events into ${e.topics.events} (${o.partitions} partitions)`);
+  log(
+    `drain: pre-loading ${o.events.toLocaleString('en')} events into ${e.topics.events} (${o.partitions} partitions)`,
+  );
   const preloadMs = await preload(kafka, e.topics.events, { count: o.events, customers: o.customers, seed: 4 });
   log(`drain: bare kafkajs consumer over the same topic`);
   const bare = await bareConsumer(createKafka(e.cfg.kafka, '-bench-bare'), e.topics.events, o.events);
-  log(`drain: bare consumer ${Math.round(bare.perS).toLocaleString('en')} ev/s; starting a stream worker (loads the profile cache)`);
+  log(
+    `drain: bare consumer ${Math.round(bare.perS).toLocaleString('en')} ev/s; starting a stream worker (loads the profile cache)`,
+  );
   const tw = performance.now();
   const worker = await spawnWorker(e, o.workerNodeArgs, o.workerEnv);
   const workerReadyS = (performance.now() - tw) / 1000;
@@ -155,7 +191,12 @@ export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & {
   const cpu0 = cpuSnapshot([worker.pid]);
   const t0 = performance.now();
   const { handle, stop } = await startStream(client, e, { intervalMs: 1000, ...o.settings });
-  const { s, atMs } = await waitStatus(handle, (x) => accounted(x) >= o.events && (x.lastBatch?.lag ?? 0) === 0, 1_800_000, 'drain');
+  const { s, atMs } = await waitStatus(
+    handle,
+    (x) => accounted(x) >= o.events && (x.lastBatch?.lag ?? 0) === 0,
+    1_800_000,
+    'drain',
+  );
   const drainMs = atMs - t0;
   const cpu = cpuBetween(cpu0, cpuSnapshot([worker.pid]));
   const batches = await microBatchStats(client, handle.workflowId, handle.firstExecutionRunId);
@@ -167,9 +208,19 @@ export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & {
   await closeClient();
   await removeEnv();
   return {
-    events: o.events, preloadPerS: Math.round(o.events / (preloadMs / 1000)),
-    bare: { perS: Math.round(bare.perS), perSFromFirstMessage: Math.round(bare.perSFromFirst), s: Number((bare.ms / 1000).toFixed(2)) },
-    pipeline: { perS: Math.round(o.events / (drainMs / 1000)), s: Number((drainMs / 1000).toFixed(2)), totals: s.totals, ...batches },
+    events: o.events,
+    preloadPerS: Math.round(o.events / (preloadMs / 1000)),
+    bare: {
+      perS: Math.round(bare.perS),
+      perSFromFirstMessage: Math.round(bare.perSFromFirst),
+      s: Number((bare.ms / 1000).toFixed(2)),
+    },
+    pipeline: {
+      perS: Math.round(o.events / (drainMs / 1000)),
+      s: Number((drainMs / 1000).toFixed(2)),
+      totals: s.totals,
+      ...batches,
+    },
     ratio: Number((o.events / (drainMs / 1000) / bare.perS).toFixed(3)),
     worker: { readyS: Number(workerReadyS.toFixed(1)), readyRssMB: worker.readyRssMB, peakRssMB },
     cpuDuringDrain: cpu,
@@ -179,7 +230,11 @@ export async function drainPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & {
 }
 
 /** Phase 3: visibility latency at a steady rate, with a fresh environment and a workflow at `intervalMs`. */
-export async function latencyPhase(kafka: Kafka, admin: Admin, o: PhaseOptions & { intervalMs: number; ratePerS: number; durationS: number; drainWaitS: number }) {
+export async function latencyPhase(
+  kafka: Kafka,
+  admin: Admin,
+  o: PhaseOptions & { intervalMs: number; ratePerS: number; durationS: number; drainWaitS: number },
+) {
   const e = isolatedEnv(`lat${o.intervalMs}`);
   const removeEnv = await createEnv(e, admin, o.partitions);
   const worker = await spawnWorker(e, []);
@@ -192,11 +247,19 @@ export async function latencyPhase(kafka: Kafka, admin: Admin, o: PhaseOptions &
   const poller = pollVisibility(sink, e.id, 100);
   log(`latency @ ${o.intervalMs} ms: producing ${o.ratePerS}/s for ${o.durationS} s into ${e.topics.events}`);
   const cpu0 = cpuSnapshot([worker.pid]);
-  const prod = await produceSteady(kafka, e.topics.events, { ratePerS: o.ratePerS, durationS: o.durationS, partitions: o.partitions, customers: o.customers, seed: 5 + o.intervalMs });
+  const prod = await produceSteady(kafka, e.topics.events, {
+    ratePerS: o.ratePerS,
+    durationS: o.durationS,
+    partitions: o.partitions,
+    customers: o.customers,
+    seed: 5 + o.intervalMs,
+  });
   const cpu = cpuBetween(cpu0, cpuSnapshot([worker.pid]));
   const deadline = Date.now() + o.intervalMs + o.drainWaitS * 1000;
   const allVisible = () => Object.entries(prod.perPartition).every(([p, n]) => (poller.latest()[Number(p)] ?? 0) >= n);
-  log(`latency @ ${o.intervalMs} ms: produced ${prod.produced.toLocaleString('en')} at ${Math.round(prod.achievedPerS).toLocaleString('en')}/s; waiting up to ${Math.round((deadline - Date.now()) / 1000)} s for all to be visible`);
+  log(
+    `latency @ ${o.intervalMs} ms: produced ${prod.produced.toLocaleString('en')} at ${Math.round(prod.achievedPerS).toLocaleString('en')}/s; waiting up to ${Math.round((deadline - Date.now()) / 1000)} s for all to be visible`,
+  );
   while (!allVisible() && Date.now() < deadline) await sleep(100);
   const polling = await poller.stop();
   const stats: LatencyStats = visibilityLatency(prod.timeline, poller.timeline);
@@ -209,7 +272,15 @@ export async function latencyPhase(kafka: Kafka, admin: Admin, o: PhaseOptions &
   await closeClient();
   await removeEnv();
   return {
-    intervalMs: o.intervalMs, produced: prod.produced, achievedPerS: Math.round(prod.achievedPerS), ...stats,
-    polls: polling.polls, meanPollMs: Math.round(polling.meanPollMs), totals: s.totals, batches, workerPeakRssMB: peakRssMB, cpuWhileProducing: cpu,
+    intervalMs: o.intervalMs,
+    produced: prod.produced,
+    achievedPerS: Math.round(prod.achievedPerS),
+    ...stats,
+    polls: polling.polls,
+    meanPollMs: Math.round(polling.meanPollMs),
+    totals: s.totals,
+    batches,
+    workerPeakRssMB: peakRssMB,
+    cpuWhileProducing: cpu,
   };
 }

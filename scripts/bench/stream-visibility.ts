@@ -13,9 +13,13 @@ export type VisibilityTimeline = Map<number, [number, number][]>;
 /** Sum of `events` per partition in the speed view (empty while the index does not exist yet). */
 export async function visibleByPartition(sink: SearchSink, prefix: string): Promise<Record<number, number>> {
   const r = await sink
-    .search(speedIndex(prefix), { size: 0, aggs: { p: { terms: { field: 'partition', size: 1000 }, aggs: { e: { sum: { field: 'events' } } } } } })
+    .search(speedIndex(prefix), {
+      size: 0,
+      aggs: { p: { terms: { field: 'partition', size: 1000 }, aggs: { e: { sum: { field: 'events' } } } } },
+    })
     .catch((err: unknown) => (isNotFound(err) ? { aggregations: undefined } : Promise.reject(err)));
-  const buckets = (r.aggregations?.p as { buckets: { key: number; e: { value: number } }[] } | undefined)?.buckets ?? [];
+  const buckets =
+    (r.aggregations?.p as { buckets: { key: number; e: { value: number } }[] } | undefined)?.buckets ?? [];
   return Object.fromEntries(buckets.map((b) => [Number(b.key), b.e.value]));
 }
 

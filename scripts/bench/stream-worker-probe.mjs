@@ -10,7 +10,12 @@ const out = process.env.BENCH_STREAM_PROBE_OUT;
 const MB = 2 ** 20;
 let peak = { rss: 0 };
 let atReady;
-const inMB = (m) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'atMs').map(([k, v]) => [`${k}MB`, Math.round(v / MB)]));
+const inMB = (m) =>
+  Object.fromEntries(
+    Object.entries(m)
+      .filter(([k]) => k !== 'atMs')
+      .map(([k, v]) => [`${k}MB`, Math.round(v / MB)]),
+  );
 let samples = 0;
 const sample = () => {
   const m = process.memoryUsage();

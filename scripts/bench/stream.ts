@@ -28,9 +28,19 @@ import { drainPhase, latencyPhase } from './stream-phases.js';
 
 const { values: a } = parseArgs({
   options: {
-    events: { type: 'string' }, profiles: { type: 'string' }, rate: { type: 'string' }, 'latency-s': { type: 'string' }, intervals: { type: 'string' },
-    'wait-s': { type: 'string' }, partitions: { type: 'string' }, 'max-messages': { type: 'string' }, 'partition-groups': { type: 'string' }, only: { type: 'string' },
-    'keep-profiles': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, quick: { type: 'boolean' },
+    events: { type: 'string' },
+    profiles: { type: 'string' },
+    rate: { type: 'string' },
+    'latency-s': { type: 'string' },
+    intervals: { type: 'string' },
+    'wait-s': { type: 'string' },
+    partitions: { type: 'string' },
+    'max-messages': { type: 'string' },
+    'partition-groups': { type: 'string' },
+    only: { type: 'string' },
+    'keep-profiles': { type: 'boolean' },
+    'cpu-prof': { type: 'boolean' },
+    quick: { type: 'boolean' },
   },
 });
 const quick = a.quick ?? process.env.BENCH_STREAM_QUICK === '1';
@@ -53,8 +63,10 @@ const opts = {
 };
 // Workflow settings passed through only when given, so the workflow's own defaults apply otherwise.
 const settings: Record<string, number> = {};
-if (a['max-messages'] ?? process.env.BENCH_STREAM_MAX_MESSAGES) settings.maxMessagesPerBatch = num(a['max-messages'], 'BENCH_STREAM_MAX_MESSAGES', 0);
-if (a['partition-groups'] ?? process.env.BENCH_STREAM_PARTITION_GROUPS) settings.partitionGroups = num(a['partition-groups'], 'BENCH_STREAM_PARTITION_GROUPS', 0);
+if (a['max-messages'] ?? process.env.BENCH_STREAM_MAX_MESSAGES)
+  settings.maxMessagesPerBatch = num(a['max-messages'], 'BENCH_STREAM_MAX_MESSAGES', 0);
+if (a['partition-groups'] ?? process.env.BENCH_STREAM_PARTITION_GROUPS)
+  settings.partitionGroups = num(a['partition-groups'], 'BENCH_STREAM_PARTITION_GROUPS', 0);
 const outDir = `${ROOT_DIR}/.bench-cache/stream`;
 
 type Row = [figure: string, measured: string, target: string, verdict: string];
@@ -75,22 +87,53 @@ async function main(): Promise<void> {
   const phase = { partitions: opts.partitions, customers, settings };
 
   const profDir = `${outDir}/cpu-prof-${Date.now()}`;
-  const probe = opts.cpuProf ? { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', './scripts/bench/stream-worker-probe.mjs'], workerEnv: { BENCH_STREAM_PROBE_OUT: `${profDir}/memory.json` } } : {};
-  const drain = opts.only === 'latency' ? undefined : await drainPhase(kafka, admin, { ...phase, events: opts.events, ...probe });
+  const probe = opts.cpuProf
+    ? {
+        workerNodeArgs: [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profDir}`,
+          '--import',
+          './scripts/bench/stream-worker-probe.mjs',
+        ],
+        workerEnv: { BENCH_STREAM_PROBE_OUT: `${profDir}/memory.json` },
+      }
+    : {};
+  const drain =
+    opts.only === 'latency' ? undefined : await drainPhase(kafka, admin, { ...phase, events: opts.events, ...probe });
   // The worker's main thread (thread 0) does the micro-batches; the other profiles are Temporal's workflow threads.
-  const workerProfile = opts.cpuProf && drain ? {
-    memory: JSON.parse(readFileSync(`${profDir}/memory.json`, 'utf8')) as unknown,
-    mainThread: readdirSync(profDir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)).map((f) => summarizeCpuProfile(`${profDir}/${f}`, 25))[0],
-  } : undefined;
+  const workerProfile =
+    opts.cpuProf && drain
+      ? {
+          memory: JSON.parse(readFileSync(`${profDir}/memory.json`, 'utf8')) as unknown,
+          mainThread: readdirSync(profDir)
+            .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+            .map((f) => summarizeCpuProfile(`${profDir}/${f}`, 25))[0],
+        }
+      : undefined;
   const latency = [];
   if (opts.only !== 'drain') {
-    for (const intervalMs of opts.intervalsMs) latency.push(await latencyPhase(kafka, admin, { ...phase, intervalMs, ratePerS: opts.ratePerS, durationS: opts.latencyS, drainWaitS: opts.waitS }));
+    for (const intervalMs of opts.intervalsMs)
+      latency.push(
+        await latencyPhase(kafka, admin, {
+          ...phase,
+          intervalMs,
+          ratePerS: opts.ratePerS,
+          durationS: opts.latencyS,
+          drainWaitS: opts.waitS,
+        }),
+      );
   }
 
   const result = {
-    started, finished: new Date().toISOString(), quick,
+    started,
+    finished: new Date().toISOString(),
+    quick,
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-    options: { ...opts, settings }, profiles, drain, latency, workerProfile,
+    options: { ...opts, settings },
+    profiles,
+    drain,
+    latency,
+    workerProfile,
   };
   // Only a complete default-size run writes result.json; smoke, partial and profiling runs keep their own file.
   const name = quick ? 'result-quick' : opts.only ? `result-${opts.only}` : opts.cpuProf ? 'result-profile' : 'result';
@@ -101,16 +144,65 @@ async function main(): Promise<void> {
   if (drain) {
     const p = drain.pipeline;
     rows.push(
-      [`pipeline drain (${fmt(drain.events)} events, ${p.s} s)`, `${fmt(p.perS)} ev/s`, '≥ 100,000 ev/s', verdict(p.perS >= 100_000)],
+      [
+        `pipeline drain (${fmt(drain.events)} events, ${p.s} s)`,
+        `${fmt(p.perS)} ev/s`,
+        '≥ 100,000 ev/s',
+        verdict(p.perS >= 100_000),
+      ],
       ['bare kafkajs consumer + JSON.parse (same topic)', `${fmt(drain.bare.perS)} ev/s`, 'ceiling', ''],
       ['pipeline / bare', `${(drain.ratio * 100).toFixed(1)} %`, '≥ 30 %', verdict(drain.ratio >= 0.3)],
-      ['micro-batch activities (with data)', `${p.activitiesWithData}, mean ${fmt(p.meanBatchEvents)} events, mean ${fmt(p.meanTookMs)} ms (max ${fmt(p.maxTookMs)}), ${p.retries} retried, ${p.restores} restores`, '', ''],
-      ['mean stage times per activity (ms)', `${Object.entries(p.meanStagesMs).map(([k, v]) => `${k} ${v}`).join(', ')}; ${fmt(p.meanDocuments)} documents`, '', ''],
-      ['checkpoint per micro-batch activity', `${fmt(p.checkpointMeanKB)} KB, write ${fmt(p.checkpointMeanMs)} ms mean (max ${fmt(p.checkpointMaxMs)})`, '', ''],
-      ['restore of each partition at the end (from PostgreSQL)', drain.restore.partitions.map((r) => `p${r.partition}: ${r.ms} ms (${fmt(r.ids)} ids, ${r.cubeCells} cells, ${r.windows} windows)`).join('; '), '', ''],
-      ['checkpoints stored at the end', Object.entries(drain.restore.stored).map(([k, v]) => `${k} ${v.records} records, ${(v.bytes / 2 ** 20).toFixed(1)} MB`).join('; '), '', ''],
-      ['CPU during the drain (s of CPU / s wall)', Object.entries(drain.cpuDuringDrain.cpuS).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v}`).join(', ') + ` / ${drain.cpuDuringDrain.wallS.toFixed(0)}`, '', ''],
-      [`stream worker peak RSS (VmHWM), ${fmt(profiles.before + profiles.added)} profiles in store`, `${drain.worker.peakRssMB} MB (${drain.worker.readyRssMB} MB when ready)`, '≤ 600 MB', verdict(opts.profiles >= 1_000_000 ? drain.worker.peakRssMB <= 600 : undefined)],
+      [
+        'micro-batch activities (with data)',
+        `${p.activitiesWithData}, mean ${fmt(p.meanBatchEvents)} events, mean ${fmt(p.meanTookMs)} ms (max ${fmt(p.maxTookMs)}), ${p.retries} retried, ${p.restores} restores`,
+        '',
+        '',
+      ],
+      [
+        'mean stage times per activity (ms)',
+        `${Object.entries(p.meanStagesMs)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; ${fmt(p.meanDocuments)} documents`,
+        '',
+        '',
+      ],
+      [
+        'checkpoint per micro-batch activity',
+        `${fmt(p.checkpointMeanKB)} KB, write ${fmt(p.checkpointMeanMs)} ms mean (max ${fmt(p.checkpointMaxMs)})`,
+        '',
+        '',
+      ],
+      [
+        'restore of each partition at the end (from PostgreSQL)',
+        drain.restore.partitions
+          .map((r) => `p${r.partition}: ${r.ms} ms (${fmt(r.ids)} ids, ${r.cubeCells} cells, ${r.windows} windows)`)
+          .join('; '),
+        '',
+        '',
+      ],
+      [
+        'checkpoints stored at the end',
+        Object.entries(drain.restore.stored)
+          .map(([k, v]) => `${k} ${v.records} records, ${(v.bytes / 2 ** 20).toFixed(1)} MB`)
+          .join('; '),
+        '',
+        '',
+      ],
+      [
+        'CPU during the drain (s of CPU / s wall)',
+        Object.entries(drain.cpuDuringDrain.cpuS)
+          .filter(([, v]) => v >= 1)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') + ` / ${drain.cpuDuringDrain.wallS.toFixed(0)}`,
+        '',
+        '',
+      ],
+      [
+        `stream worker peak RSS (VmHWM), ${fmt(profiles.before + profiles.added)} profiles in store`,
+        `${drain.worker.peakRssMB} MB (${drain.worker.readyRssMB} MB when ready)`,
+        '≤ 600 MB',
+        verdict(opts.profiles >= 1_000_000 ? drain.worker.peakRssMB <= 600 : undefined),
+      ],
       ['pre-load producer', `${fmt(drain.preloadPerS)} ev/s`, '', ''],
     );
   }
@@ -118,17 +210,41 @@ async function main(): Promise<void> {
   for (const l of latency) {
     const limit = l.intervalMs + 3000;
     rows.push(
-      [`visibility @ interval ${l.intervalMs / 1000} s: p50 / p99 (max seen)`, `${sec(l.p50Ms)} / ${sec(l.p99Ms)} (${sec(l.maxVisibleMs)})`, `p99 ≤ ${limit / 1000} s`, verdict(l.p99Ms !== null && l.p99Ms <= limit)],
-      [`  events never visible (≤ ${opts.waitS} s after production ended)`, `${fmt(l.neverVisible)} of ${fmt(l.events)}`, '0', verdict(l.neverVisible === 0)],
-      [`  producer @ interval ${l.intervalMs / 1000} s`, `${fmt(l.achievedPerS)} ev/s for ${opts.latencyS} s`, `${fmt(opts.ratePerS)} ev/s`, verdict(l.achievedPerS >= opts.ratePerS * 0.98)],
-      [`  micro-batches @ interval ${l.intervalMs / 1000} s`, `${l.batches.activitiesWithData} with data, mean ${fmt(l.batches.meanBatchEvents)} events, mean ${fmt(l.batches.meanTookMs)} ms, ${l.batches.retries} retried`, '', ''],
+      [
+        `visibility @ interval ${l.intervalMs / 1000} s: p50 / p99 (max seen)`,
+        `${sec(l.p50Ms)} / ${sec(l.p99Ms)} (${sec(l.maxVisibleMs)})`,
+        `p99 ≤ ${limit / 1000} s`,
+        verdict(l.p99Ms !== null && l.p99Ms <= limit),
+      ],
+      [
+        `  events never visible (≤ ${opts.waitS} s after production ended)`,
+        `${fmt(l.neverVisible)} of ${fmt(l.events)}`,
+        '0',
+        verdict(l.neverVisible === 0),
+      ],
+      [
+        `  producer @ interval ${l.intervalMs / 1000} s`,
+        `${fmt(l.achievedPerS)} ev/s for ${opts.latencyS} s`,
+        `${fmt(opts.ratePerS)} ev/s`,
+        verdict(l.achievedPerS >= opts.ratePerS * 0.98),
+      ],
+      [
+        `  micro-batches @ interval ${l.intervalMs / 1000} s`,
+        `${l.batches.activitiesWithData} with data, mean ${fmt(l.batches.meanBatchEvents)} events, mean ${fmt(l.batches.meanTookMs)} ms, ${l.batches.retries} retried`,
+        '',
+        '',
+      ],
       [`  worker peak RSS @ interval ${l.intervalMs / 1000} s`, `${l.workerPeakRssMB} MB`, '', ''],
     );
   }
-  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['figure', 'measured', 'target', ''][i]!.length));
+  const w = [0, 1, 2, 3].map((i) =>
+    Math.max(...rows.map((r) => r[i]!.length), ['figure', 'measured', 'target', ''][i]!.length),
+  );
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
   console.log(`\nbench:stream summary (${result.machine}; ${started})`);
-  console.log([line(['figure', 'measured', 'target', '']), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n'));
+  console.log(
+    [line(['figure', 'measured', 'target', '']), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n'),
+  );
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

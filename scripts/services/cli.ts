@@ -72,7 +72,9 @@ function printStatus(rows: Awaited<ReturnType<typeof status>>, json: boolean): v
   }
   for (const r of rows) {
     const state = r.up ? 'up' : r.skipped ? 'skipped' : 'down';
-    console.log(`${r.name.padEnd(14)} ${state.padEnd(7)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}${r.skipped ? `  (${r.skipped})` : ''}`);
+    console.log(
+      `${r.name.padEnd(14)} ${state.padEnd(7)} ${r.address.padEnd(44)} ${r.version}${r.pid ? `  [pid ${r.pid}]` : ''}${r.skipped ? `  (${r.skipped})` : ''}`,
+    );
   }
 }
 

@@ -98,7 +98,8 @@ export const elasticsearchService: ServiceDef = {
       // Only 127.0.0.1 is bound; an IPv4 socket makes `ss` show it plainly.
       '-Djava.net.preferIPv4Stack=true',
       `-Djava.io.tmpdir=${tmp}`,
-      '-cp', `${p.classes}:${p.lib}/*`,
+      '-cp',
+      `${p.classes}:${p.lib}/*`,
       MAIN_CLASS,
       `${ctx.dataDir}/home`,
       `${ctx.dataDir}/data`,

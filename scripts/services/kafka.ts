@@ -39,7 +39,11 @@ export interface KafkaTopic {
 export const kafkaTopics = (env: NodeJS.ProcessEnv): KafkaTopic[] => [
   { name: env.KAFKA_TOPIC_EVENTS || 'web-events', partitions: 3 },
   // Update-mode aggregates: latest value per window key, so compaction keeps the topic small.
-  { name: env.KAFKA_TOPIC_AGGREGATES || 'viewership-aggregates', partitions: 3, config: { 'cleanup.policy': 'compact' } },
+  {
+    name: env.KAFKA_TOPIC_AGGREGATES || 'viewership-aggregates',
+    partitions: 3,
+    config: { 'cleanup.policy': 'compact' },
+  },
   { name: env.KAFKA_TOPIC_DLQ || 'web-events-dlq', partitions: 1 },
   // The ad-analytics stream: both inputs keyed by impression id with the same partition count (the join needs it).
   { name: env.ADS_TOPIC_IMPRESSIONS || 'ad-impressions', partitions: 3 },
@@ -126,10 +130,14 @@ export const kafkaService: ServiceDef = {
     if (!existsSync(`${p.logDir}/meta.properties`)) {
       ctx.log('kafka: formatting KRaft storage');
       const id = clusterId(p.clusterIdFile);
-      await run(java, ['-Xmx256m', ...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', p.config, '--ignore-formatted'], {
-        cwd: ctx.dataDir,
-        timeoutMs: 60_000,
-      });
+      await run(
+        java,
+        ['-Xmx256m', ...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', p.config, '--ignore-formatted'],
+        {
+          cwd: ctx.dataDir,
+          timeoutMs: 60_000,
+        },
+      );
     }
     const args = [
       `-Xmx${ctx.env.KAFKA_HEAP || '512m'}`,
@@ -176,8 +184,11 @@ export const kafkaService: ServiceDef = {
         }
         // Topics created earlier with fewer partitions (e.g. by hand) are grown; Kafka cannot shrink them.
         const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
-        const grow = topics.filter((t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0) < t.partitions);
-        if (grow.length) await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
+        const grow = topics.filter(
+          (t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0) < t.partitions,
+        );
+        if (grow.length)
+          await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
       },
       15_000,
     );

@@ -29,7 +29,13 @@ interface PidRecord {
 }
 
 /** Build the per-service context under `home`. */
-export function contextFor(svc: ServiceDef, root: string, home: string, env: NodeJS.ProcessEnv, log: (m: string) => void): ServiceContext {
+export function contextFor(
+  svc: ServiceDef,
+  root: string,
+  home: string,
+  env: NodeJS.ProcessEnv,
+  log: (m: string) => void,
+): ServiceContext {
   const ctx: ServiceContext = {
     root,
     home,
@@ -70,7 +76,10 @@ function groupAlive(pid: number): boolean {
  * Start every given service that is not already answering; run setup on all of them. An optional service whose
  * install cannot download for lack of network is left out (one line, listed in `skipped`).
  */
-export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceContext): Promise<{ started: string[]; skipped: string[] }> {
+export async function up(
+  services: ServiceDef[],
+  mk: (s: ServiceDef) => ServiceContext,
+): Promise<{ started: string[]; skipped: string[] }> {
   const ctxs = new Map(services.map((s) => [s, mk(s)] as const));
   const first = ctxs.values().next().value;
   if (first) ensureLocalSecrets(first.home, first.env);
@@ -79,7 +88,9 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
   for (const svc of services) {
     const ctx = ctxs.get(svc)!;
     if (await svc.ready(ctx)) {
-      ctx.log(`${svc.name}: already running at ${svc.address(ctx)}${readPid(ctx, svc) ? '' : ' (not started by this project)'}`);
+      ctx.log(
+        `${svc.name}: already running at ${svc.address(ctx)}${readPid(ctx, svc) ? '' : ' (not started by this project)'}`,
+      );
       continue;
     }
     const stale = readPid(ctx, svc);
@@ -90,7 +101,9 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
         rmSync(skippedFile(ctx, svc), { force: true });
       } catch (err) {
         if (svc.optional && err instanceof ServiceUnavailableError) {
-          ctx.log(`${svc.name}: SKIPPED, not installed: ${err.message} (the other services go on; run 'npm run services -- up ${svc.name}' when online)`);
+          ctx.log(
+            `${svc.name}: SKIPPED, not installed: ${err.message} (the other services go on; run 'npm run services -- up ${svc.name}' when online)`,
+          );
           writeFileSync(skippedFile(ctx, svc), `${err.message}\n`);
           skipped.push(svc);
           continue;
@@ -110,16 +123,25 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
         try {
           pid = await svc.start(ctx);
         } catch (err) {
-          throw new ServiceStartError(`${svc.name}: start failed: ${(err as Error).message}\n--- last 30 lines of ${ctx.logFile} ---\n${tailFile(ctx.logFile)}`);
+          throw new ServiceStartError(
+            `${svc.name}: start failed: ${(err as Error).message}\n--- last 30 lines of ${ctx.logFile} ---\n${tailFile(ctx.logFile)}`,
+          );
         }
-        writeFileSync(pidFile(ctx, svc), JSON.stringify({ pid, startedAt: new Date().toISOString() } satisfies PidRecord));
+        writeFileSync(
+          pidFile(ctx, svc),
+          JSON.stringify({ pid, startedAt: new Date().toISOString() } satisfies PidRecord),
+        );
         ctx.log(`${svc.name}: started (pid ${pid}), waiting until it answers`);
       }
-      const ok = await waitUntil(async () => {
-        const rec = readPid(ctx, svc);
-        if (!rec) throw new ServiceStartError(`${svc.name}: process exited during start-up`);
-        return svc.ready(ctx);
-      }, svc.startTimeoutMs ?? 120_000, 500).catch((err) => {
+      const ok = await waitUntil(
+        async () => {
+          const rec = readPid(ctx, svc);
+          if (!rec) throw new ServiceStartError(`${svc.name}: process exited during start-up`);
+          return svc.ready(ctx);
+        },
+        svc.startTimeoutMs ?? 120_000,
+        500,
+      ).catch((err) => {
         if (err instanceof ServiceStartError) return false;
         throw err;
       });
@@ -138,14 +160,20 @@ export async function up(services: ServiceDef[], mk: (s: ServiceDef) => ServiceC
     try {
       await svc.setup?.(ctx);
     } catch (err) {
-      throw new ServiceStartError(`${svc.name}: setup failed: ${(err as Error).message}\n--- last 30 lines of ${ctx.logFile} ---\n${tailFile(ctx.logFile)}`);
+      throw new ServiceStartError(
+        `${svc.name}: setup failed: ${(err as Error).message}\n--- last 30 lines of ${ctx.logFile} ---\n${tailFile(ctx.logFile)}`,
+      );
     }
   }
   return { started: toStart.map((s) => s.name), skipped: skipped.map((s) => s.name) };
 }
 
 /** Stop the services this project started (recorded pids), waiting until their process groups are gone. */
-export async function down(services: ServiceDef[], mk: (s: ServiceDef) => ServiceContext, graceMs = 30_000): Promise<string[]> {
+export async function down(
+  services: ServiceDef[],
+  mk: (s: ServiceDef) => ServiceContext,
+  graceMs = 30_000,
+): Promise<string[]> {
   const stopped: string[] = [];
   await Promise.all(
     [...services].reverse().map(async (svc) => {
@@ -183,8 +211,16 @@ export async function status(services: ServiceDef[], mk: (s: ServiceDef) => Serv
   return Promise.all(
     services.map(async (svc) => {
       const ctx = mk(svc);
-      const row: ServiceStatus = { name: svc.name, version: svc.version, address: svc.address(ctx), up: await svc.ready(ctx), pid: readPid(ctx, svc)?.pid, log: ctx.logFile };
-      if (!row.up && svc.optional && existsSync(skippedFile(ctx, svc))) row.skipped = readFileSync(skippedFile(ctx, svc), 'utf8').trim();
+      const row: ServiceStatus = {
+        name: svc.name,
+        version: svc.version,
+        address: svc.address(ctx),
+        up: await svc.ready(ctx),
+        pid: readPid(ctx, svc)?.pid,
+        log: ctx.logFile,
+      };
+      if (!row.up && svc.optional && existsSync(skippedFile(ctx, svc)))
+        row.skipped = readFileSync(skippedFile(ctx, svc), 'utf8').trim();
       return row;
     }),
   );

@@ -58,7 +58,16 @@ export const opensearchService: ServiceDef = {
     ctx.log('opensearch: compiling the launcher (javac)');
     rmSync(p.classes, { recursive: true, force: true });
     mkdirSync(p.classes, { recursive: true });
-    await run(javacBin(ctx.env), ['-nowarn', '-encoding', 'UTF-8', '-d', p.classes, '-cp', `${p.lib}/*`, launcherSource]);
+    await run(javacBin(ctx.env), [
+      '-nowarn',
+      '-encoding',
+      'UTF-8',
+      '-d',
+      p.classes,
+      '-cp',
+      `${p.lib}/*`,
+      launcherSource,
+    ]);
     writeFileSync(marker, stamp);
   },
   async start(ctx) {
@@ -82,7 +91,8 @@ export const opensearchService: ServiceDef = {
       '-Dlog4j.shutdownHookEnabled=false', // the launcher closes the node; keep logging until then
       '-Djava.net.preferIPv4Stack=true', // only 127.0.0.1 is bound anyway
       `-Djava.io.tmpdir=${tmp}`,
-      '-cp', `${p.classes}:${p.lib}/*`,
+      '-cp',
+      `${p.classes}:${p.lib}/*`,
       MAIN_CLASS,
       ctx.dataDir, // the runner keeps node_1/{config,data,logs} below it
       String(pt.http),

@@ -17,7 +17,9 @@ const isRoot = () => process.getuid?.() === 0;
 function pgBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(`${base}/${v}/bin/initdb`)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(`${base}/${v}/bin/initdb`))
+    .sort((a, b) => Number(b) - Number(a));
   const pick = versions.includes('15') ? '15' : versions[0];
   return pick ? `${base}/${pick}/bin` : undefined;
 }
@@ -29,7 +31,8 @@ const settings = (env: NodeJS.ProcessEnv) => ({
 });
 
 /** Unix socket directory for superuser (trust) access; short path because sockets are limited to ~107 bytes. */
-const socketDir = (ctx: ServiceContext) => (ctx.dataDir.length < 80 ? ctx.dataDir : `/tmp/viewership-pg-${settings(ctx.env).port}`);
+const socketDir = (ctx: ServiceContext) =>
+  ctx.dataDir.length < 80 ? ctx.dataDir : `/tmp/viewership-pg-${settings(ctx.env).port}`;
 
 /** Run a server binary as the `postgres` OS user when we are root (initdb/postgres refuse root). */
 function asPostgres(bin: string, args: string[]): [string, string[]] {
@@ -37,7 +40,13 @@ function asPostgres(bin: string, args: string[]): [string, string[]] {
 }
 
 async function superuserClient(ctx: ServiceContext): Promise<pg.Client> {
-  const c = new pg.Client({ host: socketDir(ctx), port: settings(ctx.env).port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  const c = new pg.Client({
+    host: socketDir(ctx),
+    port: settings(ctx.env).port,
+    user: 'postgres',
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
   await c.connect();
   return c;
 }
@@ -49,10 +58,13 @@ export const postgresService: ServiceDef = {
   address: (ctx) => `127.0.0.1:${settings(ctx.env).port}`,
   async install(ctx) {
     if (pgBinDir()) return;
-    if (!isRoot()) throw new Error('PostgreSQL server is not installed and we are not root: run `apt-get install -y postgresql`');
+    if (!isRoot())
+      throw new Error('PostgreSQL server is not installed and we are not root: run `apt-get install -y postgresql`');
     ctx.log('postgres: installing Debian package postgresql');
     await run('apt-get', ['update', '-qq']);
-    await run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env: { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    await run('apt-get', ['install', '-y', '-qq', 'postgresql'], {
+      env: { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   },
   async start(ctx) {
     const bin = pgBinDir();
@@ -65,18 +77,30 @@ export const postgresService: ServiceDef = {
     }
     if (!existsSync(`${ctx.dataDir}/PG_VERSION`)) {
       ctx.log('postgres: initdb (first run)');
-      const [cmd, args] = asPostgres(`${bin}/initdb`, ['-D', ctx.dataDir, '-U', 'postgres', '-E', 'UTF8', '--auth-local=trust', '--auth-host=scram-sha-256']);
+      const [cmd, args] = asPostgres(`${bin}/initdb`, [
+        '-D',
+        ctx.dataDir,
+        '-U',
+        'postgres',
+        '-E',
+        'UTF8',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+      ]);
       await run(cmd, args);
     }
-    writeFileSync(`${ctx.dataDir}/postgresql.auto.conf`, [
-      `listen_addresses = '127.0.0.1'`,
-      `port = ${port}`,
-      `unix_socket_directories = '${socketDir(ctx)}'`,
-      `max_connections = 100`,
-      `shared_buffers = '256MB'`,
-      `fsync = on`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      `${ctx.dataDir}/postgresql.auto.conf`,
+      [
+        `listen_addresses = '127.0.0.1'`,
+        `port = ${port}`,
+        `unix_socket_directories = '${socketDir(ctx)}'`,
+        `max_connections = 100`,
+        `shared_buffers = '256MB'`,
+        `fsync = on`,
+        '',
+      ].join('\n'),
+    );
     if (isRoot()) execFileSync('chown', ['postgres:postgres', `${ctx.dataDir}/postgresql.auto.conf`]);
     const [cmd, args] = asPostgres(`${bin}/postgres`, ['-D', ctx.dataDir]);
     return spawnDetached(cmd, args, { logFile: ctx.logFile });
@@ -102,11 +126,17 @@ export const postgresService: ServiceDef = {
       const role = await c.query('select 1 from pg_roles where rolname = $1', [user]);
       const verb = role.rowCount ? 'ALTER' : 'CREATE';
       // Identifiers and the password are quoted server-side by format(): inputs only travel as bind variables.
-      const ddl = await c.query(`select format('${verb} ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) as sql`, [user, password]);
+      const ddl = await c.query(`select format('${verb} ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) as sql`, [
+        user,
+        password,
+      ]);
       await c.query(ddl.rows[0].sql);
       const db = await c.query('select 1 from pg_database where datname = $1', [database]);
       if (!db.rowCount) {
-        const create = await c.query(`select format('CREATE DATABASE %I OWNER %I', $1::text, $2::text) as sql`, [database, user]);
+        const create = await c.query(`select format('CREATE DATABASE %I OWNER %I', $1::text, $2::text) as sql`, [
+          database,
+          user,
+        ]);
         await c.query(create.rows[0].sql);
       }
     } finally {

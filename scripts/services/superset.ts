@@ -76,7 +76,12 @@ async function indexReachable(env: NodeJS.ProcessEnv): Promise<boolean> {
 /** Run a `superset` CLI command with the service environment, appending its output to the service log. */
 async function supersetCli(ctx: ServiceContext, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
   appendFileSync(ctx.logFile, `\n$ superset ${args.join(' ')}\n`);
-  const r = await run(`${venv(ctx)}/bin/superset`, args, { cwd: ctx.dataDir, env: { ...supersetEnv(ctx), ...extraEnv }, timeoutMs: 10 * 60_000, allowFail: true });
+  const r = await run(`${venv(ctx)}/bin/superset`, args, {
+    cwd: ctx.dataDir,
+    env: { ...supersetEnv(ctx), ...extraEnv },
+    timeoutMs: 10 * 60_000,
+    allowFail: true,
+  });
   appendFileSync(ctx.logFile, r.stdout + r.stderr);
   if (r.code !== 0) throw new Error(`superset ${args.join(' ')} failed (exit ${r.code}); see ${ctx.logFile}`);
   return r.stdout + r.stderr;
@@ -95,11 +100,28 @@ async function bootstrap(ctx: ServiceContext): Promise<void> {
   ctx.log('superset: db upgrade, admin user, init (first start only)');
   await supersetCli(ctx, ['db', 'upgrade']);
   // Click reads options from FLASK_<COMMAND>_<OPTION>: the password never appears on a command line or in the log.
-  const created = await supersetCli(ctx, ['fab', 'create-admin', '--username', SUPERSET_ADMIN, '--firstname', 'Superset', '--lastname', 'Admin', '--email', 'admin@localhost'], {
-    FLASK_FAB_CREATE_ADMIN_PASSWORD: SUPERSET_ADMIN_PASSWORD,
-  });
+  const created = await supersetCli(
+    ctx,
+    [
+      'fab',
+      'create-admin',
+      '--username',
+      SUPERSET_ADMIN,
+      '--firstname',
+      'Superset',
+      '--lastname',
+      'Admin',
+      '--email',
+      'admin@localhost',
+    ],
+    {
+      FLASK_FAB_CREATE_ADMIN_PASSWORD: SUPERSET_ADMIN_PASSWORD,
+    },
+  );
   if (/already exists/i.test(created)) {
-    await supersetCli(ctx, ['fab', 'reset-password', '--username', SUPERSET_ADMIN], { FLASK_FAB_RESET_PASSWORD_PASSWORD: SUPERSET_ADMIN_PASSWORD });
+    await supersetCli(ctx, ['fab', 'reset-password', '--username', SUPERSET_ADMIN], {
+      FLASK_FAB_RESET_PASSWORD_PASSWORD: SUPERSET_ADMIN_PASSWORD,
+    });
   }
   await supersetCli(ctx, ['init']);
   writeFileSync(stampFile, stamp);
@@ -148,18 +170,30 @@ export class SupersetClient {
       body: JSON.stringify({ username, password, provider: 'db', refresh: false }),
       signal: AbortSignal.timeout(60_000),
     });
-    if (!res.ok) throw new Error(`Superset login as ${username} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (!res.ok)
+      throw new Error(`Superset login as ${username} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
     const { access_token: token } = (await res.json()) as { access_token: string };
-    const c = await fetch(`${baseUrl}/api/v1/security/csrf_token/`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
+    const c = await fetch(`${baseUrl}/api/v1/security/csrf_token/`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
     if (!c.ok) throw new Error(`Superset CSRF token: HTTP ${c.status}`);
     const { result: csrf } = (await c.json()) as { result: string };
-    const cookie = c.headers.getSetCookie().map((v) => v.split(';')[0]).join('; ');
+    const cookie = c.headers
+      .getSetCookie()
+      .map((v) => v.split(';')[0])
+      .join('; ');
     return new SupersetClient(baseUrl, token, csrf, cookie);
   }
 
   /** Request `path` (relative to the base URL); JSON body for plain objects, multipart for FormData. Throws on HTTP errors. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, 'x-csrftoken': this.csrf, referer: `${this.baseUrl}/`, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      'x-csrftoken': this.csrf,
+      referer: `${this.baseUrl}/`,
+      accept: 'application/json',
+    };
     if (this.cookie) headers.cookie = this.cookie;
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
@@ -167,7 +201,12 @@ export class SupersetClient {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(120_000) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: payload,
+      signal: AbortSignal.timeout(120_000),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`Superset ${method} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -198,21 +237,34 @@ export const supersetService: ServiceDef = {
     const stamp = `${dir}/.installed-${sha(readFileSync(REQUIREMENTS, 'utf8'))}`;
     if (existsSync(stamp)) return;
     const t0 = Date.now();
-    ctx.log(`superset: installing apache-superset==${SUPERSET_VERSION} and psycopg2-binary from PyPI into ${dir} (hash-pinned, first run only)`);
+    ctx.log(
+      `superset: installing apache-superset==${SUPERSET_VERSION} and psycopg2-binary from PyPI into ${dir} (hash-pinned, first run only)`,
+    );
     try {
       // `uv pip sync` makes the venv exactly the lock file: it completes a half-done install and upgrades an old one.
       if (!existsSync(`${dir}/bin/python`)) await run(ctx.env.PYTHON ?? 'python3', ['-m', 'venv', dir]);
-      if (!existsSync(`${dir}/bin/uv`)) await run(`${dir}/bin/pip`, ['install', '--quiet', '--disable-pip-version-check', `uv==${UV_VERSION}`], { timeoutMs: 5 * 60_000 });
+      if (!existsSync(`${dir}/bin/uv`))
+        await run(`${dir}/bin/pip`, ['install', '--quiet', '--disable-pip-version-check', `uv==${UV_VERSION}`], {
+          timeoutMs: 5 * 60_000,
+        });
       const uvEnv: NodeJS.ProcessEnv = { ...ctx.env, UV_CACHE_DIR: `${ctx.cacheDir}/uv` };
-      if (ctx.env.PIP_INDEX_URL && !ctx.env.UV_DEFAULT_INDEX && !ctx.env.UV_INDEX_URL) uvEnv.UV_DEFAULT_INDEX = ctx.env.PIP_INDEX_URL;
-      await run(`${dir}/bin/uv`, ['pip', 'sync', '--quiet', '--python', `${dir}/bin/python`, '--require-hashes', REQUIREMENTS], { env: uvEnv, timeoutMs: 10 * 60_000 });
+      if (ctx.env.PIP_INDEX_URL && !ctx.env.UV_DEFAULT_INDEX && !ctx.env.UV_INDEX_URL)
+        uvEnv.UV_DEFAULT_INDEX = ctx.env.PIP_INDEX_URL;
+      await run(
+        `${dir}/bin/uv`,
+        ['pip', 'sync', '--quiet', '--python', `${dir}/bin/python`, '--require-hashes', REQUIREMENTS],
+        { env: uvEnv, timeoutMs: 10 * 60_000 },
+      );
     } catch (err) {
       if (!(await indexReachable(ctx.env))) {
-        throw new ServiceUnavailableError('the Python package index (PyPI) cannot be reached to install Apache Superset');
+        throw new ServiceUnavailableError(
+          'the Python package index (PyPI) cannot be reached to install Apache Superset',
+        );
       }
       throw err;
     }
-    for (const bin of ['superset', 'gunicorn']) if (!existsSync(`${dir}/bin/${bin}`)) throw new Error(`Superset installed but ${dir}/bin/${bin} is missing`);
+    for (const bin of ['superset', 'gunicorn'])
+      if (!existsSync(`${dir}/bin/${bin}`)) throw new Error(`Superset installed but ${dir}/bin/${bin} is missing`);
     writeFileSync(stamp, `${new Date().toISOString()} ${Date.now() - t0} ms\n`);
     ctx.log(`superset: installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   },
@@ -220,17 +272,29 @@ export const supersetService: ServiceDef = {
     mkdirSync(`${ctx.dataDir}/uploads`, { recursive: true });
     await bootstrap(ctx);
     const args = [
-      '--bind', `127.0.0.1:${port(ctx.env)}`,
-      '--workers', '1',
-      '--worker-class', 'gthread',
-      '--threads', '8',
-      '--timeout', '120',
-      '--graceful-timeout', '10',
-      '--limit-request-line', '0',
-      '--limit-request-field_size', '0',
+      '--bind',
+      `127.0.0.1:${port(ctx.env)}`,
+      '--workers',
+      '1',
+      '--worker-class',
+      'gthread',
+      '--threads',
+      '8',
+      '--timeout',
+      '120',
+      '--graceful-timeout',
+      '10',
+      '--limit-request-line',
+      '0',
+      '--limit-request-field_size',
+      '0',
       'superset.app:create_app()',
     ];
-    return spawnDetached(`${venv(ctx)}/bin/gunicorn`, args, { cwd: ctx.dataDir, env: supersetEnv(ctx), logFile: ctx.logFile });
+    return spawnDetached(`${venv(ctx)}/bin/gunicorn`, args, {
+      cwd: ctx.dataDir,
+      env: supersetEnv(ctx),
+      logFile: ctx.logFile,
+    });
   },
   async ready(ctx) {
     try {
@@ -255,7 +319,9 @@ export const supersetService: ServiceDef = {
     form.append('bundle', new Blob([await assetsBundle(ctx)], { type: 'application/zip' }), 'ad_analytics.zip');
     form.append('passwords', JSON.stringify({ [DATABASE_FILE]: PROFILES_PG_PASSWORD }));
     await client.post('/api/v1/assets/import/', form);
-    ctx.log(`superset: dashboard imported in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${supersetUrl(ctx.env)}/superset/dashboard/${DASHBOARD_SLUG}/ (user ${SUPERSET_ADMIN}, password SUPERSET_ADMIN_PASSWORD in .services/secrets.env)`);
+    ctx.log(
+      `superset: dashboard imported in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${supersetUrl(ctx.env)}/superset/dashboard/${DASHBOARD_SLUG}/ (user ${SUPERSET_ADMIN}, password SUPERSET_ADMIN_PASSWORD in .services/secrets.env)`,
+    );
   },
   startTimeoutMs: 180_000,
 };

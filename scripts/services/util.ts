@@ -135,9 +135,11 @@ export async function mavenCopyDeps(opts: {
   opts.log(`${opts.label}: resolving jars from Maven Central (first run only)`);
   mkdirSync(opts.libDir, { recursive: true });
   await run('mvn', [
-    '-q', '-B',
+    '-q',
+    '-B',
     `-Dmaven.repo.local=${opts.cacheDir}/m2`,
-    '-f', opts.pomFile,
+    '-f',
+    opts.pomFile,
     'dependency:copy-dependencies',
     `-DoutputDirectory=${opts.libDir}`,
     '-DincludeScope=runtime',

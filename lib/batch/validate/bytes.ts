@@ -31,7 +31,15 @@ let lastDays = 0;
  * `Date.parse` (which keeps the first three fraction digits); NaN for anything else.
  */
 export function strictIsoMs(buf: Buffer, s: number, e: number): number {
-  if (e - s < 20 || buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84 || buf[s + 13] !== 58 || buf[s + 16] !== 58) return NaN;
+  if (
+    e - s < 20 ||
+    buf[s + 4] !== 45 ||
+    buf[s + 7] !== 45 ||
+    buf[s + 10] !== 84 ||
+    buf[s + 13] !== 58 ||
+    buf[s + 16] !== 58
+  )
+    return NaN;
   const y1 = two(buf, s);
   const y2 = two(buf, s + 2);
   const y = y1 * 100 + y2;
@@ -40,13 +48,15 @@ export function strictIsoMs(buf: Buffer, s: number, e: number): number {
   const h = two(buf, s + 11);
   const mi = two(buf, s + 14);
   const sec = two(buf, s + 17);
-  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return NaN;
   if (d > MONTH_DAYS[mo]! || (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)))) return NaN;
   let p = s + 19;
   let ms = 0;
   if (buf[p] === 46) {
     const from = ++p;
-    for (; p < e && (buf[p]! - 48) >>> 0 <= 9; p++) if (p - from < 3) ms += (buf[p]! - 48) * (p === from ? 100 : p === from + 1 ? 10 : 1);
+    for (; p < e && (buf[p]! - 48) >>> 0 <= 9; p++)
+      if (p - from < 3) ms += (buf[p]! - 48) * (p === from ? 100 : p === from + 1 ? 10 : 1);
     if (p === from || p - from > 9) return NaN;
   }
   let offsetMin = 0;

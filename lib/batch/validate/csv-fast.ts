@@ -19,8 +19,14 @@ const FIELDS = 11;
 const MAX_LINE = 1 << 16;
 const DEVICE_CACHE_MAX = 10_000;
 /** Field kinds: written as is, quoted and kept quoted (needs quoting), quoted but written unquoted. */
-const PLAIN = 0, QUOTED = 1, UNQUOTE = 2;
-const C_QUOTE = 34, C_COMMA = 44, C_CR = 13, C_DASH = 45, C_ZERO = 48;
+const PLAIN = 0,
+  QUOTED = 1,
+  UNQUOTE = 2;
+const C_QUOTE = 34,
+  C_COMMA = 44,
+  C_CR = 13,
+  C_DASH = 45,
+  C_ZERO = 48;
 
 /** Byte-level CSV accept path writing clean rows to an {@link HourlyOutput}. */
 export class CsvFastPath {
@@ -37,7 +43,10 @@ export class CsvFastPath {
   /** The output's arena while the current line lies in it, else undefined. */
   private arena: Buffer | undefined;
 
-  constructor(private readonly dayStartMs: number, private readonly out: HourlyOutput) {
+  constructor(
+    private readonly dayStartMs: number,
+    private readonly out: HourlyOutput,
+  ) {
     this.enabled = dayStartMs >= 0;
   }
 
@@ -58,10 +67,23 @@ export class CsvFastPath {
     const t = strictIsoMs(buf, start[0]!, end[0]!) - this.dayStartMs;
     if (!(t >= 0 && t < 86_400_000)) return false;
     const st = start[6]!;
-    if (end[6]! - st !== 3 || (buf[st]! - 49) >>> 0 > 4 || (buf[st + 1]! - 48) >>> 0 > 9 || (buf[st + 2]! - 48) >>> 0 > 9) return false;
+    if (
+      end[6]! - st !== 3 ||
+      (buf[st]! - 49) >>> 0 > 4 ||
+      (buf[st + 1]! - 48) >>> 0 > 9 ||
+      (buf[st + 2]! - 48) >>> 0 > 9
+    )
+      return false;
     const bytesKind = numberKind(buf, start[7]!, end[7]!);
     const msKind = numberKind(buf, start[8]!, end[8]!);
-    if (bytesKind < 0 || msKind < 0 || !isIpBytes(buf, start[3]!, end[3]!) || !this.present(buf, 4) || !this.present(buf, 5)) return false;
+    if (
+      bytesKind < 0 ||
+      msKind < 0 ||
+      !isIpBytes(buf, start[3]!, end[3]!) ||
+      !this.present(buf, 4) ||
+      !this.present(buf, 5)
+    )
+      return false;
 
     const hour = (t / 3_600_000) | 0;
     const out = this.out;
@@ -190,7 +212,8 @@ export class CsvFastPath {
     const name = deviceFromUserAgent(quoted ? raw.slice(1, -1).replace(/""/g, '"') : raw);
     let device = this.deviceNames.get(name);
     if (device === undefined) this.deviceNames.set(name, (device = Buffer.from(name, 'latin1')));
-    if (hit === undefined && this.devices.size < DEVICE_CACHE_MAX) this.devices.set(h, { key: Buffer.from(buf.subarray(s, e)), device });
+    if (hit === undefined && this.devices.size < DEVICE_CACHE_MAX)
+      this.devices.set(h, { key: Buffer.from(buf.subarray(s, e)), device });
     return device;
   }
 
@@ -198,7 +221,8 @@ export class CsvFastPath {
   private content(buf: Buffer, b: Buffer, p: number): number {
     const s = this.valueStart(5);
     const e = this.valueEnd(5);
-    const from = hasPrefix(buf, s, e, WATCH) || hasPrefix(buf, s, e, VIDEO) ? s + 7 : hasPrefix(buf, s, e, PLAY) ? s + 6 : 0;
+    const from =
+      hasPrefix(buf, s, e, WATCH) || hasPrefix(buf, s, e, VIDEO) ? s + 7 : hasPrefix(buf, s, e, PLAY) ? s + 6 : 0;
     if (from === 0) return p;
     let q = from;
     for (; q < e && q - from < 64; q++) {
@@ -210,7 +234,9 @@ export class CsvFastPath {
 }
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
-const WATCH = ascii('/watch/'), VIDEO = ascii('/video/'), PLAY = ascii('/play/');
+const WATCH = ascii('/watch/'),
+  VIDEO = ascii('/video/'),
+  PLAY = ascii('/play/');
 
 function hasPrefix(buf: Buffer, s: number, e: number, prefix: number[]): boolean {
   if (e - s <= prefix.length) return false;

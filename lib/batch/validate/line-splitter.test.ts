@@ -13,7 +13,15 @@ function setup(name: string) {
   const out = new HourlyOutput(`${root}/${name}/clean`, 'x.csv');
   const rejectsPath = `${root}/${name}.rejects.csv`;
   const rejects = new RejectOutput(rejectsPath);
-  const scanner = new RowScanner({ dayStartMs: Date.parse('2030-01-15T00:00:00Z'), format: 'combined', firstLine: false, source: 'f', out, rejects, rejectPrefix: 'f,' });
+  const scanner = new RowScanner({
+    dayStartMs: Date.parse('2030-01-15T00:00:00Z'),
+    format: 'combined',
+    firstLine: false,
+    source: 'f',
+    out,
+    rejects,
+    rejectPrefix: 'f,',
+  });
   const lines = new LineSplitter(scanner, out.input);
   return { lines, scanner, rejectsPath, finish: () => (out.close(), rejects.close()) };
 }
@@ -33,7 +41,11 @@ describe('LineSplitter: a line longer than 1 MiB', () => {
     finish();
     expect(scanner.counts()).toMatchObject({ lines: 3, rows: 3, valid: 0, byReason: { malformed_row: 3 } });
     const records = readFileSync(rejectsPath, 'utf8').trim().split('\n');
-    expect(records.map((r) => r.split(',').slice(0, 3).join(','))).toEqual(['f,1,malformed_row', 'f,2,malformed_row', 'f,3,malformed_row']);
+    expect(records.map((r) => r.split(',').slice(0, 3).join(','))).toEqual([
+      'f,1,malformed_row',
+      'f,2,malformed_row',
+      'f,3,malformed_row',
+    ]);
     expect(records[1]).toContain(`line of ${200 * MiB} bytes is longer than the ${MAX_LINE_BYTES}-byte limit`);
     expect(records[1]!.length).toBeLessThan(2000);
   });

@@ -18,7 +18,7 @@ export const csvQuote = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.repla
 
 /** Write all of `buf[0, len)` to `fd`. */
 function writeAll(fd: number, buf: Buffer, len: number): void {
-  for (let off = 0; off < len; ) off += writeSync(fd, buf, off, len - off);
+  for (let off = 0; off < len;) off += writeSync(fd, buf, off, len - off);
 }
 
 /**
@@ -37,7 +37,10 @@ export class HourlyOutput {
   private readonly fds: number[] = new Array(24).fill(-1);
 
   /** @param fileName file name inside each `hour=HH` directory, e.g. `<sha256>.csv`. */
-  constructor(private readonly cleanDir: string, private readonly fileName: string) {
+  constructor(
+    private readonly cleanDir: string,
+    private readonly fileName: string,
+  ) {
     this.arena = Buffer.allocUnsafeSlow(24 * HOUR_BUFFER + INPUT_BUFFER);
     this.input = this.arena.subarray(24 * HOUR_BUFFER);
   }

@@ -69,7 +69,13 @@ export function cutAtLines(path: string, size: number, parts: number): number[] 
 export async function validateInParallel(input: ParallelInput): Promise<ScanCounts> {
   const cuts = cutAtLines(input.path, input.size, input.parts);
   const tasks: RangeTask[] = cuts.slice(0, -1).map((start, k) => ({
-    path: input.path, start, end: cuts[k + 1]!, dayStartMs: input.dayStartMs, format: input.format, firstLine: k === 0, source: input.source,
+    path: input.path,
+    start,
+    end: cuts[k + 1]!,
+    dayStartMs: input.dayStartMs,
+    format: input.format,
+    firstLine: k === 0,
+    source: input.source,
     cleanDir: input.cleanDir,
     cleanFileName: k === 0 ? `${input.sha256}.csv` : `${input.sha256}.p${String(k).padStart(2, '0')}.csv`,
     rejectsPath: k === 0 ? input.rejectsPath : `${input.rejectsPath}.part${k}`,
@@ -99,9 +105,17 @@ export async function validateInParallel(input: ParallelInput): Promise<ScanCoun
     offset += results[k]!.lines;
   }
   const byReason: Partial<Record<RejectReason, number>> = {};
-  for (const r of results) for (const [reason, n] of Object.entries(r.byReason)) byReason[reason as RejectReason] = (byReason[reason as RejectReason] ?? 0) + n;
+  for (const r of results)
+    for (const [reason, n] of Object.entries(r.byReason))
+      byReason[reason as RejectReason] = (byReason[reason as RejectReason] ?? 0) + n;
   const sum = (f: (r: ScanCounts) => number) => results.reduce((a, r) => a + f(r), 0);
-  return { lines: sum((r) => r.lines), rows: sum((r) => r.rows), valid: sum((r) => r.valid), byReason, format: input.format };
+  return {
+    lines: sum((r) => r.lines),
+    rows: sum((r) => r.rows),
+    valid: sum((r) => r.valid),
+    byReason,
+    format: input.format,
+  };
 }
 
 function runWorker(task: RangeTask, workers: Worker[], onBytes: (bytes: number) => void): Promise<ScanCounts> {
@@ -114,7 +128,11 @@ function runWorker(task: RangeTask, workers: Worker[], onBytes: (bytes: number) 
       else counts = m.counts;
     });
     w.once('error', reject);
-    w.once('exit', (code) => (counts ? resolve(counts) : reject(new Error(`validation worker for bytes ${task.start}-${task.end} exited with code ${code}`))));
+    w.once('exit', (code) =>
+      counts
+        ? resolve(counts)
+        : reject(new Error(`validation worker for bytes ${task.start}-${task.end} exited with code ${code}`)),
+    );
   });
 }
 
@@ -138,11 +156,15 @@ function appendRenumbered(from: string, to: string, prefix: string, offset: numb
       let ls = 0;
       for (let nl = buf.indexOf(10, ls); nl >= 0 && nl < have; nl = buf.indexOf(10, ls)) {
         const comma = buf.indexOf(44, ls);
-        out.push(pre, Buffer.from(String(Number(buf.toString('latin1', ls, comma)) + offset), 'latin1'), buf.subarray(comma, nl + 1));
+        out.push(
+          pre,
+          Buffer.from(String(Number(buf.toString('latin1', ls, comma)) + offset), 'latin1'),
+          buf.subarray(comma, nl + 1),
+        );
         ls = nl + 1;
       }
       const chunk = Buffer.concat(out);
-      for (let off = 0; off < chunk.length; ) off += writeSync(dst, chunk, off);
+      for (let off = 0; off < chunk.length;) off += writeSync(dst, chunk, off);
       buf.copy(buf, 0, ls, have);
       have -= ls;
     }

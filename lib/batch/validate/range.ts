@@ -32,14 +32,21 @@ export function scanRange(t: RangeTask, onBytes: (bytes: number) => void): ScanC
   const out = new HourlyOutput(t.cleanDir, t.cleanFileName);
   const rejects = new RejectOutput(t.rejectsPath, t.rejectsHeader);
   const scanner = new RowScanner({
-    dayStartMs: t.dayStartMs, format: t.format, firstLine: t.firstLine, source: t.source, out, rejects, rejectPrefix: t.rejectPrefix,
+    dayStartMs: t.dayStartMs,
+    format: t.format,
+    firstLine: t.firstLine,
+    source: t.source,
+    out,
+    rejects,
+    rejectPrefix: t.rejectPrefix,
   });
   const lines = new LineSplitter(scanner, out.input);
   const fd = openSync(t.path, 'r');
   try {
-    for (let pos = t.start; pos < t.end; ) {
+    for (let pos = t.start; pos < t.end;) {
       const n = lines.read(fd, pos, Math.min(READ_CHUNK, t.end - pos));
-      if (n === 0) throw new Error(`${t.path} ended at byte ${pos}, before ${t.end}: was it changed while being validated?`);
+      if (n === 0)
+        throw new Error(`${t.path} ended at byte ${pos}, before ${t.end}: was it changed while being validated?`);
       pos += n;
       onBytes(pos - t.start);
     }

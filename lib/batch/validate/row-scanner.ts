@@ -96,7 +96,8 @@ export class RowScanner {
 
   /** The string path: the reference validators, and the row serialized from the parsed fields. */
   private slow(line: string): void {
-    const r = this.format === 'csv' ? validateCsvLine(line, this.o.dayStartMs) : validateCombinedLine(line, this.o.dayStartMs);
+    const r =
+      this.format === 'csv' ? validateCsvLine(line, this.o.dayStartMs) : validateCombinedLine(line, this.o.dayStartMs);
     if (!r.ok) {
       this.byReason[r.reason] = (this.byReason[r.reason] ?? 0) + 1;
       this.o.rejects.push(`${this.o.rejectPrefix}${this.lineNo},${r.reason},${q(r.detail)},${q(line)}\n`);
@@ -119,7 +120,13 @@ export class RowScanner {
 
   /** Counts so far (final once the input ended). */
   counts(): ScanCounts {
-    return { lines: this.lineNo, rows: this.rows, valid: this.valid, byReason: this.byReason, format: this.format ?? 'csv' };
+    return {
+      lines: this.lineNo,
+      rows: this.rows,
+      valid: this.valid,
+      byReason: this.byReason,
+      format: this.format ?? 'csv',
+    };
   }
 }
 
@@ -145,7 +152,10 @@ export class LineSplitter {
   private head = '';
 
   /** @param buf initial buffer (replaced by a bigger one when a line does not fit). */
-  constructor(private readonly scanner: RowScanner, private buf: Buffer) {}
+  constructor(
+    private readonly scanner: RowScanner,
+    private buf: Buffer,
+  ) {}
 
   /** Append a chunk (from a stream) and scan the lines it completes. */
   append(chunk: Buffer): void {

@@ -6,5 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { scanRange, type RangeTask } from './range.js';
 
 const port = parentPort!;
-const counts = scanRange((workerData as { task: RangeTask }).task, (bytes) => port.postMessage({ type: 'progress', bytes }));
+const counts = scanRange((workerData as { task: RangeTask }).task, (bytes) =>
+  port.postMessage({ type: 'progress', bytes }),
+);
 port.postMessage({ type: 'done', counts });

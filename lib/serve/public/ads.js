@@ -9,7 +9,15 @@ const REFRESH_MS = Math.max(500, Number(params.get('refreshMs')) || 3000);
 const MIN = 60_000;
 const TOP = 10;
 
-const state = (window.__ads = { polls: 0, error: null, window: null, streamId: null, total: null, series: { impressions: [], ctr: [], cost: [] }, topCampaigns: [] });
+const state = (window.__ads = {
+  polls: 0,
+  error: null,
+  window: null,
+  streamId: null,
+  total: null,
+  series: { impressions: [], ctr: [], cost: [] },
+  topCampaigns: [],
+});
 
 /** Money for axis and bar labels (the KPI shows the API's exact string). */
 const money = (v) => (v === null || v === undefined ? '–' : v >= 1000 ? compact(v) : v.toFixed(v >= 10 ? 2 : 4));
@@ -44,7 +52,11 @@ async function poll() {
     state.window = range;
     state.streamId = series.streamId;
     state.total = series.total;
-    state.series = { impressions: pts((m) => m.impressions), ctr: pts((m) => m.ctr ?? 0), cost: pts((m) => Number(m.cost)) };
+    state.series = {
+      impressions: pts((m) => m.impressions),
+      ctr: pts((m) => m.ctr ?? 0),
+      cost: pts((m) => Number(m.cost)),
+    };
     const byCampaign = new Map();
     for (const b of campaigns.buckets) {
       const id = b.group.campaign_id;
@@ -53,7 +65,9 @@ async function poll() {
       g.clicks += b.metrics.clicks;
       byCampaign.set(id, g);
     }
-    state.topCampaigns = [...byCampaign.values()].sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1)).slice(0, TOP);
+    state.topCampaigns = [...byCampaign.values()]
+      .sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1))
+      .slice(0, TOP);
     state.error = null;
 
     const t = series.total;
@@ -63,7 +77,10 @@ async function poll() {
     setKpi('cost', t.cost, t.cost);
     setKpi('cpc', t.cpc, t.cpc ?? '–');
     const slot = { fromMs, toMs, stepMs: MIN, label: (ms) => new Date(ms).toISOString().slice(11, 16) };
-    timeSeries(document.getElementById('chart-ads-impressions'), state.series.impressions, { ...slot, format: compact });
+    timeSeries(document.getElementById('chart-ads-impressions'), state.series.impressions, {
+      ...slot,
+      format: compact,
+    });
     timeSeries(document.getElementById('chart-ads-ctr'), state.series.ctr, { ...slot, format: pct, kind: 'line' });
     timeSeries(document.getElementById('chart-ads-cost'), state.series.cost, { ...slot, format: money });
     hbars(document.getElementById('chart-ads-campaigns'), state.topCampaigns);

@@ -11,7 +11,8 @@ export function duration(ms) {
   return h >= 1 ? `${h >= 100 ? Math.round(h) : h.toFixed(1)} h` : `${Math.round(ms / 60_000)} min`;
 }
 /** A share as a percentage. */
-export const pct = (r) => (r === null || r === undefined || Number.isNaN(r) ? '–' : `${(r * 100).toFixed(r < 0.1 ? 2 : 1)} %`);
+export const pct = (r) =>
+  r === null || r === undefined || Number.isNaN(r) ? '–' : `${(r * 100).toFixed(r < 0.1 ? 2 : 1)} %`;
 
 const el = (tag, attrs = {}, parent) => {
   const e = document.createElementNS(SVG, tag);
@@ -54,14 +55,29 @@ export function timeSeries(host, points, o) {
   if (o.kind === 'line') {
     const pts = Array.from({ length: slots }, (_, i) => [x(i) + bw / 2, y(bySlot.get(i)?.v ?? 0)]);
     const d = pts.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join('');
-    el('path', { d: `${d}L${pts[pts.length - 1][0]},${y(0)}L${pts[0][0]},${y(0)}Z`, fill: 'var(--speed)', opacity: 0.15 }, svg);
+    el(
+      'path',
+      { d: `${d}L${pts[pts.length - 1][0]},${y(0)}L${pts[0][0]},${y(0)}Z`, fill: 'var(--speed)', opacity: 0.15 },
+      svg,
+    );
     el('path', { d, fill: 'none', stroke: 'var(--speed)', 'stroke-width': 2 }, svg);
   }
   for (const [i, p] of bySlot) {
     if (i < 0 || i >= slots) continue;
     if (o.kind === 'line') continue;
     const v = p.v ?? 0;
-    const r = el('rect', { x: x(i) + 0.5, y: y(v), width: bw, height: Math.max(0, y(0) - y(v)), rx: 1.5, fill: p.source === 'batch' ? 'var(--batch)' : 'var(--speed)' }, svg);
+    const r = el(
+      'rect',
+      {
+        x: x(i) + 0.5,
+        y: y(v),
+        width: bw,
+        height: Math.max(0, y(0) - y(v)),
+        rx: 1.5,
+        fill: p.source === 'batch' ? 'var(--batch)' : 'var(--speed)',
+      },
+      svg,
+    );
     el('title', {}, r).textContent = `${o.label(p.t)} — ${o.format(v)} (${p.source})`;
   }
   if (points.length === 0) el('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle' }, svg).textContent = 'no data yet';
@@ -117,7 +133,10 @@ export function statusStack(host, byCat) {
     swatch.className = 'swatch';
     swatch.style.background = color;
     rows.append(swatch);
-    rows.insertAdjacentHTML('beforeend', `<span>${c}</span><span class="num">${compact(byCat[c])}</span><span class="num muted">${pct(byCat[c] / total)}</span>`);
+    rows.insertAdjacentHTML(
+      'beforeend',
+      `<span>${c}</span><span class="num">${compact(byCat[c])}</span><span class="num muted">${pct(byCat[c] / total)}</span>`,
+    );
   }
   host.append(stack, rows);
 }

@@ -10,10 +10,19 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 
 const state = (window.__dashboard = {
-  polls: 0, updatedAt: null, error: null, minutes: MINUTES, window: null,
+  polls: 0,
+  updatedAt: null,
+  error: null,
+  minutes: MINUTES,
+  window: null,
   kpis: { eventsPerMinute: null, events: null, uniqueCustomers: null, watchMs: null, errorRate: null },
   series: { eventsPerMinute: [], uniqueCustomersPerMinute: [], watchMsPerMinute: [] },
-  byStatusCategory: {}, topContent: [], byCountry: [], byPlan: [], daily: [], health: null,
+  byStatusCategory: {},
+  topContent: [],
+  byCountry: [],
+  byPlan: [],
+  daily: [],
+  health: null,
 });
 
 async function api(path, query) {
@@ -60,14 +69,29 @@ async function poll() {
   const today = Math.floor(Date.now() / DAY) * DAY;
   const range = { from: iso(fromMs), to: iso(toMs) };
   const [series, totals, content, country, plan, daily, health] = await Promise.all([
-    api('/api/viewership', { ...range, interval: 'minute', metrics: 'events,uniqueCustomers,watchMs,byStatusCategory' }),
+    api('/api/viewership', {
+      ...range,
+      interval: 'minute',
+      metrics: 'events,uniqueCustomers,watchMs,byStatusCategory',
+    }),
     api('/api/viewership', { ...range, interval: 'day', metrics: 'events,uniqueCustomers,watchMs' }),
-    api('/api/viewership', { ...range, interval: 'day', groupBy: 'content_id', limit: '10', metrics: 'events,uniqueCustomers' }),
+    api('/api/viewership', {
+      ...range,
+      interval: 'day',
+      groupBy: 'content_id',
+      limit: '10',
+      metrics: 'events,uniqueCustomers',
+    }),
     api('/api/viewership', { ...range, interval: 'day', groupBy: 'country', metrics: 'events,uniqueCustomers' }),
     api('/api/viewership', { ...range, interval: 'day', groupBy: 'plan', metrics: 'events,uniqueCustomers' }),
     // No uniqueCustomers here: the chart shows events, and the speed view's unique customers merge one sketch per
     // window and partition (over a day of speed windows, thousands of documents on every poll).
-    api('/api/viewership', { from: iso(today - 6 * DAY), to: iso(today + DAY), interval: 'day', metrics: 'events,errorRate' }),
+    api('/api/viewership', {
+      from: iso(today - 6 * DAY),
+      to: iso(today + DAY),
+      interval: 'day',
+      metrics: 'events,errorRate',
+    }),
     api('/api/health', {}),
   ]);
   state.window = { from: range.from, to: range.to };
@@ -78,12 +102,18 @@ async function poll() {
     watchMsPerMinute: pts((b) => b.metrics.watchMs),
   };
   const byCat = {};
-  for (const b of series.buckets) for (const [k, v] of Object.entries(b.metrics.byStatusCategory ?? {})) byCat[k] = (byCat[k] ?? 0) + v;
+  for (const b of series.buckets)
+    for (const [k, v] of Object.entries(b.metrics.byStatusCategory ?? {})) byCat[k] = (byCat[k] ?? 0) + v;
   state.byStatusCategory = byCat;
   state.topContent = groups(content.buckets, 'content_id').slice(0, 10);
   state.byCountry = groups(country.buckets, 'country');
   state.byPlan = groups(plan.buckets, 'plan');
-  state.daily = daily.buckets.map((b) => ({ t: Date.parse(b.start), day: b.start.slice(0, 10), v: b.metrics.events, source: b.source }));
+  state.daily = daily.buckets.map((b) => ({
+    t: Date.parse(b.start),
+    day: b.start.slice(0, 10),
+    v: b.metrics.events,
+    source: b.source,
+  }));
   state.health = health;
 
   const lastFull = series.buckets.find((b) => Date.parse(b.start) === toMs - 2 * MIN);
@@ -100,14 +130,29 @@ async function poll() {
 
   const slot = { fromMs, toMs, stepMs: MIN, label: hhmm };
   timeSeries(document.getElementById('chart-events'), state.series.eventsPerMinute, { ...slot, format: compact });
-  timeSeries(document.getElementById('chart-customers'), state.series.uniqueCustomersPerMinute, { ...slot, format: compact, kind: 'line' });
+  timeSeries(document.getElementById('chart-customers'), state.series.uniqueCustomersPerMinute, {
+    ...slot,
+    format: compact,
+    kind: 'line',
+  });
   timeSeries(document.getElementById('chart-watch'), state.series.watchMsPerMinute, { ...slot, format: duration });
-  timeSeries(document.getElementById('chart-daily'), state.daily, { fromMs: today - 6 * DAY, toMs: today + DAY, stepMs: DAY, label: dayLabel, format: compact });
+  timeSeries(document.getElementById('chart-daily'), state.daily, {
+    fromMs: today - 6 * DAY,
+    toMs: today + DAY,
+    stepMs: DAY,
+    label: dayLabel,
+    format: compact,
+  });
   statusStack(document.getElementById('chart-status'), byCat);
   hbars(document.getElementById('chart-content'), state.topContent);
   hbars(document.getElementById('chart-country'), state.byCountry.slice(0, 10));
   hbars(document.getElementById('chart-plan'), state.byPlan);
-  for (const [id, total] of [['chart-events', events], ['chart-watch', watch], ['chart-country', sum(state.byCountry, (g) => g.value)], ['chart-plan', sum(state.byPlan, (g) => g.value)]]) {
+  for (const [id, total] of [
+    ['chart-events', events],
+    ['chart-watch', watch],
+    ['chart-country', sum(state.byCountry, (g) => g.value)],
+    ['chart-plan', sum(state.byPlan, (g) => g.value)],
+  ]) {
     document.getElementById(id).dataset.total = String(total);
   }
   renderHealth(health);
@@ -121,7 +166,8 @@ async function loop() {
     state.updatedAt = new Date().toISOString();
     state.error = null;
     dot.className = 'dot on';
-    document.getElementById('updated').textContent = `updated ${state.updatedAt.slice(11, 19)} UTC · every ${REFRESH_MS / 1000} s`;
+    document.getElementById('updated').textContent =
+      `updated ${state.updatedAt.slice(11, 19)} UTC · every ${REFRESH_MS / 1000} s`;
   } catch (err) {
     state.error = String(err.message ?? err);
     dot.className = 'dot off';

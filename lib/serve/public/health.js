@@ -9,14 +9,25 @@ function relative(isoTime) {
   if (!isoTime) return '–';
   const s = Math.round((Date.parse(isoTime) - Date.now()) / 1000);
   const a = Math.abs(s);
-  const v = a < 90 ? `${a} s` : a < 5400 ? `${Math.round(a / 60)} min` : a < 172800 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`;
+  const v =
+    a < 90
+      ? `${a} s`
+      : a < 5400
+        ? `${Math.round(a / 60)} min`
+        : a < 172800
+          ? `${Math.round(a / 3600)} h`
+          : `${Math.round(a / 86400)} d`;
   return s < 0 ? `${v} ago` : `in ${v}`;
 }
 
 function services(h) {
   document.getElementById('services').innerHTML = h.services
-    .map((s) => `<li data-service="${s.name}" data-up="${s.up}"><span class="dot ${s.up ? 'on' : 'off'}"></span><b>${s.name}</b>
-      <span class="muted" title="${esc(s.error ?? s.detail)}">${esc(s.up ? s.detail : s.error)}</span><span class="lat">${s.latencyMs} ms</span></li>`)
+    .map(
+      (
+        s,
+      ) => `<li data-service="${s.name}" data-up="${s.up}"><span class="dot ${s.up ? 'on' : 'off'}"></span><b>${s.name}</b>
+      <span class="muted" title="${esc(s.error ?? s.detail)}">${esc(s.up ? s.detail : s.error)}</span><span class="lat">${s.latencyMs} ms</span></li>`,
+    )
     .join('');
 }
 
@@ -32,7 +43,11 @@ function stream(h) {
       <dt>processed</dt><dd>${s.totals ? `${compact(s.totals.events)} events in ${compact(s.totals.batches)} batches` : '–'}</dd>
     </dl><div id="lag-bars" class="gap-top"></div>`;
   if (s.lagByPartition) {
-    hbars(document.getElementById('lag-bars'), Object.entries(s.lagByPartition).map(([p, v]) => ({ name: `partition ${p}`, value: v })), (v) => `${compact(v)} lag`);
+    hbars(
+      document.getElementById('lag-bars'),
+      Object.entries(s.lagByPartition).map(([p, v]) => ({ name: `partition ${p}`, value: v })),
+      (v) => `${compact(v)} lag`,
+    );
   }
   for (const p of s.problems ?? []) box.insertAdjacentHTML('beforeend', `<div class="problem">⚠ ${esc(p)}</div>`);
   if (s.error) box.insertAdjacentHTML('beforeend', `<div class="problem">⚠ ${esc(s.error)}</div>`);
@@ -40,14 +55,23 @@ function stream(h) {
 
 function schedules(h) {
   document.getElementById('schedules').innerHTML = h.schedules
-    .map((s) => `<li data-schedule="${esc(s.id)}">${link(s.url, s.id)} — ${s.exists ? `${s.paused ? 'paused' : `next ${relative(s.nextRuns[0])}`}<br><span class="muted">${esc(s.nextRuns[0] ?? '')}</span>` : '<span class="muted">not applied (viewership schedule apply)</span>'}</li>`)
+    .map(
+      (s) =>
+        `<li data-schedule="${esc(s.id)}">${link(s.url, s.id)} — ${s.exists ? `${s.paused ? 'paused' : `next ${relative(s.nextRuns[0])}`}<br><span class="muted">${esc(s.nextRuns[0] ?? '')}</span>` : '<span class="muted">not applied (viewership schedule apply)</span>'}</li>`,
+    )
     .join('');
 }
 
 function batchRuns(h) {
-  const rows = h.batch.runs.map((r) => `<tr data-workflow="${esc(r.workflowId)}"><td>${link(r.url, r.date ?? r.workflowId)}</td><td class="st-${esc(r.status)}">${esc(r.status.toLowerCase())}</td>
-    <td class="num">${compact(r.rowsLanded)}</td><td class="num">${compact(r.rowsRejected)}</td><td class="muted">${relative(r.closeTime ?? r.startTime)}</td></tr>`);
-  document.querySelector('#batch-runs tbody').innerHTML = rows.join('') || `<tr><td colspan="5" class="empty">no batch runs yet — ${link(h.batch.url, 'open in Temporal')}</td></tr>`;
+  const rows = h.batch.runs.map(
+    (
+      r,
+    ) => `<tr data-workflow="${esc(r.workflowId)}"><td>${link(r.url, r.date ?? r.workflowId)}</td><td class="st-${esc(r.status)}">${esc(r.status.toLowerCase())}</td>
+    <td class="num">${compact(r.rowsLanded)}</td><td class="num">${compact(r.rowsRejected)}</td><td class="muted">${relative(r.closeTime ?? r.startTime)}</td></tr>`,
+  );
+  document.querySelector('#batch-runs tbody').innerHTML =
+    rows.join('') ||
+    `<tr><td colspan="5" class="empty">no batch runs yet — ${link(h.batch.url, 'open in Temporal')}</td></tr>`;
 }
 
 function rejects(h) {
@@ -62,7 +86,10 @@ function rejects(h) {
       <dt>duplicates dropped</dt><dd>${compact(d.duplicates)}</dd>
       <dt>quarantined rows</dt><dd><b>${compact(q.rejectedRows)}</b> <span class="muted">(batch view, all days)</span></dd>
     </dl><div id="quarantine-days" class="gap-top"></div>`;
-  hbars(document.getElementById('quarantine-days'), q.days.map((x) => ({ name: x.date, value: x.rejectedRows, source: 'batch' })));
+  hbars(
+    document.getElementById('quarantine-days'),
+    q.days.map((x) => ({ name: x.date, value: x.rejectedRows, source: 'batch' })),
+  );
 }
 
 /** The ad stream's state in the ads panel's title, and its campaigns file's problem under the panel. */

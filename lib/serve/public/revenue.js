@@ -19,7 +19,14 @@ async function poll() {
     state.total = body.total;
     state.error = null;
     // Bar lengths from the amounts as numbers; the labels print them with their 2 decimals (the API's strings are exact).
-    hbars(host.querySelector('.bars'), body.days.slice().reverse().map((d) => ({ name: d.date.slice(5), value: Number(d.paidAmount), source: 'batch' })), (v) => v.toFixed(2));
+    hbars(
+      host.querySelector('.bars'),
+      body.days
+        .slice()
+        .reverse()
+        .map((d) => ({ name: d.date.slice(5), value: Number(d.paidAmount), source: 'batch' })),
+      (v) => v.toFixed(2),
+    );
     host.querySelector('.totals').textContent = body.days.length
       ? `${body.days.length} days: ${compact(body.total.orders)} orders, paid ${body.total.paidAmount}, refunded ${body.total.refundedAmount}`
       : 'no aggregated day in the last 14 days (viewership orders run --date …)';

@@ -14,22 +14,36 @@ import { hourDirs, type LakeSinkLayout } from './sink-lake.js';
 const HOUR_MS = 3_600_000;
 
 /** Register the closed hours ending at or before `throughMs`; returns the partitions (re)registered. */
-export async function registerClosedHours(catalog: LakeCatalog, l: LakeSinkLayout, throughMs: number, producer: string, duck: DuckDbSettings): Promise<string[]> {
+export async function registerClosedHours(
+  catalog: LakeCatalog,
+  l: LakeSinkLayout,
+  throughMs: number,
+  producer: string,
+  duck: DuckDbSettings,
+): Promise<string[]> {
   const registered = new Map((await catalog.list({ table: 'web_events' })).map((p) => [p.path, p]));
   const todo: { path: string; files: string[] }[] = [];
   for (const h of hourDirs(l.tableDir)) {
     if (h.hourMs + HOUR_MS > throughMs) continue;
     const dir = `${l.tableDir}/${h.path}`;
-    const files = readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.') && !f.startsWith('_')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.parquet') && !f.startsWith('.') && !f.startsWith('_'))
+      .sort();
     if (files.length === 0) continue;
     const known = registered.get(h.path);
-    const same = known && known.files.length === files.length && known.files.every((f) => files.includes(f.path.slice(h.path.length + 1)) && statSync(`${l.tableDir}/${f.path}`).size === f.bytes);
+    const same =
+      known &&
+      known.files.length === files.length &&
+      known.files.every(
+        (f) => files.includes(f.path.slice(h.path.length + 1)) && statSync(`${l.tableDir}/${f.path}`).size === f.bytes,
+      );
     if (!same) todo.push({ path: h.path, files: files.map((f) => `${dir}/${f}`) });
   }
   if (todo.length === 0) return [];
   const parts: PartitionRegistration[] = await withDuckDb(duck, async (db) => {
     const out: PartitionRegistration[] = [];
-    for (const t of todo) out.push({ values: parsePartitionPath(t.path)!, files: await describeParquetFiles(db, l.tableDir, t.files) });
+    for (const t of todo)
+      out.push({ values: parsePartitionPath(t.path)!, files: await describeParquetFiles(db, l.tableDir, t.files) });
     return out;
   });
   await catalog.register('web_events', parts, producer);

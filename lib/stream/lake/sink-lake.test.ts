@@ -11,8 +11,23 @@ const layout = webEventsLayout(`${root}/lake`);
 const duck = { memoryLimit: '128MB', threads: 1, tempDir: `${root}/tmp` };
 const H0 = Date.parse('2031-03-04T05:00:00Z');
 const row = (offset: number, tMs: number, extra: Partial<LakeRow['event']> = {}): LakeRow => ({
-  event: { eventId: `e${offset}`, customerId: 'C1', eventTimeMs: tMs, eventType: 'play', contentId: '', device: 'tv', httpStatus: 200, watchMs: 1.5, ...extra },
-  country: 'FR', plan: 'basic', unknownCustomer: false, statusCategory: '2xx', partition: 0, offset,
+  event: {
+    eventId: `e${offset}`,
+    customerId: 'C1',
+    eventTimeMs: tMs,
+    eventType: 'play',
+    contentId: '',
+    device: 'tv',
+    httpStatus: 200,
+    watchMs: 1.5,
+    ...extra,
+  },
+  country: 'FR',
+  plan: 'basic',
+  unknownCustomer: false,
+  statusCategory: '2xx',
+  partition: 0,
+  offset,
 });
 const stage = (start: number, rows: LakeRow[]) => {
   const s = new LakeStage(openDir(layout, 's1', 0), start);
@@ -27,7 +42,10 @@ describe('lake sink', () => {
   it('stages rows per hour, discards uncommitted batches, compacts closed hours once per offset', async () => {
     // Batch 0..3 spans two hours; a field with quotes, commas and a newline survives the CSV round trip.
     const staged = stage(0, [row(0, H0 + 1), row(1, H0 + 2, { contentId: 'a "b",\nc' }), row(2, H0 + 3_600_000 + 5)]);
-    expect(staged.map((s) => [s.hourMs, s.rows])).toEqual([[H0, 2], [H0 + 3_600_000, 1]]);
+    expect(staged.map((s) => [s.hourMs, s.rows])).toEqual([
+      [H0, 2],
+      [H0 + 3_600_000, 1],
+    ]);
     // A batch from offset 3 that never committed (its worker died) leaves a file; its retry discards it first.
     stage(3, [row(3, H0 + 10), row(4, H0 + 11)]);
     expect(discardStaged(layout, 's1', 0, 3)).toBe(1);
@@ -37,8 +55,14 @@ describe('lake sink', () => {
     expect(c).toEqual([{ hourMs: H0, path: `date=2031-03-04/hour=05/${compactedName('s1', 0)}`, rows: 3 }]);
     expect(existsSync(`${openDir(layout, 's1', 0)}/date=2031-03-04/hour=05`)).toBe(false);
     expect(readdirSync(`${openDir(layout, 's1', 0)}/date=2031-03-04/hour=06`)).toHaveLength(1);
-    const rows = await read(`SELECT kafka_offset::INTEGER AS o, content_id AS c, watch_ms AS w, unknown_customer AS u FROM read_parquet('${layout.tableDir}/date=2031-03-04/hour=05/*.parquet') ORDER BY 1`);
-    expect(rows).toEqual([{ o: 0, c: '', w: 1.5, u: false }, { o: 1, c: 'a "b",\nc', w: 1.5, u: false }, { o: 3, c: '', w: 1.5, u: false }]);
+    const rows = await read(
+      `SELECT kafka_offset::INTEGER AS o, content_id AS c, watch_ms AS w, unknown_customer AS u FROM read_parquet('${layout.tableDir}/date=2031-03-04/hour=05/*.parquet') ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { o: 0, c: '', w: 1.5, u: false },
+      { o: 1, c: 'a "b",\nc', w: 1.5, u: false },
+      { o: 3, c: '', w: 1.5, u: false },
+    ]);
   });
 
   it('a compaction repeated after a crash (staged files still there) and a reopened hour add no duplicates', async () => {
@@ -49,7 +73,14 @@ describe('lake sink', () => {
     // Staged file re-created as if the crash came between the rename and the removal: same result.
     stage(9, [row(1, H0 + 2, { contentId: 'x' }), row(9, H0 + 20)]);
     expect(await again()).toBe(4);
-    const rows = await read(`SELECT kafka_offset::INTEGER AS o, content_id AS c FROM read_parquet('${layout.tableDir}/date=2031-03-04/hour=05/*.parquet') ORDER BY 1`);
-    expect(rows).toEqual([{ o: 0, c: '' }, { o: 1, c: 'x' }, { o: 3, c: '' }, { o: 9, c: '' }]);
+    const rows = await read(
+      `SELECT kafka_offset::INTEGER AS o, content_id AS c FROM read_parquet('${layout.tableDir}/date=2031-03-04/hour=05/*.parquet') ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { o: 0, c: '' },
+      { o: 1, c: 'x' },
+      { o: 3, c: '' },
+      { o: 9, c: '' },
+    ]);
   });
 });

@@ -31,7 +31,8 @@ export interface LakeSinkLayout {
 export const webEventsLayout = (lakeDir: string): LakeSinkLayout => ({ tableDir: `${lakeDir}/web_events` });
 
 /** A partition's open area (hidden from Hive/Spark partition discovery by its leading underscore). */
-export const openDir = (l: LakeSinkLayout, streamId: string, partition: number): string => `${l.tableDir}/_open/${streamId}/p${partition}`;
+export const openDir = (l: LakeSinkLayout, streamId: string, partition: number): string =>
+  `${l.tableDir}/_open/${streamId}/p${partition}`;
 
 /** Name of a stream partition's compacted file in an hour directory. */
 export const compactedName = (streamId: string, partition: number): string => `${streamId}-p${partition}.parquet`;
@@ -50,7 +51,8 @@ export function hourDirs(dir: string): { path: string; hourMs: number }[] {
   return out.sort((a, b) => a.hourMs - b.hourMs);
 }
 
-const stagedStart = (name: string): number | undefined => (/^o(\d{20})\.csv$/.test(name) ? Number(name.slice(1, 21)) : undefined);
+const stagedStart = (name: string): number | undefined =>
+  /^o(\d{20})\.csv$/.test(name) ? Number(name.slice(1, 21)) : undefined;
 
 /** Remove the partition's staged files of batches starting at or after `fromOffset` (and any half-written file). */
 export function discardStaged(l: LakeSinkLayout, streamId: string, partition: number, fromOffset: number): number {
@@ -87,7 +89,12 @@ export interface CompactedHour {
  * `heartbeat` is called between hours (a long compaction must not look like a dead worker).
  */
 export async function compactClosedHours(
-  l: LakeSinkLayout, streamId: string, partition: number, watermarkMs: number, duck: DuckDbSettings, heartbeat: () => void = () => undefined,
+  l: LakeSinkLayout,
+  streamId: string,
+  partition: number,
+  watermarkMs: number,
+  duck: DuckDbSettings,
+  heartbeat: () => void = () => undefined,
 ): Promise<CompactedHour[]> {
   const root = openDir(l, streamId, partition);
   const closed = hourDirs(root).filter((h) => h.hourMs + HOUR_MS <= watermarkMs);
@@ -98,7 +105,10 @@ export async function compactClosedHours(
     for (const h of closed) {
       heartbeat();
       const src = `${root}/${h.path}`;
-      const staged = readdirSync(src).filter((f) => stagedStart(f) !== undefined).sort().map((f) => `${src}/${f}`);
+      const staged = readdirSync(src)
+        .filter((f) => stagedStart(f) !== undefined)
+        .sort()
+        .map((f) => `${src}/${f}`);
       const dir = `${l.tableDir}/${h.path}`;
       const final = `${dir}/${compactedName(streamId, partition)}`;
       const tmp = `${dir}/.${compactedName(streamId, partition)}.tmp`;
@@ -121,7 +131,11 @@ export async function compactClosedHours(
         renameSync(tmp, final);
         // Test-only: SIGKILL between the compacted file's rename and the staged files' removal.
         if (failpoint('lake-compacted')) process.kill(process.pid, 'SIGKILL');
-        out.push({ hourMs: h.hourMs, path: `${partitionPath({ date: h.path.slice(5, 15), hour: h.path.slice(-2) })}/${compactedName(streamId, partition)}`, rows: r!.n });
+        out.push({
+          hourMs: h.hourMs,
+          path: `${partitionPath({ date: h.path.slice(5, 15), hour: h.path.slice(-2) })}/${compactedName(streamId, partition)}`,
+          rows: r!.n,
+        });
       }
       for (const f of staged) rmSync(f, { force: true });
       removeEmpty(src);

@@ -18,7 +18,13 @@ export interface StateClient {
   begin(p: BatchParams): Promise<void>;
   /** Fold messages; resolves once the thread has room for more (at most {@link MAX_QUEUED_BYTES} queued). */
   fold(streamId: string, messages: ReadMessage[]): void | Promise<void>;
-  finish(streamId: string, partition: number, next: number, snapshotEvery: number, prefix: string): Promise<BatchOutput>;
+  finish(
+    streamId: string,
+    partition: number,
+    next: number,
+    snapshotEvery: number,
+    prefix: string,
+  ): Promise<BatchOutput>;
   drop(streamId: string, partitions: number[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,15 +69,27 @@ class StateThread {
     if (this.worker) return this.worker;
     // The thread's heap holds the cells and the batch in flight (ids and sketches are typed arrays outside it):
     // capped so that its young generation does not grow to V8's default for a 24 GB machine.
-    const w = new Worker(SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB, maxOldGenerationSizeMb: THREAD_OLD_MB } });
-    w.unref();
-    w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string }; folded?: number }) => {
-      if (m.folded !== undefined) return this.acknowledge(m.folded);
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.ok) p?.resolve(m.result);
-      else p?.reject(Object.assign(new Error(m.error!.message), { name: m.error!.name }));
+    const w = new Worker(SOURCE, {
+      eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB, maxOldGenerationSizeMb: THREAD_OLD_MB },
     });
+    w.unref();
+    w.on(
+      'message',
+      (m: {
+        id: number;
+        ok: boolean;
+        result?: unknown;
+        error?: { name: string; message: string };
+        folded?: number;
+      }) => {
+        if (m.folded !== undefined) return this.acknowledge(m.folded);
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.ok) p?.resolve(m.result);
+        else p?.reject(Object.assign(new Error(m.error!.message), { name: m.error!.name }));
+      },
+    );
     const gone = (err: Error) => {
       if (this.worker !== w) return;
       this.worker = undefined;
@@ -90,12 +108,15 @@ class StateThread {
   setProfiles(): void {
     if (!this.worker) return; // a thread starting later takes the copy of that moment
     const snapshot = this.profiles();
-    if (snapshot) this.worker.postMessage({ id: 0, op: 'profiles', args: [snapshot] }, [snapshot.table.buffer as ArrayBuffer]);
+    if (snapshot)
+      this.worker.postMessage({ id: 0, op: 'profiles', args: [snapshot] }, [snapshot.table.buffer as ArrayBuffer]);
   }
 
   call<T>(op: string, args: unknown[]): Promise<T> {
     const id = ++this.seq;
-    const answer = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    const answer = new Promise<T>((resolve, reject) =>
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }),
+    );
     this.w.postMessage({ id, op, args });
     return answer;
   }
@@ -103,7 +124,12 @@ class StateThread {
   /** Send packed messages to fold; resolves when fewer than MAX_QUEUED_BYTES wait in the thread. */
   fold(streamId: string, m: PackedMessages): Promise<void> | void {
     this.queued += m.values.byteLength;
-    this.w.postMessage({ id: 0, op: 'fold', args: [streamId, m] }, [m.values.buffer, m.lengths.buffer, m.offsets.buffer, m.timestamps.buffer] as ArrayBuffer[]);
+    this.w.postMessage({ id: 0, op: 'fold', args: [streamId, m] }, [
+      m.values.buffer,
+      m.lengths.buffer,
+      m.offsets.buffer,
+      m.timestamps.buffer,
+    ] as ArrayBuffer[]);
     if (this.queued < MAX_QUEUED_BYTES) return;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -160,7 +186,8 @@ function onThreads(n: number, cache: ProfileCache): StateClient {
     finish: async (s, p, next, every, prefix) => {
       const out = await of(p).call<BatchOutput>('finish', [s, p, next, every, prefix]);
       // Payloads cross the thread boundary as Uint8Arrays; the checkpoint store takes Buffers.
-      for (const r of out.records) r.payload = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+      for (const r of out.records)
+        r.payload = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
       return out;
     },
     drop: async (s, partitions) => {

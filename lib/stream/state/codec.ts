@@ -17,7 +17,17 @@ const MAGIC = 'VSC1';
 /** Kind of a checkpoint record. */
 export type CheckpointKind = 'snapshot' | 'delta';
 
-type CubeRow = [eventType: string, country: string, plan: string, device: string, statusCategory: string, events: number, watchMs: number, unknown: number, firstOffset: number];
+type CubeRow = [
+  eventType: string,
+  country: string,
+  plan: string,
+  device: string,
+  statusCategory: string,
+  events: number,
+  watchMs: number,
+  unknown: number,
+  firstOffset: number,
+];
 type ContentRow = [contentId: string, events: number, watchMs: number, unknown: number, firstOffset: number];
 interface WindowRow {
   w: number;
@@ -71,18 +81,46 @@ function blobSink() {
   };
 }
 
-const cubeRow = (c: CubeCell): CubeRow => [c.eventType, c.country, c.plan, c.device, c.statusCategory, c.events, c.watchMs, c.unknownCustomerEvents, c.firstOffset];
+const cubeRow = (c: CubeCell): CubeRow => [
+  c.eventType,
+  c.country,
+  c.plan,
+  c.device,
+  c.statusCategory,
+  c.events,
+  c.watchMs,
+  c.unknownCustomerEvents,
+  c.firstOffset,
+];
 
 /** Snapshot of the whole state (at `state.offset`). */
 export function encodeSnapshot(state: PartitionState): Buffer {
   const sink = blobSink();
   const windows = [...state.windows.values()].map((win: WindowState): WindowRow => ({
-    w: win.startMs, firstOffset: win.firstOffset, events: win.events,
-    ids: sink.put(win.ids.toBytes()), customers: sink.put(win.customers.toBytes()),
+    w: win.startMs,
+    firstOffset: win.firstOffset,
+    events: win.events,
+    ids: sink.put(win.ids.toBytes()),
+    customers: sink.put(win.customers.toBytes()),
     cube: [...win.cube.values()].map(cubeRow),
-    content: [...win.content.values()].map((c) => [c.contentId, c.events, c.watchMs, c.unknownCustomerEvents, c.firstOffset]),
+    content: [...win.content.values()].map((c) => [
+      c.contentId,
+      c.events,
+      c.watchMs,
+      c.unknownCustomerEvents,
+      c.firstOffset,
+    ]),
   }));
-  const h: Header = { kind: 'snapshot', partition: state.partition, windowMs: state.windowMs, start: state.offset, end: state.offset, watermarkMs: state.watermarkMs, maxEventMs: state.maxEventMs, windows };
+  const h: Header = {
+    kind: 'snapshot',
+    partition: state.partition,
+    windowMs: state.windowMs,
+    start: state.offset,
+    end: state.offset,
+    watermarkMs: state.watermarkMs,
+    maxEventMs: state.maxEventMs,
+    windows,
+  };
   return encode(h, sink.blobs);
 }
 
@@ -93,20 +131,40 @@ export function encodeDelta(state: PartitionState, start: number, fold: FoldResu
   for (const [w, d] of fold.windows) {
     const win = state.windows.get(w);
     if (!win) continue; // cannot happen: a window the batch touched is open until the next watermark
-    rows.set(w, { w, firstOffset: win.firstOffset, events: win.events, ids: sink.put(d.ids.toBytes()), customers: sink.put(d.customers.toBytes()), cube: [], content: [] });
+    rows.set(w, {
+      w,
+      firstOffset: win.firstOffset,
+      events: win.events,
+      ids: sink.put(d.ids.toBytes()),
+      customers: sink.put(d.customers.toBytes()),
+      cube: [],
+      content: [],
+    });
   }
   for (const c of fold.dirtyCube) rows.get(c.windowStartMs)?.cube.push(cubeRow(c));
-  for (const c of fold.dirtyContent) rows.get(c.windowStartMs)?.content.push([c.contentId, c.events, c.watchMs, c.unknownCustomerEvents, c.firstOffset]);
-  const h: Header = { kind: 'delta', partition: state.partition, windowMs: state.windowMs, start, end: state.offset, watermarkMs: state.watermarkMs, maxEventMs: state.maxEventMs, windows: [...rows.values()] };
+  for (const c of fold.dirtyContent)
+    rows.get(c.windowStartMs)?.content.push([c.contentId, c.events, c.watchMs, c.unknownCustomerEvents, c.firstOffset]);
+  const h: Header = {
+    kind: 'delta',
+    partition: state.partition,
+    windowMs: state.windowMs,
+    start,
+    end: state.offset,
+    watermarkMs: state.watermarkMs,
+    maxEventMs: state.maxEventMs,
+    windows: [...rows.values()],
+  };
   return encode(h, sink.blobs);
 }
 
 /** Header fields of a record, checked (magic, checksum, JSON). */
 export function decodeHeader(record: Uint8Array): { header: Header; blobs: Buffer } {
   const b = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
-  if (b.length < 12 || b.toString('latin1', 0, 4) !== MAGIC) throw new CorruptCheckpointError(`not a checkpoint record (${b.length} bytes, bad magic)`);
+  if (b.length < 12 || b.toString('latin1', 0, 4) !== MAGIC)
+    throw new CorruptCheckpointError(`not a checkpoint record (${b.length} bytes, bad magic)`);
   const body = b.subarray(8);
-  if (crc32(body) !== b.readUInt32BE(4)) throw new CorruptCheckpointError('checksum mismatch (truncated or altered record)');
+  if (crc32(body) !== b.readUInt32BE(4))
+    throw new CorruptCheckpointError('checksum mismatch (truncated or altered record)');
   const len = body.readUInt32BE(0);
   if (4 + len > body.length) throw new CorruptCheckpointError('header length past the end of the record');
   try {
@@ -130,7 +188,8 @@ export function applyRecord(state: PartitionState | undefined, record: Uint8Arra
   if (h.kind === 'snapshot') s = new PartitionState(h.partition, h.windowMs, h.end, h.watermarkMs, h.maxEventMs);
   else {
     if (!state) throw new CorruptCheckpointError(`delta ${h.start}→${h.end} has no base state`);
-    if (state.offset !== h.start) throw new CorruptCheckpointError(`delta ${h.start}→${h.end} applied to the state at ${state.offset}`);
+    if (state.offset !== h.start)
+      throw new CorruptCheckpointError(`delta ${h.start}→${h.end} applied to the state at ${state.offset}`);
     s = state;
     s.advanceWatermark(h.watermarkMs);
     s.offset = h.end;
@@ -141,12 +200,36 @@ export function applyRecord(state: PartitionState | undefined, record: Uint8Arra
     win.events = row.events;
     win.ids.addAllFromBytes(slice(row.ids));
     win.customers.merge(CustomerSketch.fromBytes(slice(row.customers)));
-    for (const [eventType, country, plan, device, statusCategory, events, watchMs, unknownCustomerEvents, firstOffset] of row.cube) {
+    for (const [
+      eventType,
+      country,
+      plan,
+      device,
+      statusCategory,
+      events,
+      watchMs,
+      unknownCustomerEvents,
+      firstOffset,
+    ] of row.cube) {
       const dims = { eventType, country, plan, device, statusCategory };
-      win.cube.set(cubeKey(dims), { ...dims, windowStartMs: row.w, events, watchMs, unknownCustomerEvents, firstOffset });
+      win.cube.set(cubeKey(dims), {
+        ...dims,
+        windowStartMs: row.w,
+        events,
+        watchMs,
+        unknownCustomerEvents,
+        firstOffset,
+      });
     }
     for (const [contentId, events, watchMs, unknownCustomerEvents, firstOffset] of row.content) {
-      win.content.set(contentId, { windowStartMs: row.w, contentId, events, watchMs, unknownCustomerEvents, firstOffset });
+      win.content.set(contentId, {
+        windowStartMs: row.w,
+        contentId,
+        events,
+        watchMs,
+        unknownCustomerEvents,
+        firstOffset,
+      });
     }
   }
   return s;
@@ -154,5 +237,7 @@ export function applyRecord(state: PartitionState | undefined, record: Uint8Arra
 
 /** The state a chain applies to: none when it begins with a snapshot, else the empty state at offset 0. */
 export function startState(chain: Uint8Array[], partition: number, windowMs: number): PartitionState | undefined {
-  return chain.length && decodeHeader(chain[0]!).header.kind === 'snapshot' ? undefined : new PartitionState(partition, windowMs, 0);
+  return chain.length && decodeHeader(chain[0]!).header.kind === 'snapshot'
+    ? undefined
+    : new PartitionState(partition, windowMs, 0);
 }

@@ -70,8 +70,16 @@ const minute = (t: number) => windowStart(t, 60_000);
 /** An empty result, to fold a batch's messages into chunk by chunk. */
 export function newFoldResult(): FoldResult {
   return {
-    deadLetters: [], counters: new Map(), accepted: 0, late: 0, duplicates: 0, deadLettered: 0, maxEventTimeMs: undefined,
-    dirtyCube: new Set(), dirtyContent: new Set(), windows: new Map(),
+    deadLetters: [],
+    counters: new Map(),
+    accepted: 0,
+    late: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    maxEventTimeMs: undefined,
+    dirtyCube: new Set(),
+    dirtyContent: new Set(),
+    windows: new Map(),
   };
 }
 
@@ -80,7 +88,12 @@ export function newFoldResult(): FoldResult {
  * chunks: folding them one after the other into the same result equals folding them at once). The caller
  * advances `state.offset`.
  */
-export function foldBatch(state: PartitionState, messages: ReadMessage[], p: FoldParams, out: FoldResult = newFoldResult()): FoldResult {
+export function foldBatch(
+  state: PartitionState,
+  messages: ReadMessage[],
+  p: FoldParams,
+  out: FoldResult = newFoldResult(),
+): FoldResult {
   state.advanceWatermark(p.watermarkMs);
   const wm = state.watermarkMs;
   const count = (t: number, k: keyof RejectCounters) => {
@@ -136,7 +149,18 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
     const key = `${e.eventType}|${country}|${plan}|${e.device}|${status}`; // = cubeKey(dims), without a dims object per event
     let cell = win.cube.get(key);
     if (!cell) {
-      cell = { eventType: e.eventType, country, plan, device: e.device, statusCategory: status, windowStartMs: w, events: 0, watchMs: 0, unknownCustomerEvents: 0, firstOffset: p.batchStart };
+      cell = {
+        eventType: e.eventType,
+        country,
+        plan,
+        device: e.device,
+        statusCategory: status,
+        windowStartMs: w,
+        events: 0,
+        watchMs: 0,
+        unknownCustomerEvents: 0,
+        firstOffset: p.batchStart,
+      };
       win.cube.set(key, cell);
     }
     cell.events++;
@@ -145,7 +169,18 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
     out.dirtyCube.add(cell);
 
     let content = win.content.get(e.contentId);
-    if (!content) win.content.set(e.contentId, (content = { windowStartMs: w, contentId: e.contentId, events: 0, watchMs: 0, unknownCustomerEvents: 0, firstOffset: p.batchStart }));
+    if (!content)
+      win.content.set(
+        e.contentId,
+        (content = {
+          windowStartMs: w,
+          contentId: e.contentId,
+          events: 0,
+          watchMs: 0,
+          unknownCustomerEvents: 0,
+          firstOffset: p.batchStart,
+        }),
+      );
     content.events++;
     content.watchMs += e.watchMs;
     content.unknownCustomerEvents += unknown;
@@ -153,8 +188,17 @@ export function foldBatch(state: PartitionState, messages: ReadMessage[], p: Fol
 
     win.events++;
     out.accepted++;
-    p.onAccept?.({ event: e, country, plan, unknownCustomer: unknown === 1, statusCategory: status, partition: msg.partition, offset: msg.offset });
+    p.onAccept?.({
+      event: e,
+      country,
+      plan,
+      unknownCustomer: unknown === 1,
+      statusCategory: status,
+      partition: msg.partition,
+      offset: msg.offset,
+    });
   }
-  if (out.maxEventTimeMs !== undefined && (state.maxEventMs === null || out.maxEventTimeMs > state.maxEventMs)) state.maxEventMs = out.maxEventTimeMs;
+  if (out.maxEventTimeMs !== undefined && (state.maxEventMs === null || out.maxEventTimeMs > state.maxEventMs))
+    state.maxEventMs = out.maxEventTimeMs;
   return out;
 }

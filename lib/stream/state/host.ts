@@ -66,7 +66,10 @@ interface Held {
 /** The state holder (see module doc). */
 export class StateHost {
   private readonly held = new Map<string, Held>();
-  private readonly open = new Map<string, { held: Held; fold: FoldResult; params: BatchParams; stage?: LakeStage; error?: Error }>();
+  private readonly open = new Map<
+    string,
+    { held: Held; fold: FoldResult; params: BatchParams; stage?: LakeStage; error?: Error }
+  >();
   constructor(private lookup: HashLookup = () => undefined) {}
 
   private static key = (streamId: string, partition: number) => `${streamId}#${partition}`;
@@ -87,7 +90,8 @@ export class StateHost {
     let state = startState(links, partition, windowMs);
     for (const link of links) state = applyRecord(state, link);
     state ??= new PartitionState(partition, windowMs, 0);
-    if (state.offset !== offset) throw new CorruptCheckpointError(`restored state of partition ${partition} is at ${state.offset}, not ${offset}`);
+    if (state.offset !== offset)
+      throw new CorruptCheckpointError(`restored state of partition ${partition} is at ${state.offset}, not ${offset}`);
     this.held.set(StateHost.key(streamId, partition), { state, sinceSnapshot: 0, restored: true });
   }
 
@@ -95,12 +99,18 @@ export class StateHost {
   begin(p: BatchParams): void {
     const k = StateHost.key(p.streamId, p.partition);
     const held = this.held.get(k);
-    if (!held || held.state.offset !== p.start) throw new Error(`no state of partition ${p.partition} at offset ${p.start} (call restore first)`);
+    if (!held || held.state.offset !== p.start)
+      throw new Error(`no state of partition ${p.partition} at offset ${p.start} (call restore first)`);
     const fold = newFoldResult();
     if (held.restored) markAllDirty(held.state, fold);
     held.restored = false;
     this.open.get(k)?.stage?.abort();
-    this.open.set(k, { held, fold, params: p, stage: p.lakeOpenDir === undefined ? undefined : new LakeStage(p.lakeOpenDir, p.start) });
+    this.open.set(k, {
+      held,
+      fold,
+      params: p,
+      stage: p.lakeOpenDir === undefined ? undefined : new LakeStage(p.lakeOpenDir, p.start),
+    });
   }
 
   /** Fold messages of an open batch (in offset order). An error is kept and thrown by `finish`. */
@@ -112,8 +122,15 @@ export class StateHost {
       const lookup = this.lookup;
       const stage = b.stage;
       foldBatch(
-        b.held.state, messages,
-        { batchStart: b.params.start, watermarkMs: b.params.watermarkMs, maxFutureMs: b.params.maxFutureMs, lookup: (_id, hi, lo) => lookup(hi, lo), onAccept: stage && ((r) => stage.add(r)) },
+        b.held.state,
+        messages,
+        {
+          batchStart: b.params.start,
+          watermarkMs: b.params.watermarkMs,
+          maxFutureMs: b.params.maxFutureMs,
+          lookup: (_id, hi, lo) => lookup(hi, lo),
+          onAccept: stage && ((r) => stage.add(r)),
+        },
         b.fold,
       );
     } catch (err) {
@@ -127,14 +144,21 @@ export class StateHost {
     let at = 0;
     for (let i = 0; i < m.lengths.length; i++) {
       const len = m.lengths[i]!;
-      messages.push({ partition: m.partition, offset: m.offsets[i]!, key: null, value: len < 0 ? null : (m.values.subarray(at, at + len) as Buffer), timestampMs: m.timestamps[i]! });
+      messages.push({
+        partition: m.partition,
+        offset: m.offsets[i]!,
+        key: null,
+        value: len < 0 ? null : (m.values.subarray(at, at + len) as Buffer),
+        timestampMs: m.timestamps[i]!,
+      });
       if (len > 0) at += len;
     }
     const b = this.open.get(StateHost.key(streamId, m.partition));
     const deadBefore = b?.fold.deadLetters.length ?? 0;
     this.fold(streamId, messages);
     // A dead letter keeps its bytes as a copy, not a view that would keep the whole packed chunk alive.
-    for (const d of b?.fold.deadLetters.slice(deadBefore) ?? []) if (d.msg.value) d.msg.value = Buffer.from(d.msg.value);
+    for (const d of b?.fold.deadLetters.slice(deadBefore) ?? [])
+      if (d.msg.value) d.msg.value = Buffer.from(d.msg.value);
   }
 
   /** Close a batch at `next`: the documents, messages and checkpoint records of what it changed. */
@@ -153,7 +177,13 @@ export class StateHost {
     s.offset = next;
     const records: CheckpointWrite[] = [];
     if (next !== params.start) {
-      records.push({ partition, kind: 'delta', start: params.start, end: next, payload: encodeDelta(s, params.start, fold) });
+      records.push({
+        partition,
+        kind: 'delta',
+        start: params.start,
+        end: next,
+        payload: encodeDelta(s, params.start, fold),
+      });
       if (++held.sinceSnapshot >= snapshotEvery) {
         records.push({ partition, kind: 'snapshot', start: next, end: next, payload: encodeSnapshot(s) });
         held.sinceSnapshot = 0;

@@ -10,14 +10,23 @@ import { applyRecord, CorruptCheckpointError, decodeHeader, startState } from '.
 import { PartitionState } from './partition-state.js';
 
 /** The records (oldest first) that rebuild the state of `partition` at `offset`, each checked (magic, checksum, header). */
-export async function checkpointChain(store: CheckpointStore, streamId: string, partition: number, offset: number): Promise<Uint8Array[]> {
+export async function checkpointChain(
+  store: CheckpointStore,
+  streamId: string,
+  partition: number,
+  offset: number,
+): Promise<Uint8Array[]> {
   const ctx = { stream: streamId, partition, offset: String(offset) };
   let chain;
   try {
     chain = await store.chain(streamId, partition, offset);
   } catch (err) {
     if (err instanceof CheckpointMissingError) {
-      throw new CheckpointError(`${err.message}: the state cannot be restored; restart the stream from scratch (viewership stream start --from-scratch) or rewind it`, ctx, { cause: err });
+      throw new CheckpointError(
+        `${err.message}: the state cannot be restored; restart the stream from scratch (viewership stream start --from-scratch) or rewind it`,
+        ctx,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -26,14 +35,24 @@ export async function checkpointChain(store: CheckpointStore, streamId: string, 
       decodeHeader(link.payload);
     } catch (err) {
       if (!(err instanceof CorruptCheckpointError)) throw err;
-      throw new CheckpointError(`checkpoint of stream ${streamId} partition ${partition} (${link.kind} ${link.start}→${link.end}) is unreadable: ${err.message}`, ctx, { cause: err });
+      throw new CheckpointError(
+        `checkpoint of stream ${streamId} partition ${partition} (${link.kind} ${link.start}→${link.end}) is unreadable: ${err.message}`,
+        ctx,
+        { cause: err },
+      );
     }
   }
   return chain.map((l) => l.payload);
 }
 
 /** Rebuild a partition's state at `offset` from the checkpoint chain (snapshot + deltas; none = empty at 0). */
-export async function restoreState(store: CheckpointStore, streamId: string, partition: number, offset: number, windowMs: number): Promise<PartitionState> {
+export async function restoreState(
+  store: CheckpointStore,
+  streamId: string,
+  partition: number,
+  offset: number,
+  windowMs: number,
+): Promise<PartitionState> {
   const ctx = { stream: streamId, partition, offset: String(offset) };
   const chain = await checkpointChain(store, streamId, partition, offset);
   let state = startState(chain, partition, windowMs);
@@ -41,10 +60,17 @@ export async function restoreState(store: CheckpointStore, streamId: string, par
     for (const payload of chain) state = applyRecord(state, payload);
   } catch (err) {
     if (!(err instanceof CorruptCheckpointError)) throw err;
-    throw new CheckpointError(`checkpoint of stream ${streamId} partition ${partition} cannot be applied: ${err.message}`, ctx, { cause: err });
+    throw new CheckpointError(
+      `checkpoint of stream ${streamId} partition ${partition} cannot be applied: ${err.message}`,
+      ctx,
+      { cause: err },
+    );
   }
   state ??= new PartitionState(partition, windowMs, 0);
-  if (state.windowMs !== windowMs) throw new CheckpointError(`checkpoint of stream ${streamId} partition ${partition} has ${state.windowMs} ms windows, the stream ${windowMs} ms`, ctx);
+  if (state.windowMs !== windowMs)
+    throw new CheckpointError(
+      `checkpoint of stream ${streamId} partition ${partition} has ${state.windowMs} ms windows, the stream ${windowMs} ms`,
+      ctx,
+    );
   return state;
 }
-

@@ -35,13 +35,22 @@ export interface DeadLetterOut {
   reason: DlqReason;
 }
 
-async function sendAll(producer: Producer, topic: string, messages: { key: string; value: string | Buffer | null; headers?: Record<string, string> }[]): Promise<void> {
+async function sendAll(
+  producer: Producer,
+  topic: string,
+  messages: { key: string; value: string | Buffer | null; headers?: Record<string, string> }[],
+): Promise<void> {
   for (let i = 0; i < messages.length; i += SEND) await producer.send({ topic, messages: messages.slice(i, i + SEND) });
 }
 
 /** The dead letters of a batch's fold, with their source positions and bytes. */
 export function deadLetters(fold: FoldResult): DeadLetterOut[] {
-  return fold.deadLetters.map(({ msg, reason }) => ({ partition: msg.partition, offset: msg.offset, value: msg.value, reason }));
+  return fold.deadLetters.map(({ msg, reason }) => ({
+    partition: msg.partition,
+    offset: msg.offset,
+    value: msg.value,
+    reason,
+  }));
 }
 
 /** Dead letters of a batch, keyed `partition:offset` of the source message. */
@@ -52,7 +61,12 @@ export async function publishDeadLetters(producer: Producer, topics: SinkTopics,
     dead.map(({ partition, offset, value, reason }) => ({
       key: `${partition}:${offset}`,
       value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      headers: { reason, source_topic: topics.events, source_partition: String(partition), source_offset: String(offset) },
+      headers: {
+        reason,
+        source_topic: topics.events,
+        source_partition: String(partition),
+        source_offset: String(offset),
+      },
     })),
   );
 }
@@ -65,15 +79,36 @@ export function aggregateMessages(state: PartitionState, fold: FoldResult): OutM
     return {
       key: `${cell}|p${p}`,
       value: JSON.stringify({
-        kind: 'cube', cell, partition: p, windowStart: iso(c.windowStartMs), eventType: c.eventType, country: c.country, plan: c.plan, device: c.device,
-        statusCategory: c.statusCategory, events: c.events, watchMs: c.watchMs, unknownCustomerEvents: c.unknownCustomerEvents,
+        kind: 'cube',
+        cell,
+        partition: p,
+        windowStart: iso(c.windowStartMs),
+        eventType: c.eventType,
+        country: c.country,
+        plan: c.plan,
+        device: c.device,
+        statusCategory: c.statusCategory,
+        events: c.events,
+        watchMs: c.watchMs,
+        unknownCustomerEvents: c.unknownCustomerEvents,
       }),
     };
   });
   const windows = [...fold.windows.keys()].flatMap((w) => {
     const win = state.windows.get(w);
     if (!win) return [];
-    return [{ key: `${iso(w)}|p${p}`, value: JSON.stringify({ kind: 'window', partition: p, windowStart: iso(w), events: win.events, uniqueCustomers: win.customers.estimate() }) }];
+    return [
+      {
+        key: `${iso(w)}|p${p}`,
+        value: JSON.stringify({
+          kind: 'window',
+          partition: p,
+          windowStart: iso(w),
+          events: win.events,
+          uniqueCustomers: win.customers.estimate(),
+        }),
+      },
+    ];
   });
   return [...cube, ...windows];
 }
