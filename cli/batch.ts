@@ -1,38 +1,26 @@
 /** `viewership batch run|backfill|status`: operate the daily batch DAG on Temporal. */
 import { existsSync } from 'node:fs';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { batchWorkflowId, type BatchDayInput } from '../common/batch.js';
 import { progressQuery } from '../common/batch-api.js';
-import { isIsoDate, dateRange } from '../common/weblog.js';
+import { dateRange } from '../common/weblog.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { batchIndex } from '../lib/search-templates.js';
-import { connectTemporal, workflowUrl } from '../lib/temporal.js';
+import { workflowUrl } from '../lib/temporal.js';
 import { batchBackfill as batchBackfillWorkflow, batchDay, type BackfillItem } from '../workflows/batch.js';
 import { count, progress, whilePending } from './progress.js';
+import { checkDateFlag, withTemporal } from './temporal-client.js';
 import { compareDate, type DateComparison } from '../lib/batch/compare.js';
 import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from '../workflows/batch-events.js';
-
-function checkDate(flag: string, d: string): void {
-  if (!isIsoDate(d)) throw new BadInputError(`${flag} must be a date YYYY-MM-DD (got "${d}")`);
-}
-
-async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
-  const client = await connectTemporal(cfg.temporal);
-  try {
-    return await f(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 /** Start `batchDay` for a date; with `wait`, show progress until it ends. */
 export async function batchRun(
   cfg: AppConfig,
   o: { date: string; landing?: string; format?: 'csv' | 'combined'; wait: boolean },
 ): Promise<void> {
-  checkDate('--date', o.date);
+  checkDateFlag('--date', o.date);
   const landing = o.landing ?? cfg.paths.landingDir;
   if (!existsSync(`${landing}/${o.date}`))
     throw new BadInputError(`landing directory ${landing}/${o.date} does not exist`);
@@ -42,7 +30,7 @@ export async function batchRun(
     format: o.format,
     rejectThreshold: cfg.batch.rejectThreshold,
   };
-  await withClient(cfg, async (client) => {
+  await withTemporal(cfg, async (client) => {
     const workflowId = batchWorkflowId(o.date);
     let handle;
     try {
@@ -81,8 +69,8 @@ export async function batchRunEvents(
   cfg: AppConfig,
   o: { date: string; wait: boolean },
 ): Promise<BatchEventsResult | undefined> {
-  checkDate('--date', o.date);
-  return withClient(cfg, async (client) => {
+  checkDateFlag('--date', o.date);
+  return withTemporal(cfg, async (client) => {
     const workflowId = batchEventsWorkflowId(o.date);
     let handle;
     try {
@@ -118,7 +106,7 @@ export async function batchRunEvents(
 
 /** Compare the date's speed view with its batch view, per hour (`batch compare`). */
 export async function batchCompare(cfg: AppConfig, date: string): Promise<DateComparison> {
-  checkDate('--date', date);
+  checkDateFlag('--date', date);
   const sink = createSearchSink(cfg.search);
   try {
     return await compareDate(sink, cfg.search.indexPrefix, date);
@@ -132,13 +120,13 @@ export async function batchBackfill(
   cfg: AppConfig,
   o: { from: string; to: string; parallel: number; landing?: string; wait: boolean },
 ): Promise<BackfillItem[] | undefined> {
-  checkDate('--from', o.from);
-  checkDate('--to', o.to);
+  checkDateFlag('--from', o.from);
+  checkDateFlag('--to', o.to);
   if (o.to < o.from) throw new BadInputError(`--to (${o.to}) is before --from (${o.from})`);
   if (!Number.isInteger(o.parallel) || o.parallel < 1)
     throw new BadInputError(`--parallel must be a positive integer (got ${o.parallel})`);
   const days = dateRange(o.from, o.to).length;
-  return withClient(cfg, async (client) => {
+  return withTemporal(cfg, async (client) => {
     const workflowId = `backfill-${o.from}-to-${o.to}-${Date.now()}`;
     const handle = await client.workflow.start(batchBackfillWorkflow, {
       taskQueue: cfg.temporal.taskQueues.batch,
@@ -188,8 +176,8 @@ export interface BatchStatus {
 
 /** State from Temporal, totals read back from the batch-view index (the authoritative daily numbers). */
 export async function batchStatus(cfg: AppConfig, date: string): Promise<BatchStatus> {
-  checkDate('--date', date);
-  const { state, memo } = await withClient(cfg, async (client) => {
+  checkDateFlag('--date', date);
+  const { state, memo } = await withTemporal(cfg, async (client) => {
     try {
       const d = await client.workflow.getHandle(batchWorkflowId(date)).describe();
       const s = d.status.name;

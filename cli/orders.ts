@@ -1,36 +1,23 @@
 /** `viewership orders run|status`: the incremental orders import and a date's revenue totals. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import { createLakeCatalog } from '../lib/clients.js';
 import { ordersWorkflowId, type HighWaterMark, type OrdersDayResult, type OrdersStatus } from '../common/orders.js';
-import { isIsoDate } from '../common/weblog.js';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { totalsFromDoc } from '../lib/orders/revenue.js';
-import { connectTemporal, workflowUrl } from '../lib/temporal.js';
+import { workflowUrl } from '../lib/temporal.js';
 import { readRevenueTotal } from '../activities/revenue-index.js';
 import { ordersDay } from '../workflows/orders.js';
-
-function checkDate(d: string): void {
-  if (!isIsoDate(d)) throw new BadInputError(`--date must be a date YYYY-MM-DD (got "${d}")`);
-}
-
-async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
-  const client = await connectTemporal(cfg.temporal);
-  try {
-    return await f(client);
-  } finally {
-    await client.connection.close();
-  }
-}
+import { checkDateFlag, withTemporal } from './temporal-client.js';
 
 /** Start `ordersDay` for a date (workflow id `orders-YYYY-MM-DD`); with `wait`, until it ends. */
 export async function ordersRun(
   cfg: AppConfig,
   o: { date: string; wait: boolean; settleMs?: number },
 ): Promise<OrdersDayResult | undefined> {
-  checkDate(o.date);
-  return withClient(cfg, async (client) => {
+  checkDateFlag('--date', o.date);
+  return withTemporal(cfg, async (client) => {
     const workflowId = ordersWorkflowId(o.date);
     let handle;
     try {
@@ -65,8 +52,8 @@ export async function ordersRun(
  * of the date, totals from the revenue index's total document (zeros while the date is not indexed).
  */
 export async function ordersStatus(cfg: AppConfig, date: string): Promise<OrdersStatus> {
-  checkDate(date);
-  const { state, memo } = await withClient(cfg, async (client) => {
+  checkDateFlag('--date', date);
+  const { state, memo } = await withTemporal(cfg, async (client) => {
     try {
       const d = await client.workflow.getHandle(ordersWorkflowId(date)).describe();
       const s = d.status.name;

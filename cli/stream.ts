@@ -23,21 +23,19 @@ import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { speedTotals, type StreamTotals } from '../lib/stream/totals.js';
 import { speedIndices } from '../lib/search-templates.js';
-import { connectTemporal, workflowUrl } from '../lib/temporal.js';
+import { workflowUrl } from '../lib/temporal.js';
 import { streamViewership } from '../workflows/stream.js';
+import { withTemporal } from './temporal-client.js';
 
 async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
-  const client = await connectTemporal(cfg.temporal);
   try {
-    return await f(client);
+    return await withTemporal(cfg, f);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new BadInputError(`the stream is not running (start it: viewership stream start)`);
     if (err instanceof WorkflowUpdateFailedError)
       throw new BadInputError(`command rejected: ${String(err.cause?.message ?? err.message)}`);
     throw err;
-  } finally {
-    await client.connection.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * watermark first, then the impressions and the clicks read, each either dead-lettered (bad, late), counted as a
  * duplicate, or joined. Returns what the sinks write and the checkpoint delta. Pure: no I/O.
  */
-import { minuteStart, parseClick, parseImpression, UNKNOWN_NETWORK } from '../../common/ads.js';
+import { minuteStart, parseClick, parseImpression, UNKNOWN_NETWORK, type AdDlqReason } from '../../common/ads.js';
 import type { ReadMessage } from '../stream/kafka-reader.js';
 import type {
   AdCell,
@@ -81,6 +81,35 @@ const seen = (b: AdBatch, t: number, k: 'maxImpressionMs' | 'maxClickMs') => {
   if (b[k] === undefined || t > b[k]) b[k] = t;
 };
 
+/**
+ * The checks both topics share, in order: a message that does not parse is dead-lettered with its reason; a valid
+ * one raises the topic's high event time; one behind the watermark is dead-lettered as `late`. Returns the parsed
+ * message when it goes on to the duplicate check and the join, undefined when it was set aside.
+ */
+function admit<T extends { eventTimeMs: number }>(
+  state: AdPartitionState,
+  b: AdBatch,
+  topic: 'impressions' | 'clicks',
+  m: ReadMessage,
+  r: { ok: true; impression?: T; click?: T } | { ok: false; reason: AdDlqReason },
+): T | undefined {
+  const dead = (reason: AdDlqReason | 'late') =>
+    b.deadLetters.push({ topic, offset: m.offset, kafkaTs: m.timestampMs, value: raw(m), reason });
+  if (!r.ok) {
+    dead(r.reason);
+    count(b, m.timestampMs, 'deadLettered');
+    return undefined;
+  }
+  const e = (r.impression ?? r.click)!;
+  seen(b, e.eventTimeMs, topic === 'impressions' ? 'maxImpressionMs' : 'maxClickMs');
+  if (e.eventTimeMs < state.watermarkMs) {
+    dead('late');
+    count(b, e.eventTimeMs, 'late');
+    return undefined;
+  }
+  return e;
+}
+
 function match(
   state: AdPartitionState,
   b: AdBatch,
@@ -114,33 +143,9 @@ export function foldImpressions(
   msgs: ReadMessage[],
   networkOf: (campaignId: string) => string | undefined,
 ): void {
-  const wm = state.watermarkMs;
   for (const m of msgs) {
-    const r = parseImpression(m.value, decode);
-    if (!r.ok) {
-      b.deadLetters.push({
-        topic: 'impressions',
-        offset: m.offset,
-        kafkaTs: m.timestampMs,
-        value: raw(m),
-        reason: r.reason,
-      });
-      count(b, m.timestampMs, 'deadLettered');
-      continue;
-    }
-    const e = r.impression;
-    seen(b, e.eventTimeMs, 'maxImpressionMs');
-    if (e.eventTimeMs < wm) {
-      b.deadLetters.push({
-        topic: 'impressions',
-        offset: m.offset,
-        kafkaTs: m.timestampMs,
-        value: raw(m),
-        reason: 'late',
-      });
-      count(b, e.eventTimeMs, 'late');
-      continue;
-    }
+    const e = admit(state, b, 'impressions', m, parseImpression(m.value, decode));
+    if (!e) continue;
     if (state.impressions.has(e.impressionId)) {
       count(b, e.eventTimeMs, 'duplicates');
       continue;
@@ -182,27 +187,9 @@ export function foldImpressions(
 
 /** Fold clicks (offset order). */
 export function foldClicks(state: AdPartitionState, b: AdBatch, msgs: ReadMessage[]): void {
-  const wm = state.watermarkMs;
   for (const m of msgs) {
-    const r = parseClick(m.value, decode);
-    if (!r.ok) {
-      b.deadLetters.push({
-        topic: 'clicks',
-        offset: m.offset,
-        kafkaTs: m.timestampMs,
-        value: raw(m),
-        reason: r.reason,
-      });
-      count(b, m.timestampMs, 'deadLettered');
-      continue;
-    }
-    const c = r.click;
-    seen(b, c.eventTimeMs, 'maxClickMs');
-    if (c.eventTimeMs < wm) {
-      b.deadLetters.push({ topic: 'clicks', offset: m.offset, kafkaTs: m.timestampMs, value: raw(m), reason: 'late' });
-      count(b, c.eventTimeMs, 'late');
-      continue;
-    }
+    const c = admit(state, b, 'clicks', m, parseClick(m.value, decode));
+    if (!c) continue;
     if (state.clicksSeen.has(c.clickId)) {
       count(b, c.eventTimeMs, 'duplicates');
       continue;
