@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{lib,common,adapters,activities,workflows,workers,cli,scripts}/**/*.test.ts'],
+          include: ['{lib,common,adapters,activities,workflows,workers,serve,cli,scripts}/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { clickKey } from '../common/ads-stream.js';
 import { inPartitionGroup } from '../common/stream.js';
 import type { MicroBatchInput, MicroBatchSummary } from './stream.js';
+import type { LakeCatalog } from '../adapters/catalog/types.js';
 import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { createAdCheckpoints, type AdCheckpointWrite, type AdOffsets } from '../lib/ads/checkpoints.js';
 import { beginAdBatch, finishAdBatch, foldClicks, foldImpressions, type AdBatch } from '../lib/ads/fold.js';
@@ -36,8 +37,11 @@ export interface AdsActivityDeps {
   identity: string;
   snapshotEvery: number;
   checkpointRetentionMs: number;
-  /** Where the per-minute Parquet report goes (`<lakeDir>/ad_views_report`) and DuckDB's limits for writing it. */
-  report: { lakeDir: string; duckdb: DuckDbSettings };
+  /**
+   * Where the per-minute Parquet report goes (`<lakeDir>/ad_views_report`), the catalog of that lake (opened on
+   * first use) and DuckDB's limits for writing it.
+   */
+  report: { lakeDir: string; catalog: () => LakeCatalog; duckdb: DuckDbSettings };
   onClose?: (close: () => Promise<void>) => void;
 }
 
@@ -210,8 +214,9 @@ export function createAdsActivities(deps: AdsActivityDeps) {
 
     /**
      * Write the Parquet report of the minutes that closed: those ending, with the join window, before the round's
-     * watermark `watermarkMs` (every partition applied at least that), from `fromMs` on (all when absent).
-     * Returns the exclusive end of the minutes now reported.
+     * watermark `watermarkMs` (every partition applied at least that), from `fromMs` on (all when absent), and
+     * register them in the lake catalog with this workflow run as producer. Returns the exclusive end of the
+     * minutes now reported.
      */
     async writeAdReports(input: {
       watermarkMs: number;
@@ -226,14 +231,13 @@ export function createAdsActivities(deps: AdsActivityDeps) {
         const nextAtWatermarkMs = throughMs + 60_000 + deps.joinWindowMs + 1;
         if (throughMs === fromMs) return { throughMs, files: 0, nextAtWatermarkMs };
         const { pool } = await db();
-        const files = await writeAdReportFiles(
-          pool,
-          streamIdOf(),
-          deps.report.lakeDir,
-          fromMs,
-          throughMs,
-          deps.report.duckdb,
-        );
+        const run = ctx.info.workflowExecution;
+        const target = {
+          lakeDir: deps.report.lakeDir,
+          catalog: deps.report.catalog(),
+          producer: run ? `${run.workflowId}/${run.runId}` : `activity/${ctx.info.activityId}`,
+        };
+        const files = await writeAdReportFiles(pool, streamIdOf(), target, fromMs, throughMs, deps.report.duckdb);
         return { throughMs, files, nextAtWatermarkMs };
       } catch (err) {
         throw toTemporalFailure(err);

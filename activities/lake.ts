@@ -20,6 +20,7 @@ import { BadInputError, toTemporalFailure } from '../lib/errors.js';
 import { describeParquetFiles } from '../lib/lake/files.js';
 import { writeFileAtomic } from '../lib/fsutil.js';
 import { loadStatusReference } from '../lib/status-reference.js';
+import { heartbeating } from './heartbeating.js';
 
 /** Dependencies of the lake activities. */
 export interface LakeActivityDeps {
@@ -42,7 +43,7 @@ function producer(): string {
 /** Create the lake activities. */
 export function createLakeActivities(deps: LakeActivityDeps) {
   const settings = (): DuckDbSettings => ({ ...deps.duckdb, tempDir: `${deps.workDir}/duckdb-tmp` });
-  return {
+  return heartbeating({
     /** Replace the date's lake partition with Parquet of the validated rows; returns files and rows written. */
     async writeLakePartition(input: { date: string }): Promise<{ files: number; rows: number; partition: string }> {
       try {
@@ -183,5 +184,5 @@ export function createLakeActivities(deps: LakeActivityDeps) {
         throw toTemporalFailure(err);
       }
     },
-  };
+  });
 }

@@ -5,7 +5,7 @@ import { createOrdersStore } from '../adapters/profiles/orders.js';
 import type { OrdersStore } from '../adapters/profiles/orders-types.js';
 import type { Clients } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
-import { ConfigError } from '../lib/errors.js';
+import { profilesStoreOptions, statePostgresOptions } from '../lib/adapter-options.js';
 import { createLoyaltyStore, type LoyaltyStore } from '../adapters/profiles/loyalty-postgres.js';
 import { createLoyaltyActivities } from './loyalty.js';
 import { createOrdersActivities } from './orders.js';
@@ -17,21 +17,14 @@ export function ordersActivities(cfg: AppConfig, clients: Clients, catalog: () =
   let state: ImportStateStore | undefined;
   const lazyOrders = (): OrdersStore => {
     if (!orders) {
-      const o = (orders = createOrdersStore(cfg.profiles));
+      const o = (orders = createOrdersStore(profilesStoreOptions(cfg)));
       clients.onClose(() => o.close());
     }
     return orders;
   };
   let loyalty: LoyaltyStore | undefined;
-  const pgOptions = () => {
-    const pg = cfg.stream.checkpoints.postgres;
-    if (!pg.password)
-      throw new ConfigError(
-        'PROFILES_PG_PASSWORD is not set: the lake import state and the loyalty tables live in that PostgreSQL database',
-        { variable: 'PROFILES_PG_PASSWORD' },
-      );
-    return { ...pg, password: pg.password };
-  };
+  const pgOptions = () =>
+    statePostgresOptions(cfg, 'the lake import state and the loyalty tables live in that PostgreSQL database');
   const lazyState = (): ImportStateStore => {
     if (!state) {
       const s = (state = createImportStateStore(pgOptions(), cfg.paths.lakeDir));

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Json, SearchRequest, SearchResult, SearchSink } from '../adapters/search/types.js';
 import type { BatchDoc } from '../lib/batch/aggregate.js';
-import { batchTotals } from '../lib/serve/batch-view.js';
+import { batchTotals } from '../lib/views/batch-view.js';
 import { createSearchActivities } from './search.js';
 
 const DATE = '2031-08-09';

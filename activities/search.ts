@@ -6,6 +6,7 @@ import { requireDate } from '../lib/batch/input-checks.js';
 import { batchPaths } from '../lib/batch/paths.js';
 import { BadInputError, ServiceUnavailableError, toTemporalFailure } from '../lib/errors.js';
 import { BATCH_TEMPLATE, batchIndex } from '../lib/search-templates.js';
+import { heartbeating } from './heartbeating.js';
 
 /** Dependencies of the search activities. */
 export interface SearchActivityDeps {
@@ -17,7 +18,7 @@ export interface SearchActivityDeps {
   bulkChunk?: number;
 }
 
-/** Id of a date's total document: its presence marks the day complete for readers (lib/serve/batch-view.ts). */
+/** Id of a date's total document: its presence marks the day complete for readers (lib/views/batch-view.ts). */
 export const dayMarkerId = (date: string): string => `${date}:total`;
 
 /** The aggregates file of `date`, checked to be the run's own file (under WORK_DIR) and to hold only that date's documents. */
@@ -76,7 +77,7 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
     return written;
   };
 
-  return {
+  return heartbeating({
     /** Engine identity from a real round trip. */
     async searchHealth(): Promise<{ engine: string; version: string; clusterName: string }> {
       try {
@@ -138,5 +139,5 @@ export function createSearchActivities({ search, indexPrefix, workDir, bulkChunk
         throw toTemporalFailure(err);
       }
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 /** `viewership generate campaigns|ads`: a sample campaigns CSV, and ad impressions + clicks produced to Kafka. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from 'kafkajs';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError, ReferenceDataError } from '../lib/errors.js';
@@ -104,10 +105,10 @@ export async function generateAds(cfg: AppConfig, o: AdsCliOptions): Promise<AdT
       }
       await send(gen.due(Date.now()));
       p.update(line());
-      if (made < total) await new Promise((r) => setTimeout(r, 100));
+      if (made < total) await sleep(100);
     }
     while (o.waitForClicks && gen.pending > 0) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       await send(gen.due(Date.now()));
       p.update(line());
     }

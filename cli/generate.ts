@@ -1,4 +1,5 @@
 /** `viewership generate profiles|weblogs`: sample data into the profiles store and the landing directory. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -11,12 +12,13 @@ import { generateWeblogLines } from '../lib/generate/weblogs.js';
 import { createEventGenerator, type EventKind } from '../lib/generate/events.js';
 import { createKafka } from '../lib/clients.js';
 import { count, progress } from './progress.js';
+import { profilesStoreOptions } from '../lib/adapter-options.js';
 
 /** Upsert `count` profiles C000001… into the configured store, in batches, with progress. */
 export async function generateProfiles(cfg: AppConfig, o: { count: number; seed: number }): Promise<void> {
   if (!Number.isInteger(o.count) || o.count < 1)
     throw new BadInputError(`--count must be a positive integer (got ${o.count})`);
-  const store = createProfilesStore(cfg.profiles);
+  const store = createProfilesStore(profilesStoreOptions(cfg));
   const p = progress('[generate profiles]');
   try {
     const batch = 5000;
@@ -131,7 +133,7 @@ export async function generateEvents(cfg: AppConfig, o: EventsCliOptions): Promi
         sent += k;
       }
       p.update(`${count(sent)} / ${count(total)} (${JSON.stringify(counts)})`);
-      if (sent < total) await new Promise((r) => setTimeout(r, 100));
+      if (sent < total) await sleep(100);
     }
   } finally {
     await producer.disconnect();

@@ -9,7 +9,8 @@ import { createProfilesStore } from '../adapters/profiles/index.js';
 import { createLoyaltyStore } from '../adapters/profiles/loyalty-postgres.js';
 import type { LoyaltyRefreshResult } from '../activities/loyalty.js';
 import type { AppConfig } from '../lib/config.js';
-import { BadInputError, ConfigError } from '../lib/errors.js';
+import { profilesStoreOptions, statePostgresOptions } from '../lib/adapter-options.js';
+import { BadInputError } from '../lib/errors.js';
 import { lookupCustomer, type CustomerView } from '../lib/loyalty/lookup.js';
 import { connectTemporal, workflowUrl } from '../lib/temporal.js';
 import { refreshLoyalty } from '../workflows/loyalty.js';
@@ -97,13 +98,9 @@ export async function loyaltyRun(
 
 /** One customer by id (the API's view); a malformed or unknown id is a `BadInputError`. */
 export async function customersShow(cfg: AppConfig, id: string): Promise<CustomerView> {
-  const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password)
-    throw new ConfigError('PROFILES_PG_PASSWORD is not set: the loyalty table lives in that PostgreSQL database', {
-      variable: 'PROFILES_PG_PASSWORD',
-    });
-  const profiles = createProfilesStore(cfg.profiles);
-  const loyalty = createLoyaltyStore({ ...pg, password: pg.password }, cfg.loyalty.table);
+  const pgOptions = statePostgresOptions(cfg, 'the loyalty table lives in that PostgreSQL database');
+  const profiles = createProfilesStore(profilesStoreOptions(cfg));
+  const loyalty = createLoyaltyStore(pgOptions, cfg.loyalty.table);
   try {
     const v = await lookupCustomer(profiles, loyalty, id);
     if (v === 'malformed')

@@ -651,7 +651,7 @@ const lake = program
 lake
   .command('ls')
   .description('List the registered partitions: files, rows, bytes, when and by which workflow run')
-  .option('--table <name>', 'only this table (weblogs, web_events, orders)')
+  .option('--table <name>', 'only this table (weblogs, web_events, orders, ad_views_report)')
   .option('--json', "print JSON (with each partition's files and content hashes)")
   .addHelpText('after', '\nExample:\n  viewership lake ls --table weblogs --json')
   .action(async (o: { table?: string; json?: boolean }) => {
@@ -662,7 +662,7 @@ lake
   .command('ddl')
   .description('Print statements that make an engine see exactly the registered partitions (views or external tables)')
   .requiredOption('--dialect <duckdb|hive|spark>', 'SQL dialect')
-  .option('--table <name>', 'only this table (weblogs, web_events, orders)')
+  .option('--table <name>', 'only this table (weblogs, web_events, orders, ad_views_report)')
   .option('--database <name>', 'create the tables in this database/schema')
   .option(
     '--replace',
@@ -678,9 +678,9 @@ lake
 lake
   .command('query')
   .description(
-    'Run SQL with DuckDB over the registered partitions only (each table is a view with date and hour columns)',
+    'Run SQL with DuckDB over the registered partitions only (each table is a view with its partition columns)',
   )
-  .argument('<sql>', 'SQL; the tables are weblogs, web_events and orders')
+  .argument('<sql>', 'SQL; the tables are weblogs, web_events, orders and ad_views_report')
   .option('--json', 'print the rows as JSON')
   .addHelpText(
     'after',

@@ -5,6 +5,7 @@ import type { AppConfig } from '../lib/config.js';
 import { BadInputError } from '../lib/errors.js';
 import { generateOrderDays } from '../lib/generate/orders.js';
 import { count, progress } from './progress.js';
+import { profilesStoreOptions } from '../lib/adapter-options.js';
 
 /** Options of `generate orders`. */
 export interface OrdersCliOptions {
@@ -46,7 +47,7 @@ export async function generateOrders(cfg: AppConfig, o: OrdersCliOptions): Promi
   if (!isIsoDate(to)) throw new BadInputError(`--to must be a date YYYY-MM-DD (got "${to}")`);
   if (o.idPrefix !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(o.idPrefix))
     throw new BadInputError(`--id-prefix must be 1-40 of A-Z a-z 0-9 _ - (got "${o.idPrefix}")`);
-  const store = createOrdersStore(cfg.profiles);
+  const store = createOrdersStore(profilesStoreOptions(cfg));
   const p = progress('[generate orders]');
   const sum: GeneratedOrdersSummary = { from: '', to, orders: 0, updates: 0, refunds: 0 };
   try {

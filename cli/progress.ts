@@ -1,4 +1,5 @@
 /** Progress display on stderr: one rewritten line on a terminal, a line every few seconds otherwise (CI logs). */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A progress reporter; `done` ends the line. */
 export interface Progress {
@@ -41,7 +42,7 @@ export async function whilePending<T>(result: Promise<T>, tick: () => Promise<vo
   );
   while (!settled) {
     await tick().catch(() => undefined);
-    await Promise.race([quiet, new Promise((r) => setTimeout(r, intervalMs))]);
+    await Promise.race([quiet, sleep(intervalMs)]);
   }
   return result;
 }

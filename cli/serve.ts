@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../lib/config.js';
 import { BadInputError, ConfigError } from '../lib/errors.js';
-import { createServeResources } from '../lib/serve/resources.js';
-import { startServer } from '../lib/serve/server.js';
+import { createServeResources } from '../serve/resources.js';
+import { startServer } from '../serve/server.js';
 
 /** A running server with its clients; `stop()` closes both. */
 export interface RunningServer {

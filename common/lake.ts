@@ -5,35 +5,57 @@
  */
 
 /** Lake tables known to the catalog (later issues add theirs). */
-export const LAKE_TABLES = ['weblogs', 'web_events', 'orders'] as const;
+export const LAKE_TABLES = ['weblogs', 'web_events', 'orders', 'ad_views_report'] as const;
 /** A lake table name. */
 export type LakeTable = (typeof LAKE_TABLES)[number];
 
 /** Hive partition columns of the hourly lake tables, in path order. */
 export const PARTITION_COLUMNS = ['date', 'hour'] as const;
+/** Hive partition columns of the ad stream's per-minute report, in path order. */
+export const AD_REPORT_PARTITION_COLUMNS = ['network_id', 'minute'] as const;
+/** Every Hive partition column of the lake, in path order within a table. */
+export const ALL_PARTITION_COLUMNS = [...PARTITION_COLUMNS, ...AD_REPORT_PARTITION_COLUMNS] as const;
 /** A Hive partition column. */
-export type PartitionColumn = (typeof PARTITION_COLUMNS)[number];
-/** Hive partition columns of each lake table, in path order (`orders` is partitioned by date only). */
+export type PartitionColumn = (typeof ALL_PARTITION_COLUMNS)[number];
+/**
+ * Hive partition columns of each lake table, in path order (`orders` is partitioned by date only, the ad report
+ * by network and minute).
+ */
 export const TABLE_PARTITION_COLUMNS: Record<LakeTable, readonly PartitionColumn[]> = {
   weblogs: PARTITION_COLUMNS,
   web_events: PARTITION_COLUMNS,
   orders: ['date'],
+  ad_views_report: AD_REPORT_PARTITION_COLUMNS,
 };
 
-/** Partition values of one Hive partition (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` for a daily table). */
+/**
+ * Partition values of one Hive partition: `date=YYYY-MM-DD/hour=HH` (or `date=YYYY-MM-DD` for a daily table), or
+ * `network_id=N/minute=YYYY-MM-DDTHH:MM` for the ad report. Values are as they appear in the path.
+ */
 export interface PartitionValues {
-  date: string;
+  date?: string;
   hour?: string;
+  network_id?: string;
+  minute?: string;
 }
+
+/** The day (`YYYY-MM-DD`) a partition belongs to: its `date`, or its `minute`'s day (undefined when it has neither). */
+export const partitionDay = (v: PartitionValues): string | undefined => v.date ?? v.minute?.slice(0, 10);
 
 /** Partition values of an hourly table's partition. */
 export interface HourPartitionValues extends PartitionValues {
+  date: string;
   hour: string;
 }
 
-/** Relative path of a partition under its table (`date=YYYY-MM-DD/hour=HH`, or `date=YYYY-MM-DD` without an hour). */
+/**
+ * Relative path of a partition under its table: its present columns in path order (`date=YYYY-MM-DD/hour=HH`,
+ * `date=YYYY-MM-DD` without an hour, `network_id=N/minute=YYYY-MM-DDTHH:MM` for the ad report).
+ */
 export const partitionPath = (v: PartitionValues): string =>
-  v.hour === undefined ? `date=${v.date}` : `date=${v.date}/hour=${v.hour}`;
+  ALL_PARTITION_COLUMNS.filter((c) => v[c] !== undefined)
+    .map((c) => `${c}=${v[c]}`)
+    .join('/');
 
 /** Partition values of an event time (UTC hour). */
 export function hourPartition(tMs: number): HourPartitionValues {
@@ -112,12 +134,28 @@ export const ORDER_COLUMNS = [
   ['updated_at', 'TIMESTAMPTZ'],
 ] as const;
 
+/**
+ * Columns of `ad_views_report` (the ad stream's per-minute report of closed minutes, lib/ads/report.ts; one file
+ * per network and minute) in file order, with their DuckDB types. `cost` is exact (6 decimal places).
+ */
+export const AD_REPORT_COLUMNS = [
+  ['campaign_id', 'VARCHAR'],
+  ['avg_duration', 'DOUBLE'],
+  ['total_count', 'BIGINT'],
+  ['clicks', 'BIGINT'],
+  ['ctr', 'DOUBLE'],
+  ['cost', 'DECIMAL(18,6)'],
+] as const;
+
 /** DuckDB type names used by the lake's columns. */
-export type LakeColumnType = (typeof WEBLOG_COLUMNS | typeof WEB_EVENT_COLUMNS | typeof ORDER_COLUMNS)[number][1];
+export type LakeColumnType = (
+  typeof WEBLOG_COLUMNS | typeof WEB_EVENT_COLUMNS | typeof ORDER_COLUMNS | typeof AD_REPORT_COLUMNS
+)[number][1];
 
 /** Data columns (without the partition columns) of every lake table, in file order. */
 export const LAKE_COLUMNS: Record<LakeTable, readonly (readonly [string, LakeColumnType])[]> = {
   weblogs: WEBLOG_COLUMNS,
   web_events: WEB_EVENT_COLUMNS,
   orders: ORDER_COLUMNS,
+  ad_views_report: AD_REPORT_COLUMNS,
 };

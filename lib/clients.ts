@@ -12,7 +12,7 @@ import type { LakeCatalog } from '../adapters/catalog/types.js';
 import { createProfilesStore, type ProfilesStore } from '../adapters/profiles/index.js';
 import { createSearchSink, type SearchSink } from '../adapters/search/index.js';
 import { SERVICES_HOME, type AppConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { profilesStoreOptions, searchSinkOptions, statePostgresOptions } from './adapter-options.js';
 import { kafkaSecurity } from './security.js';
 
 /** The process's clients; `close()` releases them all. */
@@ -62,8 +62,8 @@ export function createKafka(cfg: AppConfig['kafka'], suffix = ''): Kafka {
 /** Create every client from validated config (no network I/O until first use). */
 export function createClients(cfg: AppConfig): Clients {
   const kafka = createKafka(cfg.kafka);
-  const search = createSearchSink(cfg.search);
-  const profiles = createProfilesStore(cfg.profiles);
+  const search = createSearchSink(searchSinkOptions(cfg));
+  const profiles = createProfilesStore(profilesStoreOptions(cfg));
   const closers: (() => Promise<void>)[] = [];
   let checkpoints: CheckpointStore | undefined;
   return {
@@ -84,33 +84,21 @@ export function createClients(cfg: AppConfig): Clients {
 
 /** The stream-state checkpoint store of the config (PostgreSQL); a missing password is a `ConfigError`. */
 export function createCheckpointStore(cfg: AppConfig): CheckpointStore {
-  const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password)
-    throw new ConfigError(
-      'PROFILES_PG_PASSWORD is not set: the stream state checkpoints live in that PostgreSQL database (`npm run services -- up` generates one locally)',
-      { variable: 'PROFILES_PG_PASSWORD' },
-    );
-  return createPostgresCheckpointStore({ ...pg, password: pg.password });
+  return createPostgresCheckpointStore(
+    statePostgresOptions(cfg, 'the stream state checkpoints live in that PostgreSQL database'),
+  );
 }
 
 /** Build the catalog of the configured lake (LAKE_DIR) in the PROFILES_PG_* database (see adapters/catalog/postgres.ts). */
 export function createLakeCatalog(cfg: AppConfig): LakeCatalog {
-  const pg = cfg.stream.checkpoints.postgres;
-  if (!pg.password)
-    throw new ConfigError(
-      'PROFILES_PG_PASSWORD is not set: the lake catalog lives in that PostgreSQL database (`npm run services -- up` generates one locally)',
-      { variable: 'PROFILES_PG_PASSWORD' },
-    );
-  return createPostgresCatalog({ ...pg, password: pg.password }, cfg.paths.lakeDir);
+  return createPostgresCatalog(
+    statePostgresOptions(cfg, 'the lake catalog lives in that PostgreSQL database'),
+    cfg.paths.lakeDir,
+  );
 }
 
 /** A small pool on the profiles PostgreSQL database (the ad stream's sinks and checkpoints live there). */
 export function createPgPool(cfg: AppConfig, max = 4): pg.Pool {
-  const c = cfg.stream.checkpoints.postgres;
-  if (!c.password)
-    throw new ConfigError(
-      'PROFILES_PG_PASSWORD is not set: the ad stream writes to that PostgreSQL database (`npm run services -- up` generates one locally)',
-      { variable: 'PROFILES_PG_PASSWORD' },
-    );
-  return new pg.Pool({ ...c, password: c.password, max, connectionTimeoutMillis: 5000 });
+  const opts = statePostgresOptions(cfg, 'the ad stream writes to that PostgreSQL database');
+  return new pg.Pool({ ...opts, max, connectionTimeoutMillis: 5000 });
 }

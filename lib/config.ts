@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseEnvFile } from './env-file.js';
-import { DEFAULT_SERVE_LIMITS, type ServeLimits } from './serve/limits.js';
+import { DEFAULT_SERVE_LIMITS, type ServeLimits } from './views/limits.js';
 import { ConfigError } from './errors.js';
 import {
   pgSsl,
@@ -544,7 +544,7 @@ export interface AppConfig {
     checkTimeoutMs: number;
     /** Bounds on each request (deadline, concurrency, answer size, range) and on slow clients. */
     limits: ServeLimits;
-    /** Host names answered besides IP literals; undefined = the defaults (see `lib/serve/guard.ts`). */
+    /** Host names answered besides IP literals; undefined = the defaults (see `serve/guard.ts`). */
     allowedHosts?: string[];
     /** Access token (from SERVE_AUTH_TOKEN; `token` is non-enumerable, so printing the config never shows it) or the file holding it. */
     auth: { token?: string; tokenFile?: string };

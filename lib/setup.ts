@@ -4,6 +4,7 @@
  * schema — and the check workers run at start, so that a missing piece stops them with a message naming it and
  * the command that fixes it (instead of workflow tasks failing forever).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTES } from '../common/search-attributes.js';
 import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { BATCH_TEMPLATE, SPEED_TEMPLATE } from './search-templates.js';
@@ -78,7 +79,7 @@ async function setupTemporal(t: TemporalServices, namespace: string, retentionDa
       return steps;
     } catch (err) {
       if (attempt >= 10 || !isNotFound(err)) throw err;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   }
 }

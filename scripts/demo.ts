@@ -2,11 +2,13 @@
  * `npm run demo`: the main job end to end on local defaults. Installs and starts every service, starts the
  * workers in this process, proves each task queue with a real health workflow, generates profiles (pushed to
  * the stream workers' caches at once), applies the Schedules, starts the streaming workflow with a live event
- * producer, serves the dashboard and prints its address and the Temporal UI's — so live numbers show within
- * seconds — then generates the last three days of web logs and runs the batch DAG for them (a backfill), and
- * runs until Ctrl-C: then stops the producer, the stream (stop Update), the server, the workers and the services
- * it started, in that order.
+ * producer, the ads stream with a live ad producer (scripts/demo-ads.ts), serves the dashboard and prints its
+ * address, the Temporal UI's and Superset's — so live numbers show within seconds — then generates the last three
+ * days of web logs and runs the batch DAG for them (a backfill), and runs until Ctrl-C: then stops the event
+ * producer, the stream (stop Update), the ad producer, the ads stream, the server, the workers and the services it
+ * started, in that order.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { createProfilesStore } from '../adapters/profiles/index.js';
 import { batchBackfill, batchStatus } from '../cli/batch.js';
@@ -24,6 +26,8 @@ import { contexts } from './services/cli.js';
 import { down, ServiceStartError, up } from './services/manager.js';
 import { selectServices } from './services/registry.js';
 import { startLiveEvents } from './demo-live.js';
+import { startDemoAds, supersetLine } from './demo-ads.js';
+import { profilesStoreOptions } from '../lib/adapter-options.js';
 
 const log = (m: string) => console.error(`[demo] ${m}`);
 
@@ -31,7 +35,7 @@ async function main(): Promise<void> {
   const services = await selectServices([], process.env);
   const mk = contexts();
   const t0 = Date.now();
-  const { started } = await up(services, mk);
+  const { started, skipped } = await up(services, mk);
   log(`services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const cfg = loadConfig(effectiveEnv());
 
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
   // Profiles first, pushed into the stream workers' caches at once (then every minute by the Schedule), so live
   // events are enriched from the start.
   const CUSTOMERS = 5000;
-  const store = createProfilesStore(cfg.profiles);
+  const store = createProfilesStore(profilesStoreOptions(cfg));
   const existing = await store.count();
   await store.close();
   if (existing < CUSTOMERS) await generateProfiles(cfg, { count: CUSTOMERS, seed: 1 });
@@ -84,9 +88,12 @@ async function main(): Promise<void> {
     onReport: (c) => log(`live events produced: ${JSON.stringify(c)}`),
   });
   log(`producing ~300 events/s to ${cfg.kafka.topics.events}`);
+  // Ads: the campaigns, the ads stream and a live ad producer (scripts/demo-ads.ts).
+  const ads = await startDemoAds(cfg, { log }).catch((err: Error) => void log(`ads not started: ${err.message}`));
+  const superset = supersetLine({ selected: services.map((s) => s.name), skipped });
   const server = await serveDashboard(cfg);
   console.log(
-    `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n(live numbers now; the daily bars once the batch backfill below has finished)\n`,
+    `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n${superset}\n(live numbers now; the daily bars once the batch backfill below has finished)\n`,
   );
 
   let stopping = false;
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
     const counts = await live.stop();
     log(`event producer stopped: ${JSON.stringify(counts)}`);
     if (streamStarted) await stopStream(cfg);
+    await ads?.stop();
     await server.stop();
     log('dashboard stopped');
     await workers.stop();
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   live.done.catch((err) => log(`event producer failed: ${(err as Error).message}`));
+  ads?.producerDone.catch((err) => log(`ad producer failed: ${(err as Error).message}`));
 
   // Batch: the last three days of logs (CSV and gzip combined format, 1 % bad rows), then the DAG for each day.
   try {
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
   }
   if (!stopping) {
     console.log(
-      `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`,
+      `\nDashboard:       ${server.url}/\nTemporal Web UI: ${cfg.temporal.uiUrl}\n${superset}\nPress Ctrl-C to stop the event producer, ${streamStarted ? 'the stream, ' : ''}${ads ? 'the ad producer, ' : ''}${ads?.streamStarted ? 'the ads stream, ' : ''}the dashboard, the workers${started.length ? ` and the services this demo started (${started.join(', ')})` : ''}.\n`,
     );
   }
   await workers.done;
@@ -177,10 +186,7 @@ async function stopStream(cfg: ReturnType<typeof loadConfig>): Promise<void> {
     await streamCommand(cfg, 'stop');
     const client = await connectTemporal(cfg.temporal);
     try {
-      await Promise.race([
-        client.workflow.getHandle(cfg.stream.workflowId).result(),
-        new Promise((r) => setTimeout(r, 60_000)),
-      ]);
+      await Promise.race([client.workflow.getHandle(cfg.stream.workflowId).result(), sleep(60_000)]);
     } finally {
       await client.connection.close();
     }

@@ -6,6 +6,7 @@
  *
  *   npx tsx scripts/record-stream-histories.ts [--name v2]
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { contexts } from './services/cli.js';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     await handle.executeUpdate(pauseUpdate);
     await send(300, 600);
     const mid = Date.now();
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     await send(600, 900);
     await handle.executeUpdate(resumeUpdate);
     await handle.executeUpdate(setIntervalUpdate, { args: [500] });

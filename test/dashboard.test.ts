@@ -3,7 +3,8 @@
  * in-process on an isolated stream environment with a worker and the streaming workflow; the page starts empty,
  * events are produced, and the page's chart data must reach exactly the produced amounts (events, unique
  * customers, watch time, status categories, countries, plans, top content) and show the stream in the health
- * panel. Saves a screenshot to test-artifacts/dashboard.png.
+ * panel. The charts (Apache ECharts) are read back from their instances: what they plot must be what the API
+ * answers, and a tooltip must show a plotted value. Saves a screenshot to test-artifacts/dashboard.png.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
 import { createPgPool } from '../lib/clients.js';
-import type { AdsResult } from '../lib/serve/ads.js';
+import type { AdsResult } from '../lib/views/ads.js';
+import { byCategory, categoryX, compact, readChart } from './chart-read.js';
 import { uniqueName } from './helpers.js';
 import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
 
@@ -34,6 +36,7 @@ interface Group {
 }
 interface DashState {
   polls: number;
+  window: { from: string; to: string } | null;
   error: string | null;
   kpis: Record<'eventsPerMinute' | 'events' | 'uniqueCustomers' | 'watchMs' | 'errorRate', number | null>;
   series: Record<string, { t: number; v: number; source: string }[]>;
@@ -70,6 +73,7 @@ describe('dashboard in a real browser', () => {
   let page: Page;
   const state = () => page.evaluate(() => (globalThis as unknown as { __dashboard: DashState }).__dashboard);
   const pollsNow = async () => (await state()).polls;
+  const plotted = (selector: string, global?: string) => readChart(page, selector, global);
   const adsId = uniqueName('dash-ads');
   let pool: ReturnType<typeof createPgPool> | undefined;
 
@@ -106,6 +110,15 @@ describe('dashboard in a real browser', () => {
   it('fills the charts with exactly the produced events, live', async () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Content-Security-Policy violations (the charts and their tooltips must need no inline style or script).
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as {
+        __csp: string[];
+        addEventListener: (t: string, f: (e: { violatedDirective: string; blockedURI: string }) => void) => void;
+      };
+      w.__csp = [];
+      w.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     await page.goto(`${server.url}/?refreshMs=1000`);
     await page.waitForFunction(
       () => ((globalThis as unknown as { __dashboard?: DashState }).__dashboard?.polls ?? 0) > 0,
@@ -156,13 +169,62 @@ describe('dashboard in a real browser', () => {
     expect(s.health?.stream.totals?.events).toBe(N);
     expect(s.health?.deadLetters.total).toBe(BAD.length);
 
-    // What a person sees mirrors the data: the KPI's data attribute, the country bars, the stream panel.
+    // What a person sees mirrors the data: the KPI's data attribute, the charts as plotted, the stream panel.
     expect(await page.getAttribute('[data-kpi="events"]', 'data-value')).toBe(String(N));
-    expect(await page.locator('#chart-country .hbar').count()).toBe(Math.min(10, Object.keys(want.byCountry).length));
+    const country = await plotted('#chart-country');
+    expect(country.y.length).toBe(Math.min(10, Object.keys(want.byCountry).length));
+    for (const [name, v] of Object.entries(byCategory(country, 'y'))) expect(want.byCountry[name], name).toBe(v);
+    expect(byCategory(await plotted('#chart-plan'), 'y')).toEqual(want.byPlan);
+    const content = await plotted('#chart-content');
+    expect(content.y).toEqual(s.topContent.map((g) => g.name));
+    expect(Object.values(byCategory(content, 'y')).sort((a, b) => b - a)).toEqual(topContent.map(([, v]) => v));
+    const status = await plotted('#chart-status .status-chart');
+    const slices = status.series[0]!.data as { name: string; value: number }[];
+    expect(Object.fromEntries(slices.map((d) => [d.name, d.value]))).toEqual(want.byStatusCategory);
+    // The per-minute charts plot exactly the API's minute buckets of the page's window (speed view only).
+    const [eventsChart, customers, watch] = [
+      await plotted('#chart-events'),
+      await plotted('#chart-customers'),
+      await plotted('#chart-watch'),
+    ];
+    const minutes = await fetch(
+      `${server.url}/api/viewership?${new URLSearchParams({ ...eventsChart.window!, interval: 'minute', metrics: 'events,uniqueCustomers,watchMs' })}`,
+    );
+    const api = (await minutes.json()) as { buckets: { start: string; metrics: Record<string, number> }[] };
+    const perMinute = (m: string) =>
+      Object.fromEntries(api.buckets.map((b) => [String(Date.parse(b.start)), b.metrics[m]]));
+    expect(eventsChart.series.map((x) => x.name)).toEqual(['speed view', 'batch view']);
+    expect(eventsChart.series[1]!.data.every((v) => v === null)).toBe(true);
+    expect(byCategory(eventsChart, 'x')).toEqual(perMinute('events'));
+    expect(Object.values(byCategory(eventsChart, 'x')).reduce((n, v) => n + v, 0)).toBe(N);
+    expect(byCategory(watch, 'x')).toEqual(perMinute('watchMs'));
+    expect(Object.values(byCategory(watch, 'x')).reduce((n, v) => n + v, 0)).toBe(want.watchMs);
+    // The customers line is zero where the API has no bucket.
+    const uniques = perMinute('uniqueCustomers');
+    expect(customers.x.length).toBe(eventsChart.x.length);
+    expect(customers.series[0]!.data).toEqual(customers.x.map((t) => uniques[t] ?? 0));
+    // A tooltip shows a plotted value: hover the fullest minute's bar (again if the window slid a minute meanwhile).
+    const top = Object.entries(byCategory(eventsChart, 'x')).sort((a, b) => b[1] - a[1])[0]!;
+    const box = (await page.locator('#chart-events').boundingBox())!;
+    const tip = page.locator('#chart-events .chart-tooltip');
+    await expect
+      .poll(
+        async () => {
+          await page.mouse.move(box.x + 2, box.y + 2);
+          await page.mouse.move(box.x + (await categoryX(page, '#chart-events', top[0])), box.y + box.height - 40);
+          await tip.waitFor({ state: 'visible', timeout: 5000 });
+          return tip.textContent();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(`${new Date(Number(top[0])).toISOString().slice(11, 16)}speed view${compact(top[1])}`);
+    // The status legend shows each category's count.
+    for (const [cat, n] of Object.entries(want.byStatusCategory))
+      expect(await page.textContent('#chart-status .status-rows')).toContain(`${cat}${compact(n)}`);
     expect(await page.getAttribute('#stream', 'data-running')).toBe('true');
     expect(await page.getAttribute('#rejects', 'data-dead-letters')).toBe(String(BAD.length));
-    expect(await page.locator('#chart-events rect').count()).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
+    expect(await page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp)).toEqual([]);
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
@@ -194,8 +256,22 @@ describe('dashboard in a real browser', () => {
     expect(s.topCampaigns.map((g) => [g.name, g.value])).toEqual(
       Object.entries(byCampaign).sort((a, b) => b[1] - a[1]),
     );
-    expect(await page.locator('#chart-ads-campaigns .hbar').count()).toBe(Object.keys(byCampaign).length);
-    expect(await page.locator('#chart-ads-impressions rect').count()).toBe(new Set(AD_ROWS.map((r) => r[0])).size);
+    const campaigns = await plotted('#chart-ads-campaigns', '__ads');
+    expect(campaigns.y.length).toBe(Object.keys(byCampaign).length);
+    expect(campaigns.y.map((c) => [c, byCategory(campaigns, 'y')[c]])).toEqual(
+      Object.entries(byCampaign).sort((a, b) => b[1] - a[1]),
+    );
+    // One bar per minute with rows, and exactly the impressions /api/ads answers for that minute.
+    const imps = await plotted('#chart-ads-impressions', '__ads');
+    const plottedImps = byCategory(imps, 'x');
+    expect(Object.keys(plottedImps).length).toBe(new Set(AD_ROWS.map((r) => r[0])).size);
+    const minutes = await fetch(
+      `${server.url}/api/ads?${new URLSearchParams({ ...imps.window!, interval: 'minute' })}`,
+    );
+    const perMinute = ((await minutes.json()) as AdsResult).buckets;
+    expect(plottedImps).toEqual(
+      Object.fromEntries(perMinute.map((b) => [String(Date.parse(b.start)), b.metrics.impressions])),
+    );
     expect(await page.getAttribute('#ads-stream', 'data-state')).toBe('not started');
     mkdirSync('test-artifacts', { recursive: true });
     await page.locator('#ads').screenshot({ path: 'test-artifacts/dashboard-ads.png' });

@@ -224,7 +224,10 @@ describe('lake catalog: batch registration, lake ls/query/ddl, DuckDB and Spark 
 
   it('operator errors are one clear line and a non-zero exit', () => {
     for (const [args, message] of [
-      [['lake', 'ls', '--table', 'nope'], /--table must be one of weblogs, web_events, orders \(got "nope"\)/],
+      [
+        ['lake', 'ls', '--table', 'nope'],
+        /--table must be one of weblogs, web_events, orders, ad_views_report \(got "nope"\)/,
+      ],
       [['lake', 'ddl', '--dialect', 'oracle'], /--dialect must be one of duckdb, hive, spark/],
       [['lake', 'query', 'SELEC 1'], /lake query failed: Parser Error: syntax error at or near "SELEC"/],
       [['lake', 'query', 'SELECT nope FROM weblogs'], /lake query failed: Binder Error/],

@@ -5,6 +5,7 @@
  * the sources; a refund, new activity, a profile change and a deleted profile reach the table on the next
  * incremental run; the look-up API and CLI answer known, unknown and malformed ids.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,15 +19,17 @@ import type { LakeCatalog } from '../adapters/catalog/types.js';
 import { applyLoyaltySchedule, deleteLoyaltySchedule } from '../cli/loyalty.js';
 import { createLakeCatalog } from '../lib/clients.js';
 import type { CustomerView } from '../lib/loyalty/lookup.js';
-import { OPENAPI } from '../lib/serve/openapi.js';
-import { createServeResources } from '../lib/serve/resources.js';
-import { checkSchema } from '../lib/serve/schema-check.js';
-import { startServer } from '../lib/serve/server.js';
+import { createServeResources } from '../serve/resources.js';
+import { checkSchema } from '../serve/schema-check.js';
+import { startServer, openApiDocument } from '../serve/server.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { refreshLoyalty } from '../workflows/loyalty.js';
 import { startWorkers } from '../workers/run.js';
 import { expectedLoyalty, writeLakeHour } from './orders-loyalty-fixtures.js';
 import { testConfig, uniqueName } from './helpers.js';
+
+/** The OpenAPI document `/openapi.json` serves, generated from the routes' schemas. */
+const OPENAPI = await openApiDocument();
 
 const root = mkdtempSync(`${tmpdir()}/viewership-loyalty-`);
 const queue = uniqueName('loyalty-test');
@@ -260,7 +263,7 @@ describe('customer loyalty: refresh, formula, incremental changes, look-up by ke
       dateAgo(1),
       extra.map(([c, , ms]) => ({ customer_id: c, watch_ms: ms, event_id: `${c}-x` })),
     );
-    await new Promise((r) => setTimeout(r, 5500)); // the order changes settle (5 s)
+    await sleep(5500); // the order changes settle (5 s)
     const r = await run(false);
     expect(r).toMatchObject({ full: false, deleted: 1 });
     expect(r.customers).toBeGreaterThanOrEqual(4);

@@ -23,12 +23,14 @@ import { scheduledBatch } from '../workflows/batch.js';
 import { generateWeblogLines } from '../lib/generate/weblogs.js';
 import { startWorkers } from '../workers/run.js';
 import { expectedByDate, revenueDocsOf, sqlByDate } from './orders-expected.js';
-import { OPENAPI } from '../lib/serve/openapi.js';
-import type { RevenueResult } from '../lib/serve/revenue.js';
-import { createServeResources } from '../lib/serve/resources.js';
-import { checkSchema } from '../lib/serve/schema-check.js';
-import { startServer } from '../lib/serve/server.js';
+import type { RevenueResult } from '../lib/views/revenue.js';
+import { createServeResources } from '../serve/resources.js';
+import { checkSchema } from '../serve/schema-check.js';
+import { startServer, openApiDocument } from '../serve/server.js';
 import { testConfig, uniqueName } from './helpers.js';
+
+/** The OpenAPI document `/openapi.json` serves, generated from the routes' schemas. */
+const OPENAPI = await openApiDocument();
 
 const root = mkdtempSync(`${tmpdir()}/viewership-orders-`);
 const queue = uniqueName('orders-test');

@@ -2,6 +2,7 @@
  * Profiles store contract (SCD type 1 dimension), run against PostgreSQL always and against Oracle when
  * ORACLE_CONNECT_STRING, ORACLE_USER and ORACLE_PASSWORD are set (the skip is printed otherwise).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleProfilesStore } from '../adapters/profiles/oracle.js';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
@@ -74,7 +75,7 @@ for (const backend of BACKENDS) {
         signupDate: '2024-01-31',
         email: `${ids[0]}@example.test`,
       });
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       await store.upsert([profile(ids[0]!, 'premium')]);
       const [after] = await store.getMany([ids[0]!]);
       expect(after!.plan).toBe('premium');

@@ -13,13 +13,16 @@ import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
 import { createPgPool } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
-import type { AdMetrics, AdsResult } from '../lib/serve/ads.js';
-import type { HealthReport } from '../lib/serve/health.js';
-import { OPENAPI } from '../lib/serve/openapi.js';
-import { checkSchema } from '../lib/serve/schema-check.js';
+import type { AdMetrics, AdsResult } from '../lib/views/ads.js';
+import type { HealthReport } from '../serve/health.js';
+import { checkSchema } from '../serve/schema-check.js';
+import { openApiDocument } from '../serve/server.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { streamViewership } from '../workflows/stream.js';
 import { testConfig, uniqueName } from './helpers.js';
+
+/** The OpenAPI document `/openapi.json` serves, generated from the routes' schemas. */
+const OPENAPI = await openApiDocument();
 
 const id = uniqueName('serve-ads');
 const dir = mkdtempSync(`${tmpdir()}/serve-ads-`);
@@ -112,7 +115,7 @@ function makeRows(): Row[] {
 }
 const ROWS = makeRows();
 
-/** Independent expectations: formatting and rounding written apart from lib/serve/ads.ts. */
+/** Independent expectations: formatting and rounding written apart from lib/views/ads.ts. */
 const dec6 = (m: bigint) => {
   const s = m.toString().padStart(7, '0');
   return `${s.slice(0, -6)}.${s.slice(-6)}`;

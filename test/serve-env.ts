@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { vi } from 'vitest';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import type { CustomerProfile } from '../adapters/profiles/types.js';
@@ -119,15 +120,16 @@ export async function serveTestEnv(prefix: string, roles: QueueRole[]) {
       });
     },
     /** Wait until the stream has taken `minMessages` (accepted + dead-lettered + late + duplicates) and is caught up. */
-    async caughtUp(minMessages: number, timeoutMs = 120_000): Promise<StreamState> {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const s = await stream!.query(streamStatusQuery);
-        const t = s.totals;
-        if (s.lastBatch?.lag === 0 && t.events + t.deadLettered + t.late + t.duplicates >= minMessages) return s;
-        if (Date.now() > end) throw new Error(`stream not caught up: ${JSON.stringify(s.totals)}`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+    caughtUp(minMessages: number, timeoutMs = 120_000): Promise<StreamState> {
+      return vi.waitFor(
+        async () => {
+          const s = await stream!.query(streamStatusQuery);
+          const t = s.totals;
+          if (s.lastBatch?.lag === 0 && t.events + t.deadLettered + t.late + t.duplicates >= minMessages) return s;
+          throw new Error(`stream not caught up with ${minMessages} messages: ${JSON.stringify(s.totals)}`);
+        },
+        { timeout: timeoutMs, interval: 300 },
+      );
     },
     async cleanup(): Promise<void> {
       await stream?.executeUpdate(stopUpdate).catch(() => undefined);

@@ -9,6 +9,7 @@
  * concurrent /api/health requests share one report; a client that sends its headers too slowly gets 408.
  * The speed indices are filled with hand-made documents under a fresh prefix.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import {
   speedIndices,
   speedUniquesIndex,
 } from '../lib/search-templates.js';
-import type { ViewershipResult } from '../lib/serve/viewership.js';
+import type { ViewershipResult } from '../lib/views/viewership.js';
 import { CustomerSketch } from '../lib/stream/sketch.js';
 import { serviceStatus, testConfig, uniqueName } from './helpers.js';
 
@@ -363,7 +364,7 @@ describe('deadline, concurrency and slow clients (engine behind a delaying proxy
     ]);
     expect(r.headers.get('content-type')).toMatch(/application\/json/);
     expect(r.ms).toBeLessThan(2500);
-    await new Promise((res) => setTimeout(res, 2000));
+    await sleep(2000);
     expect(searches(answeredAt)).toBeLessThanOrEqual(1);
     // With time enough, the same question is answered.
     proxy.delayMs = 0;
@@ -388,9 +389,9 @@ describe('deadline, concurrency and slow clients (engine behind a delaying proxy
     const s = await serve({ SERVE_MAX_CONCURRENT: '1', SERVE_MAX_QUEUED: '1', SERVE_REQUEST_TIMEOUT_MS: '20000' });
     const path = `/api/viewership?from=${iso(T0)}&to=${iso(T0 + 2 * HOUR)}&interval=day&metrics=events`;
     const first = get<ViewershipResult>(s.url, path);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const second = get<ViewershipResult>(s.url, path);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const third = await get<{ error: string }>(s.url, path);
     expect([third.status, third.headers.get('retry-after'), third.body.error]).toEqual([
       503,

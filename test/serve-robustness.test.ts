@@ -9,7 +9,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServer } from '../cli/serve.js';
-import { routes } from '../lib/serve/server.js';
+import { buildApp, servedPaths } from '../serve/server.js';
 import { testConfig, uniqueName } from './helpers.js';
 
 /** What a raw request got back: status (0 = no answer), headers, body, and `error`/`parameter` of a JSON body. */
@@ -24,9 +24,9 @@ interface Reply {
 const KB = 1024;
 const METHODS = ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE'];
 // One concrete path per served route ('/assets/{file}' → a real file).
-const ROUTE_PATHS = Object.keys(routes({ resources: {} as never, host: '', port: 0, checkTimeoutMs: 1 })).map((p) =>
-  p.replace('{file}', 'dashboard.js'),
-);
+const app = await buildApp({ resources: {} as never, checkTimeoutMs: 1 });
+const ROUTE_PATHS = servedPaths(app).map((p) => p.replace('{file}', 'dashboard.js'));
+await app.close();
 
 describe('serving HTTP robustness: malformed requests get 4xx JSON and the server survives', () => {
   let server: RunningServer;

@@ -11,15 +11,17 @@ import { batchWorkflowId } from '../common/batch.js';
 import { batchStatus, type BatchStatus } from '../cli/batch.js';
 import { generateWeblogs } from '../cli/generate.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
-import { OPENAPI } from '../lib/serve/openapi.js';
-import { checkSchema } from '../lib/serve/schema-check.js';
-import { routes } from '../lib/serve/server.js';
-import type { ViewershipResult } from '../lib/serve/viewership.js';
-import type { HealthReport } from '../lib/serve/health.js';
+import { checkSchema } from '../serve/schema-check.js';
+import { buildApp, openApiDocument, servedPaths } from '../serve/server.js';
+import type { ViewershipResult } from '../lib/views/viewership.js';
+import type { HealthReport } from '../serve/health.js';
 import { speedTotals } from '../lib/stream/totals.js';
 import { testConfig } from './helpers.js';
 import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
 import { batchDay } from '../workflows/batch.js';
+
+/** The OpenAPI document `/openapi.json` serves, generated from the routes' schemas. */
+const OPENAPI = await openApiDocument();
 
 const DAY = 86_400_000;
 // A random far-future date: the batch workflow id (batch-<date>) is global on the shared Temporal server.
@@ -199,7 +201,9 @@ describe('serving API: merged views, validation, OpenAPI, health', () => {
   it('documents every route in OpenAPI 3.1 and serves what it documents', async () => {
     const doc = await get<typeof OPENAPI>('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    const served = Object.keys(routes({ resources: {} as never, host: '', port: 0, checkTimeoutMs: 1 })).sort();
+    const app = await buildApp({ resources: {} as never, checkTimeoutMs: 1 });
+    const served = servedPaths(app);
+    await app.close();
     expect(Object.keys(doc.body.paths).sort()).toEqual(served);
     const html = await get<string>('/');
     expect(html.type).toMatch(/text\/html/);

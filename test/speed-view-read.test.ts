@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchSink } from '../adapters/search/elasticsearch.js';
 import { createSearchSink } from '../adapters/search/index.js';
 import type { DocWrite, Json, SearchSink } from '../adapters/search/types.js';
-import type { RawBucket } from '../lib/serve/merge.js';
-import { INTERVALS, METRICS, type Dimension, type ViewershipQuery } from '../lib/serve/params.js';
-import { speedBuckets } from '../lib/serve/speed-view.js';
+import type { RawBucket } from '../lib/views/merge.js';
+import { INTERVALS, METRICS, type Dimension, type ViewershipQuery } from '../lib/views/params.js';
+import { speedBuckets } from '../lib/views/speed-view.js';
 import {
   SPEED_TEMPLATE,
   speedContentIndex,

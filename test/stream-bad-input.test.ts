@@ -5,7 +5,8 @@
  * non-retryable failure naming the document; a micro-batch that wrote its documents and then failed, retried
  * after the profile cache changed, leaves nothing of the failed attempt behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
@@ -26,27 +27,10 @@ import { stopUpdate, streamStatusQuery } from '../common/stream-api.js';
 import { streamViewership } from '../workflows/stream.js';
 import { refreshProfileCaches } from '../workflows/profile-cache.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pg = () =>
   createPostgresProfilesStore(
     (testConfig().profiles as Extract<ReturnType<typeof testConfig>['profiles'], { store: 'postgres' }>).postgres,
   );
-
-/** Poll `probe` until it returns a value (not undefined) or `timeoutMs` passes; the error says what was awaited and the last state. */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  last: () => unknown = () => undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last())}`);
-}
 
 /** Highest attempt of the workflow's pending `runMicroBatch` activities (0 when none is pending). */
 async function pendingAttempt(handle: WorkflowHandle): Promise<number> {
@@ -196,11 +180,9 @@ describe('speed layer: bad input', () => {
       await consumer.connect();
       await consumer.subscribe({ topic: h.env.KAFKA_TOPIC_DLQ, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void reasons.push(String(message.headers?.reason)) });
-      await until(
-        '4 dead letters to be read back',
-        async () => (reasons.length >= 4 ? true : undefined),
-        30_000,
-        () => reasons,
+      await vi.waitFor(
+        () => expect(reasons.length, `dead letters read back: ${reasons.join(', ')}`).toBeGreaterThanOrEqual(4),
+        { timeout: 30_000, interval: 250 },
       );
     } finally {
       await consumer.disconnect();
@@ -351,16 +333,13 @@ describe('speed layer: bad input', () => {
       const handle = await h.start({ intervalMs: 300 });
 
       // The failed attempt's documents are in the index (old country), and the batch is being retried.
-      let seen: unknown;
-      await until(
-        "the failed attempt's documents and a retry",
+      await vi.waitFor(
         async () => {
           const [countries, attempt] = await Promise.all([byCountry(), pendingAttempt(handle)]);
-          seen = { countries, attempt };
-          return countries[old.country] === 5 && attempt > 1 ? true : undefined;
+          expect(countries[old.country], `failed attempt's documents in ${JSON.stringify(countries)}`).toBe(5);
+          expect(attempt, 'attempt of the pending micro-batch').toBeGreaterThan(1);
         },
-        60_000,
-        () => seen,
+        { timeout: 60_000, interval: 250 },
       );
       expect(await h.admin.listTopics()).not.toContain(h.env.KAFKA_TOPIC_AGGREGATES);
 
@@ -376,11 +355,9 @@ describe('speed layer: bad input', () => {
       expect(h.workers.profileCache.get(who)?.country).toBe(moved);
       // An attempt already running may have enriched with the old profile: wait for one that starts after the refresh.
       const current = await pendingAttempt(handle);
-      await until(
-        `a retry after attempt ${current}`,
-        async () => ((await pendingAttempt(handle)) > current ? true : undefined),
-        60_000,
-        () => current,
+      await vi.waitFor(
+        async () => expect(await pendingAttempt(handle), 'attempt of the pending micro-batch').toBeGreaterThan(current),
+        { timeout: 60_000, interval: 250 },
       );
 
       await h.admin.createTopics({

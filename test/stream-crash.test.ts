@@ -2,7 +2,8 @@
  * Exactly-once under crashes: a stream worker process is SIGKILLed several times while micro-batches run and
  * restarted; the totals read back from the index still equal an independent count of the produced events.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import type { StreamState } from '../common/stream.js';
@@ -73,7 +74,7 @@ describe('speed layer: exactly once under worker crashes', () => {
           return await handle.query(streamStatusQuery);
         } catch (err) {
           if (i >= 30) throw err;
-          await new Promise((r) => setTimeout(r, 1000));
+          await sleep(1000);
         }
       }
     };
@@ -88,12 +89,14 @@ describe('speed layer: exactly once under worker crashes', () => {
       worker = spawnStreamWorker(env);
       await worker.ready;
       // Kill without warning as soon as this worker has made progress, while work remains (mid-run, usually mid-batch).
-      let now = before;
-      for (let i = 0; i < 240 && now <= before; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        now = await memoEvents();
-      }
-      expect(now).toBeGreaterThan(before);
+      const now = await vi.waitFor(
+        async () => {
+          const events = await memoEvents();
+          expect(events, `events in the memo (${before} before this worker)`).toBeGreaterThan(before);
+          return events;
+        },
+        { timeout: 60_000, interval: 100 },
+      );
       expect(now).toBeLessThan((round + 1) * chunk);
       await kill(worker.child);
       kills++;
@@ -101,11 +104,14 @@ describe('speed layer: exactly once under worker crashes', () => {
     await produce(3 * chunk, N);
     worker = spawnStreamWorker(env);
     await worker.ready;
-    let s = await status();
-    for (let i = 0; i < 240 && !(s.lastBatch?.lag === 0 && s.totals.events >= N); i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      s = await status();
-    }
+    const s = await vi.waitFor(
+      async () => {
+        const st = await status();
+        if (st.lastBatch?.lag === 0 && st.totals.events >= N) return st;
+        throw new Error(`not caught up with ${N} events: ${JSON.stringify(st.totals)}`);
+      },
+      { timeout: 150_000, interval: 500 },
+    );
     expect(kills).toBe(3);
     expect(s.totals).toMatchObject({ events: N, late: 0, duplicates: 0, deadLettered: 0 });
     const sink = createSearchSink(cfg.search);

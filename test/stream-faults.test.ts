@@ -3,6 +3,7 @@
  * engine unreachable for ~30 s (a cut loopback proxy) and a broker restart mid-run only delay micro-batches,
  * which retry; totals stay exactly equal to the independent count.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
@@ -31,7 +32,6 @@ import { stopUpdate } from '../common/stream-api.js';
 import { streamViewership } from '../workflows/stream.js';
 
 const T0 = Date.parse('2031-09-01T10:00:00Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One isolated stream environment with a producer, a Temporal client and helpers. */
 function harness(prefix: string, extraEnv: Record<string, string> = {}) {

@@ -1,4 +1,5 @@
 /** Shared fixtures of the speed-layer tests: events with known answers, the independent count, and waiting on the stream. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { StreamState } from '../common/stream.js';
@@ -67,7 +68,8 @@ export const KNOWN_CUSTOMERS = new Set(Array.from({ length: 40 }, (_, i) => cust
 
 /**
  * Wait until the stream has read `messages` messages in all (sum of its offsets) and its last batch found no lag.
- * Reads the status query; retries while no worker answers (e.g. right after a worker was killed).
+ * Reads the status query; retries while no worker answers (e.g. right after a worker was killed). A plain loop, not
+ * `vi.waitFor`: scripts/record-stream-histories.ts uses it outside vitest.
  */
 export async function waitCaughtUp(
   handle: WorkflowHandle,
@@ -80,7 +82,7 @@ export async function waitCaughtUp(
     last = await handle.query(streamStatusQuery).catch(() => last);
     const read = last ? Object.values(last.offsets).reduce((a, b) => a + b, 0) : 0;
     if (last?.lastBatch?.lag === 0 && read >= messages) return last;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new Error(`stream not caught up with ${messages} messages after ${timeoutMs} ms: ${JSON.stringify(last)}`);
 }

@@ -8,7 +8,7 @@
  * hours (`batchEventsDay`), and `batch compare` finds it equal to the speed view — and finds an injected
  * difference in the hour it was injected.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createSearchSink } from '../adapters/search/index.js';
 import { withDuckDb } from '../lib/batch/duckdb.js';
@@ -20,7 +20,7 @@ import { connectTemporal } from '../lib/temporal.js';
 import { streamViewership } from '../workflows/stream.js';
 import { uniqueName } from './helpers.js';
 import { compareDate } from '../lib/batch/compare.js';
-import { batchTotals } from '../lib/serve/batch-view.js';
+import { batchTotals } from '../lib/views/batch-view.js';
 import { batchIndex } from '../lib/search-templates.js';
 import { batchEventsDay } from '../workflows/batch-events.js';
 import { isolatedStreamEnv } from './stream-env.js';
@@ -100,12 +100,14 @@ describe('stream → lake under SIGKILLs', () => {
     expect(s.totals).toMatchObject({ events: N, duplicates: N / 10, late: 0, deadLettered: 0 });
 
     // Hours 10 and 11 are closed (the watermark passed them) and registered; hour 12 is still open.
-    const deadline = Date.now() + 60_000;
-    let parts = await catalog.list({ table: 'web_events' });
-    while (parts.length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      parts = await catalog.list({ table: 'web_events' });
-    }
+    const parts = await vi.waitFor(
+      async () => {
+        const listed = await catalog.list({ table: 'web_events' });
+        expect(listed.length, `registered: ${listed.map((p) => p.path).join(' ')}`).toBeGreaterThanOrEqual(2);
+        return listed;
+      },
+      { timeout: 60_000, interval: 500 },
+    );
     expect(parts.map((p) => p.path)).toEqual(['date=2031-12-01/hour=10', 'date=2031-12-01/hour=11']);
 
     const search = createSearchSink(cfg.search);
@@ -153,12 +155,14 @@ describe('stream → lake under SIGKILLs', () => {
         topic: env.KAFKA_TOPIC_EVENTS,
         messages: next.map((e) => ({ key: e.customer_id, value: JSON.stringify(e) })),
       });
-      const deadline = Date.now() + 90_000;
-      while (
-        (await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).length < 3 &&
-        Date.now() < deadline
-      )
-        await new Promise((r) => setTimeout(r, 500));
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).length,
+            'hours of 2031-12-01 registered',
+          ).toBeGreaterThanOrEqual(3),
+        { timeout: 90_000, interval: 500 },
+      );
       expect(
         (await catalog.list({ table: 'web_events', fromDate: '2031-12-01', toDate: '2031-12-01' })).map(
           (p) => p.values.hour,

@@ -3,6 +3,7 @@
  * gives totals identical to the independent count (nothing counted twice, nothing lost); a rewind to the future
  * is rejected; a profile changed in PostgreSQL shows in enrichment after the next cache refresh.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
@@ -99,9 +100,9 @@ describe('speed layer: rewind and enrichment', () => {
     // the rewind point, by Kafka record time) B2, and reads both together when resumed.
     await handle.executeUpdate(pauseUpdate);
     await send(events.slice(1500, 1600));
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const mid = Date.now();
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const b2Start = Object.fromEntries(
       (await admin.fetchTopicOffsets(env.KAFKA_TOPIC_EVENTS)).map((o) => [o.partition, Number(o.high)]),
     );

@@ -3,7 +3,7 @@
  * customers go through the streaming workflow; the totals read back from the index equal an independent count
  * of what was produced; dead letters carry their reasons; commands are Updates (a bad one is rejected).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createPostgresProfilesStore } from '../adapters/profiles/postgres.js';
 import { createSearchSink } from '../adapters/search/index.js';
@@ -44,15 +44,15 @@ describe('speed layer: streaming workflow', () => {
   const send = (values: { key: string; value: string }[]) =>
     producer.send({ topic: env.KAFKA_TOPIC_EVENTS, messages: values });
   const status = () => handle.query(streamStatusQuery);
-  const caughtUp = async (minEvents: number) => {
-    for (let i = 0; i < 240; i++) {
-      const s = await status();
-      if (s.lastBatch && s.lastBatch.lag === 0 && s.totals.events + s.totals.duplicates + s.totals.late >= minEvents)
-        return s;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`not caught up: ${JSON.stringify(await status())}`);
-  };
+  const caughtUp = (minEvents: number) =>
+    vi.waitFor(
+      async () => {
+        const s = await status();
+        if (s.lastBatch?.lag === 0 && s.totals.events + s.totals.duplicates + s.totals.late >= minEvents) return s;
+        throw new Error(`not caught up with ${minEvents} events: ${JSON.stringify(s)}`);
+      },
+      { timeout: 90_000, interval: 250 },
+    );
 
   beforeAll(async () => {
     await admin.connect();

@@ -3,7 +3,7 @@
  * and the `viewership worker` process shutting down cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../lib/temporal.js';
 import { systemHealth } from '../workflows/health.js';
@@ -54,8 +54,7 @@ describe('viewership worker process', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const deadline = Date.now() + 90_000;
-    while (!out.includes('polling task queues') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await vi.waitFor(() => expect(out).toContain('polling task queues'), { timeout: 90_000, interval: 200 });
     expect(out).toContain('polling task queues viewership-stream');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -44,13 +44,18 @@ export function streamActivities(cfg: AppConfig, clients: Clients, profileCache:
   });
 }
 
-/** The ad-analytics stream's activities: a pool on the profiles database and the campaigns file, both on first use. */
+/**
+ * The ad-analytics stream's activities: a pool on the profiles database, the campaigns file and the lake catalog
+ * (the report's registrations), each on first use.
+ */
 export function adsActivities(cfg: AppConfig, clients: Clients, identity: string) {
   let pool: pg.Pool | undefined;
   let campaigns: CampaignDirectory | undefined;
+  let catalog: LakeCatalog | undefined;
   clients.onClose(async () => {
     campaigns?.stop();
     await pool?.end();
+    await catalog?.close();
   });
   const directory = () => {
     if (!campaigns) {
@@ -70,6 +75,7 @@ export function adsActivities(cfg: AppConfig, clients: Clients, identity: string
     checkpointRetentionMs: cfg.stream.checkpoints.retentionMs,
     report: {
       lakeDir: cfg.paths.lakeDir,
+      catalog: () => (catalog ??= createLakeCatalog(cfg)),
       duckdb: { memoryLimit: '256MB', threads: 1, tempDir: `${cfg.paths.workDir}/duckdb-tmp` },
     },
     onClose: clients.onClose,

@@ -52,8 +52,20 @@ const landing = proxyActivities<ReturnType<typeof createLandingActivities>>({
   heartbeatTimeout: '2 minutes',
   retry,
 });
-const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({ startToCloseTimeout: '2 hours', retry });
-const search = proxyActivities<ReturnType<typeof createSearchActivities>>({ startToCloseTimeout: '30 minutes', retry });
+// The lake and search activities heartbeat every 10 s while they run (activities/heartbeating.ts): a killed
+// worker's step is retried elsewhere after a minute, not after its whole start-to-close timeout.
+const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry,
+});
+// The search engine restarts in 25–45 s here, longer than `retry` waits in all (~30 s between 5 attempts): the
+// index step retries for ~5 minutes instead (10 attempts, the interval capped at 1 minute).
+const search = proxyActivities<ReturnType<typeof createSearchActivities>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 10 },
+});
 
 /** Files validated per child workflow when a day has many files (keeps each history small). */
 export const FILES_PER_CHILD = 25;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { partitionPath, type LakeTable } from '../../common/lake.js';
+import { partitionPath, type LakeTable, type PartitionValues } from '../../common/lake.js';
 import { migratePostgres, type PostgresProfilesOptions } from '../profiles/postgres.js';
 import type { CatalogFile, CatalogPartition, LakeCatalog, PartitionRegistration } from './types.js';
 
@@ -21,7 +21,7 @@ export function partitionFingerprint(files: CatalogFile[]): string {
 interface Row {
   table_name: LakeTable;
   partition_path: string;
-  partition_values: { date: string; hour: string };
+  partition_values: PartitionValues;
   files: CatalogFile[];
   rows: string;
   bytes: string;
@@ -42,7 +42,8 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
       table: LakeTable,
       partitions: PartitionRegistration[],
       producer: string,
-      replace?: { date?: string },
+      replace?: { date?: string; paths?: readonly string[] },
+      hooks?: { beforeCommit?: () => Promise<void> },
     ): Promise<void> {
       await init();
       const client = await pool.connect();
@@ -52,6 +53,12 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
           await client.query(
             `DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_values->>'date' = $3`,
             [root, table, replace.date],
+          );
+        }
+        if (replace?.paths?.length) {
+          await client.query(
+            'DELETE FROM lake_partitions WHERE lake_root = $1 AND table_name = $2 AND partition_path = ANY($3::text[])',
+            [root, table, [...replace.paths]],
           );
         }
         for (const p of partitions) {
@@ -75,6 +82,7 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
             ],
           );
         }
+        await hooks?.beforeCommit?.();
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -99,8 +107,8 @@ export function createPostgresCatalog(opts: PostgresProfilesOptions, lakeRoot: s
       const r = await pool.query<Row>(
         `SELECT * FROM lake_partitions
          WHERE lake_root = $4 AND ($1::text IS NULL OR table_name = $1)
-           AND ($2::text IS NULL OR partition_values->>'date' >= $2)
-           AND ($3::text IS NULL OR partition_values->>'date' <= $3)
+           AND ($2::text IS NULL OR coalesce(partition_values->>'date', left(partition_values->>'minute', 10)) >= $2)
+           AND ($3::text IS NULL OR coalesce(partition_values->>'date', left(partition_values->>'minute', 10)) <= $3)
          ORDER BY table_name, partition_path`,
         [filter.table ?? null, filter.fromDate ?? null, filter.toDate ?? null, root],
       );

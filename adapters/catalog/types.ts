@@ -18,7 +18,7 @@ export interface CatalogFile {
 /** One registered partition. */
 export interface CatalogPartition {
   table: LakeTable;
-  /** `date=YYYY-MM-DD/hour=HH`. */
+  /** `date=YYYY-MM-DD/hour=HH` (see `partitionPath`). */
   path: string;
   values: PartitionValues;
   files: CatalogFile[];
@@ -37,18 +37,21 @@ export type PartitionRegistration = Pick<CatalogPartition, 'values' | 'files'>;
 /** Where the catalog of one lake (one LAKE_DIR root) is kept. */
 export interface LakeCatalog {
   /**
-   * Register partitions of `table` in one transaction. `replace` names partitions (paths) whose registration is
-   * dropped first when they are not among `partitions` (a re-run of a date that lost an hour).
+   * Register partitions of `table` in one transaction (a partition registered again replaces its entry).
+   * `replace` drops registrations first: those of a date (a re-run of a date that lost an hour) and/or of the
+   * named partition paths. `hooks.beforeCommit` runs inside the transaction after the writes, just before
+   * COMMIT (a writer moves its files into place there; when it throws, nothing is registered).
    */
   register(
     table: LakeTable,
     partitions: PartitionRegistration[],
     producer: string,
-    replace?: { date?: string },
+    replace?: { date?: string; paths?: readonly string[] },
+    hooks?: { beforeCommit?: () => Promise<void> },
   ): Promise<void>;
   /** Drop registrations (e.g. a date being rebuilt); returns how many. */
   unregister(table: LakeTable, paths: string[]): Promise<number>;
-  /** Registered partitions, oldest first; optionally one table and/or a date range [fromDate, toDate]. */
+  /** Registered partitions, oldest first; optionally one table and/or a day range [fromDate, toDate] (by date or minute). */
   list(filter?: { table?: LakeTable; fromDate?: string; toDate?: string }): Promise<CatalogPartition[]>;
   close(): Promise<void>;
 }

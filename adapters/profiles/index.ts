@@ -1,12 +1,15 @@
-/** Chooses the profiles store adapter from config. */
-import type { AppConfig } from '../../lib/config.js';
-import { createOracleProfilesStore } from './oracle.js';
-import { createPostgresProfilesStore } from './postgres.js';
+/** Chooses the profiles store adapter from its options. */
+import { createOracleProfilesStore, type OracleProfilesOptions } from './oracle.js';
+import { createPostgresProfilesStore, type PostgresProfilesOptions } from './postgres.js';
 import type { ProfilesStore } from './types.js';
 
-/** Build the configured backend's profiles store. */
-export function createProfilesStore(cfg: AppConfig['profiles']): ProfilesStore {
-  return cfg.store === 'oracle' ? createOracleProfilesStore(cfg.oracle) : createPostgresProfilesStore(cfg.postgres);
+/** Which backend holds the profiles (and the orders beside them), with that backend's connection options. */
+export type ProfilesStoreOptions =
+  { store: 'postgres'; postgres: PostgresProfilesOptions } | { store: 'oracle'; oracle: OracleProfilesOptions };
+
+/** Build the chosen backend's profiles store. */
+export function createProfilesStore(opts: ProfilesStoreOptions): ProfilesStore {
+  return opts.store === 'oracle' ? createOracleProfilesStore(opts.oracle) : createPostgresProfilesStore(opts.postgres);
 }
 
 export type { CustomerProfile, ProfilesStore } from './types.js';

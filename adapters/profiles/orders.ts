@@ -1,12 +1,12 @@
-/** Chooses the orders store adapter from config: orders live in the same database as the profiles. */
-import type { AppConfig } from '../../lib/config.js';
+/** Chooses the orders store adapter from its options: orders live in the same database as the profiles. */
+import type { ProfilesStoreOptions } from './index.js';
 import { createOracleOrdersStore } from './orders-oracle.js';
 import { createPostgresOrdersStore } from './orders-postgres.js';
 import type { OrdersStore } from './orders-types.js';
 
-/** Build the configured backend's orders store (PROFILES_STORE picks PostgreSQL or Oracle). */
-export function createOrdersStore(cfg: AppConfig['profiles']): OrdersStore {
-  return cfg.store === 'oracle' ? createOracleOrdersStore(cfg.oracle) : createPostgresOrdersStore(cfg.postgres);
+/** Build the chosen backend's orders store (PROFILES_STORE picks PostgreSQL or Oracle). */
+export function createOrdersStore(opts: ProfilesStoreOptions): OrdersStore {
+  return opts.store === 'oracle' ? createOracleOrdersStore(opts.oracle) : createPostgresOrdersStore(opts.postgres);
 }
 
 export type { Order, OrdersStore, OrderWatermark } from './orders-types.js';

@@ -1,14 +1,13 @@
-/** Chooses the search sink adapter from config. */
-import type { AppConfig } from '../../lib/config.js';
+/** Chooses the search sink adapter from its options. */
 import { searchClientAuth } from '../../lib/security.js';
 import { createElasticsearchSink } from './elasticsearch.js';
 import { createOpenSearchSink } from './opensearch.js';
-import type { SearchSink } from './types.js';
+import type { SearchSink, SearchSinkOptions } from './types.js';
 
-/** Build the configured engine's search sink (basic auth or API key, TLS per `searchClientAuth`). */
-export function createSearchSink(cfg: AppConfig['search']): SearchSink {
-  const opts = { url: cfg.url, ...searchClientAuth(cfg) };
-  return cfg.engine === 'elasticsearch' ? createElasticsearchSink(opts) : createOpenSearchSink(opts);
+/** Build the chosen engine's search sink (basic auth or API key, TLS per `searchClientAuth`). */
+export function createSearchSink(opts: SearchSinkOptions): SearchSink {
+  const client = { url: opts.url, ...searchClientAuth(opts) };
+  return opts.engine === 'elasticsearch' ? createElasticsearchSink(client) : createOpenSearchSink(client);
 }
 
-export type { SearchSink } from './types.js';
+export type { SearchSink, SearchSinkOptions } from './types.js';

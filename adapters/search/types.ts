@@ -3,6 +3,18 @@
  * OpenSearch and Elasticsearch; the same contract tests run against every engine that is up.
  */
 
+/**
+ * What `createSearchSink` takes: the engine, its URL, basic auth or an API key, and the TLS of an https URL (the CA
+ * file is read when the sink is created). Mapped from the config by `searchSinkOptions` (lib/adapter-options.ts).
+ */
+export interface SearchSinkOptions {
+  engine: 'opensearch' | 'elasticsearch';
+  url: string;
+  auth?: { username: string; password: string };
+  apiKey?: string;
+  tls?: { caFile?: string; rejectUnauthorized: boolean };
+}
+
 /** A JSON object as sent to or read from the engine. */
 export type Json = Record<string, unknown>;
 

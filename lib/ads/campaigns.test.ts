@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -153,12 +154,10 @@ describe('CampaignDirectory', () => {
     d.start(20);
     d.start(20);
     write(`${HEADER}\n1,A,N1,Adv\n2,B,N2,Adv\n`);
-    const t0 = Date.now();
-    while (d.version < 2 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
-    expect(d.version).toBe(2);
+    await expect.poll(() => d.version, { timeout: 2000, interval: 10 }).toBe(2);
     d.stop();
     write(`${HEADER}\n3,C,N3,Adv\n`);
-    await new Promise((r) => setTimeout(r, 80));
+    await sleep(80);
     expect(d.version).toBe(2);
   });
 });

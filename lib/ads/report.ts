@@ -3,12 +3,18 @@
  * the join window, so no click can still be attributed to it), one Parquet file per network under
  * `<LAKE_DIR>/ad_views_report/network_id=<n>/minute=<YYYY-MM-DDTHH:MM>/part-0.parquet` with `campaign_id`,
  * `avg_duration` (mean view ms), `total_count` (impressions), `clicks`, `ctr` and `cost` (exact, 6 places),
- * summed over the stream's partitions from PostgreSQL. A re-run replaces a minute's files (written aside, renamed).
+ * summed over the stream's partitions from PostgreSQL, and registered in the lake catalog (table
+ * `ad_views_report`). The files are written aside; one catalog transaction registers them all (replacing the
+ * entries of a re-run's minutes, and dropping those of networks a re-written minute no longer has) and moves the
+ * files into place just before it commits, so catalog readers see a minute's new report with its registration.
  */
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type pg from 'pg';
+import type { LakeCatalog, PartitionRegistration } from '../../adapters/catalog/types.js';
+import { partitionPath } from '../../common/lake.js';
 import { withDuckDb, type DuckDbSettings } from '../batch/duckdb.js';
 import { sqlLiteral } from '../fsutil.js';
+import { describeParquetFiles } from '../lake/files.js';
 
 /** Directory of the report table under a lake root. */
 export const adReportDir = (lakeDir: string): string => `${lakeDir}/ad_views_report`;
@@ -31,11 +37,21 @@ interface Row {
   cost: string;
 }
 
-/** Write the report files of the minutes in [fromMs, toMs) of stream `streamId`; returns the files written. */
+/** Where the report goes: the lake root, the catalog of that lake and the producing run (`workflowId/runId`). */
+export interface AdReportTarget {
+  lakeDir: string;
+  catalog: LakeCatalog;
+  producer: string;
+}
+
+/**
+ * Write and register the report partitions of the minutes in [fromMs, toMs) of stream `streamId`; returns the
+ * partitions (files) written. Minutes without rows keep what they had.
+ */
 export async function writeAdReports(
   pool: pg.Pool,
   streamId: string,
-  lakeDir: string,
+  target: AdReportTarget,
   fromMs: number,
   toMs: number,
   duck: DuckDbSettings,
@@ -52,15 +68,19 @@ export async function writeAdReports(
   );
   const groups = new Map<string, Row[]>();
   for (const row of r.rows) {
-    const k = `${networkPartition(row.network_id)}\u0000${minutePartition(row.minute.getTime())}`;
+    const k = partitionPath({
+      network_id: networkPartition(row.network_id),
+      minute: minutePartition(row.minute.getTime()),
+    });
     (groups.get(k) ?? groups.set(k, []).get(k)!).push(row);
   }
   if (groups.size === 0) return 0;
+  const table = adReportDir(target.lakeDir);
   const num = (v: number | null) => (v === null ? 'NULL' : String(v));
+  const parts: PartitionRegistration[] = [];
   await withDuckDb(duck, async (db) => {
-    for (const [k, rows] of groups) {
-      const [network, minute] = k.split('\u0000') as [string, string];
-      const dir = `${adReportDir(lakeDir)}/network_id=${network}/minute=${minute}`;
+    for (const [path, rows] of groups) {
+      const dir = `${table}/${path}`;
       mkdirSync(dir, { recursive: true });
       const tmp = `${dir}/.part-0.parquet.tmp`;
       rmSync(tmp, { force: true });
@@ -73,8 +93,47 @@ export async function writeAdReports(
       await db.run(
         `COPY (SELECT * FROM (VALUES ${values}) AS t(campaign_id, avg_duration, total_count, clicks, ctr, cost) ORDER BY campaign_id) TO ${sqlLiteral(tmp)} (FORMAT parquet)`,
       );
-      renameSync(tmp, `${dir}/part-0.parquet`);
+      const [file] = await describeParquetFiles(db, table, [tmp]);
+      parts.push({
+        values: {
+          network_id: networkPartition(rows[0]!.network_id),
+          minute: minutePartition(rows[0]!.minute.getTime()),
+        },
+        files: [{ ...file!, path: `${path}/part-0.parquet` }],
+      });
     }
   });
+  // A re-written minute keeps only the networks it has now: older registrations and directories of it go.
+  const minutes = new Set(parts.map((p) => p.values.minute!));
+  const days = [...minutes].map((m) => m.slice(0, 10)).sort();
+  const stale = (await target.catalog.list({ table: 'ad_views_report', fromDate: days[0], toDate: days.at(-1) }))
+    .filter((p) => minutes.has(p.values.minute ?? '') && !groups.has(p.path))
+    .map((p) => p.path);
+  await target.catalog.register(
+    'ad_views_report',
+    parts,
+    target.producer,
+    { paths: stale },
+    {
+      beforeCommit: async () => {
+        for (const p of parts)
+          renameSync(`${table}/${partitionPath(p.values)}/.part-0.parquet.tmp`, `${table}/${p.files[0]!.path}`);
+      },
+    },
+  );
+  for (const path of strayPartitions(table, minutes, groups))
+    rmSync(`${table}/${path}`, { recursive: true, force: true });
   return groups.size;
+}
+
+/** Partition directories of `minutes` on disk that are not among `current` (networks a re-written minute lost). */
+function strayPartitions(table: string, minutes: Set<string>, current: Map<string, unknown>): string[] {
+  if (!existsSync(table)) return [];
+  const out: string[] = [];
+  for (const n of readdirSync(table).filter((d) => d.startsWith('network_id=')))
+    for (const m of minutes) {
+      const path = `${n}/minute=${m}`;
+      if (!current.has(path) && existsSync(`${table}/${path}`)) out.push(path);
+    }
+  return out;
 }

@@ -19,26 +19,40 @@ export interface BatchDoc {
 export const TOP_N = 100;
 const PAGE = 50_000;
 
-/** Copy the profile dimension into DuckDB table `profiles` (customer_id, country, plan). Returns rows loaded. */
+/**
+ * Copy the profile dimension into DuckDB table `profiles` (customer_id, country, plan), one row per customer.
+ * Returns the customers loaded.
+ */
 export async function loadProfileSnapshot(db: DuckSession, store: ProfilesStore): Promise<number> {
-  await db.run('CREATE OR REPLACE TABLE profiles (customer_id VARCHAR, country VARCHAR, plan VARCHAR)');
-  const appender = await db.conn.createAppender('profiles');
+  // Pages are read by (updated_at, customer_id): a profile updated while they are read comes again in a later
+  // page. Every version read is appended with its read order, and only the last one per customer is kept, so
+  // the join with the logs sees each customer once (a repeated customer would count its requests twice).
+  await db.run(
+    'CREATE OR REPLACE TABLE profiles_read (seq BIGINT, customer_id VARCHAR, country VARCHAR, plan VARCHAR)',
+  );
+  const appender = await db.conn.createAppender('profiles_read');
   let after = null;
-  let n = 0;
+  let seq = 0;
   for (;;) {
     const page = await store.changedSince(after, PAGE);
     for (const p of page.rows) {
+      appender.appendBigInt(BigInt(seq++));
       appender.appendVarchar(p.customerId);
       appender.appendVarchar(p.country);
       appender.appendVarchar(p.plan);
       appender.endRow();
     }
-    n += page.rows.length;
     if (page.rows.length < PAGE || !page.next) break;
     after = page.next;
   }
   appender.closeSync();
-  return n;
+  await db.run(
+    `CREATE OR REPLACE TABLE profiles AS SELECT customer_id, country, plan FROM profiles_read
+     QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY seq DESC) = 1`,
+  );
+  await db.run('DROP TABLE profiles_read');
+  const [r] = await db.rows<{ n: number }>('SELECT count(*)::INTEGER AS n FROM profiles');
+  return r!.n;
 }
 
 /** Load the status reference into table `status_ref` (http_status, status_description, status_known). */

@@ -201,10 +201,12 @@ describe('Hive and Spark DDL text', () => {
     (dialect) => {
       const ddl = lakeDdl(dialect, `${lakeDir}/`, parts(), { now: new Date('2030-01-01T00:00:00Z') });
       const stmts = splitStatements(ddl);
-      expect(ddl.split('\n')[1]).toBe('-- registered partitions: weblogs 2, web_events 0, orders 0');
-      expect(stmts).toHaveLength(3 + 1); // a CREATE per table, an ALTER per date
+      expect(ddl.split('\n')[1]).toBe('-- registered partitions: weblogs 2, web_events 0, orders 0, ad_views_report 0');
+      expect(stmts).toHaveLength(4 + 1); // a CREATE per table, an ALTER per date
       const create = stmts.filter((s) => s.startsWith('CREATE'));
-      expect(create).toHaveLength(3);
+      expect(create).toHaveLength(4);
+      expect(create[3]).toContain(`LOCATION 'file://${lakeDir}/ad_views_report'`);
+      expect(create[3]).toContain('`cost` DECIMAL(18,6)');
       expect(create[0]).toContain(`LOCATION 'file://${lakeDir}/weblogs'`);
       expect(create[1]).toContain(`LOCATION 'file://${lakeDir}/web_events'`);
       if (dialect === 'hive') {

@@ -5,13 +5,15 @@
  * - hive / spark: an external table over the table's directory plus `ALTER TABLE … ADD IF NOT EXISTS
  *   PARTITION … LOCATION …` for each registered partition, one statement per date (these engines read
  *   partitions as directories: a directory that is not registered is not read; a registered one is read whole).
- * The partition columns `date` and `hour` (`date` only for the daily `orders`) are strings in every dialect ('2024-09-13', '06').
+ * The partition columns `date` and `hour` (`date` only for the daily `orders`; `network_id` and `minute` for
+ * `ad_views_report`) are strings in every dialect ('2024-09-13', '06', '2024-09-13T06:49').
  */
 import type { CatalogPartition } from '../../adapters/catalog/types.js';
 import {
   LAKE_COLUMNS,
   LAKE_TABLES,
   TABLE_PARTITION_COLUMNS,
+  partitionDay,
   type LakeColumnType,
   type LakeTable,
 } from '../../common/lake.js';
@@ -60,6 +62,7 @@ const HIVE_TYPES: Record<LakeColumnType, string> = {
   DOUBLE: 'DOUBLE',
   BOOLEAN: 'BOOLEAN',
   'DECIMAL(12,2)': 'DECIMAL(12,2)',
+  'DECIMAL(18,6)': 'DECIMAL(18,6)',
 };
 
 /** Directory of a lake table. */
@@ -134,13 +137,15 @@ function hiveLikeStatements(
         `CREATE TABLE IF NOT EXISTS ${name} (\n${[...dataCols, ...partCols.map((c) => `  ${c}`)].join(',\n')}\n)\nUSING parquet\nPARTITIONED BY (${partitionCols.map(hiveIdent).join(', ')})\n${location};`,
       );
     }
-    // One ALTER TABLE per date, with a PARTITION … LOCATION clause per registered hour: the metastore adds a
-    // date's partitions in one call (one statement per partition costs a metastore round trip each).
+    // One ALTER TABLE per date (per network and day for the ad report), with a PARTITION … LOCATION clause per
+    // registered hour or minute: the metastore adds them in one call (one statement per partition costs a
+    // metastore round trip each).
     const byDate = new Map<string, CatalogPartition[]>();
     for (const p of partitions
       .filter((x) => x.table === table)
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      byDate.set(p.values.date, [...(byDate.get(p.values.date) ?? []), p]);
+      const key = `${p.values.network_id ?? ''}\u0000${partitionDay(p.values) ?? ''}`;
+      byDate.set(key, [...(byDate.get(key) ?? []), p]);
     }
     for (const parts of byDate.values()) {
       const clauses = parts.map((p) => {

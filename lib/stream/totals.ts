@@ -2,11 +2,11 @@
  * Reads the speed view back from the search index: totals over an event-time range [from, to), in the shape
  * `viewership stream totals --json` prints. Sums come from the window cube and are exact; unique customers are
  * the estimate of the union of every window's per-partition customer sketch (exact up to 10,000 distinct
- * customers, HyperLogLog above; see `lib/serve/speed-uniques.ts`); late, dead-lettered and duplicates from the
+ * customers, HyperLogLog above; see `lib/views/speed-uniques.ts`); late, dead-lettered and duplicates from the
  * per-minute counters.
  */
 import type { SearchSink } from '../../adapters/search/types.js';
-import { uniquesOver } from '../serve/speed-uniques.js';
+import { uniquesOver } from '../views/speed-uniques.js';
 import { speedCountersIndex, speedIndex } from '../search-templates.js';
 
 /** The printed shape of `stream totals`. */

@@ -10,6 +10,7 @@
  * Flags (or env): --impressions N (BENCH_ADS_IMPRESSIONS), --rate N (BENCH_ADS_RATE), --seconds S, --interval-ms MS.
  * Progress on stderr, figures on stdout.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +37,6 @@ const RATE = Number(a.rate ?? process.env.BENCH_ADS_RATE ?? 10_000);
 const SECONDS = Number(a.seconds ?? 30);
 const INTERVAL_MS = Number(a['interval-ms'] ?? 1000);
 const log = (m: string) => console.error(`[bench:ads] ${new Date().toISOString().slice(11, 19)} ${m}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kb = (pid: number, f: string) =>
   Number(new RegExp(`${f}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 

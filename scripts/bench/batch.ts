@@ -6,6 +6,7 @@
  * day's aggregates, see {@link duckdbAloneBaseline}) and a raw DuckDB scan for reference, with the load average
  * (the machine is shared). BENCH_ROWS overrides the size; each size lands fresh when the size changes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import {
   createWriteStream,
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
   });
   let workerErr = '';
   worker.stderr.on('data', (d) => (workerErr += d));
-  while (!workerErr.includes('polling task queues')) await new Promise((r) => setTimeout(r, 200));
+  while (!workerErr.includes('polling task queues')) await sleep(200);
   const client = await connectTemporal(cfg.temporal);
   let peakKb = 0;
   const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(worker.pid!, 'VmRSS'))), 200);

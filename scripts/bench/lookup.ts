@@ -5,6 +5,7 @@
  * max and fails when p99 > 10 ms. Before the load it runs a full loyalty refresh so most ids have a loyalty row.
  * Env: BENCH_RATE (500), BENCH_SECONDS (30), BENCH_WARMUP_SECONDS (5).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -16,6 +17,7 @@ import { createOrdersStore } from '../../adapters/profiles/orders.js';
 import { createProfilesStore } from '../../adapters/profiles/index.js';
 import { createLakeCatalog } from '../../lib/clients.js';
 import { loadConfig } from '../../lib/config.js';
+import { profilesStoreOptions } from '../../lib/adapter-options.js';
 
 const cfg = loadConfig();
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -34,8 +36,8 @@ const freePort = () =>
 async function refresh(): Promise<void> {
   const [loyalty, orders, profiles, catalog] = [
     createLoyaltyStore(pgOpts, cfg.loyalty.table),
-    createOrdersStore(cfg.profiles),
-    createProfilesStore(cfg.profiles),
+    createOrdersStore(profilesStoreOptions(cfg)),
+    createProfilesStore(profilesStoreOptions(cfg)),
     createLakeCatalog(cfg),
   ];
   try {
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     while (out.length < total) {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE) + 1);
       while (out.length < due) out.push(get(ids[Math.floor(Math.random() * ids.length)]!));
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(1);
     }
     const res = await Promise.all(out);
     return { res, seconds: (performance.now() - start) / 1000 };

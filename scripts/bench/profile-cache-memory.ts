@@ -9,12 +9,13 @@ import { effectiveEnv, loadConfig } from '../../lib/config.js';
 import { ProfileCache } from '../../lib/profile-cache.js';
 import { runCleanups } from './stream-env.js';
 import { ensureProfiles } from './stream-machine.js';
+import { profilesStoreOptions } from '../../lib/adapter-options.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:profile-cache does)');
 const cfg = loadConfig(effectiveEnv());
 await ensureProfiles(cfg, Number(process.env.BENCH_PROFILES ?? 1_000_000), false);
-const store = createProfilesStore(cfg.profiles);
+const store = createProfilesStore(profilesStoreOptions(cfg));
 const cache = new ProfileCache();
 const used = () => {
   const m = process.memoryUsage();

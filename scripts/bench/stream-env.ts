@@ -3,18 +3,20 @@
  * stream worker child processes with RSS sampling, and a cleanup stack that also runs on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { createCheckpointStore } from '../../lib/clients.js';
 import { createSearchSink } from '../../adapters/search/index.js';
 import { effectiveEnv, loadConfig, ROOT_DIR, type AppConfig } from '../../lib/config.js';
 import { speedIndices } from '../../lib/search-templates.js';
+import { searchSinkOptions } from '../../lib/adapter-options.js';
 
 /** Log a progress line of the benchmark on stderr. */
 export const log = (m: string): void => console.error(`[bench:stream] ${new Date().toISOString().slice(11, 19)} ${m}`);
 
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Resolve after `ms` milliseconds (`node:timers/promises`). */
+export { sleep };
 
 const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
 
@@ -98,7 +100,7 @@ export async function createEnv(e: BenchStreamEnv, admin: Admin, partitions: num
         await sleep(2000 * attempt);
       }
     }
-    const sink = createSearchSink(e.cfg.search);
+    const sink = createSearchSink(searchSinkOptions(e.cfg));
     try {
       for (const index of speedIndices(e.id)) await sink.deleteIndex(index);
     } finally {

@@ -25,6 +25,7 @@ import {
 import { bareConsumer, preload, produceSteady } from './stream-kafka.js';
 import { cpuBetween, cpuSnapshot, speedIndexStats } from './stream-machine.js';
 import { pollVisibility, visibilityLatency, type LatencyStats } from './stream-visibility.js';
+import { searchSinkOptions } from '../../lib/adapter-options.js';
 
 /** The subset of the workflow's `status` query the bench reads. */
 interface StreamStatus {
@@ -242,7 +243,7 @@ export async function latencyPhase(
   const closeClient = onCleanup('temporal client (latency)', () => client.connection.close());
   const { handle, stop } = await startStream(client, e, { ...o.settings, intervalMs: o.intervalMs });
   await waitStatus(handle, (x) => x.totals.batches >= 1, 60_000, 'first batch');
-  const sink = createSearchSink(e.cfg.search);
+  const sink = createSearchSink(searchSinkOptions(e.cfg));
   const closeSink = onCleanup('search client (latency)', () => sink.close());
   const poller = pollVisibility(sink, e.id, 100);
   log(`latency @ ${o.intervalMs} ms: producing ${o.ratePerS}/s for ${o.durationS} s into ${e.topics.events}`);

@@ -2,6 +2,7 @@
  * Visibility latency of `npm run bench:stream`: poll the speed view's per-partition event sums and turn them,
  * with the production timeline, into the time from each event's production to its window being visible.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound } from '../../adapters/search/bulk.js';
 import type { SearchSink } from '../../adapters/search/types.js';
 import { speedIndex } from '../../lib/search-templates.js';
@@ -48,7 +49,7 @@ export function pollVisibility(sink: SearchSink, prefix: string, everyMs: number
       } catch (err) {
         lastError = err;
       }
-      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - t0))));
+      await sleep(Math.max(0, everyMs - (Date.now() - t0)));
     }
   })();
   return {

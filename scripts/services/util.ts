@@ -1,4 +1,5 @@
 /** Small process and file helpers shared by the service modules (no project imports). */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -80,7 +81,7 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
   for (;;) {
     if (await check().catch(() => false)) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDuckDb } from '../../batch/duckdb.js';
-import { LakeStage, type LakeRow } from './stage.js';
+import { LakeStage, stagedFileName, stagedRange, type LakeRow } from './stage.js';
 import { compactClosedHours, compactedName, discardStaged, openDir, webEventsLayout } from './sink-lake.js';
 
 const root = mkdtempSync(`${tmpdir()}/lake-sink-`);
@@ -63,6 +63,31 @@ describe('lake sink', () => {
       { o: 1, c: 'a "b",\nc', w: 1.5, u: false },
       { o: 3, c: '', w: 1.5, u: false },
     ]);
+  });
+
+  it('names staged files by their offsets; overlapping staged files still give one row per offset', async () => {
+    expect(stagedFileName(3, 12)).toBe('o00000000000000000003-00000000000000000012.csv');
+    expect(stagedRange(stagedFileName(3, 12))).toEqual({ start: 3, last: 12 });
+    expect(stagedRange('o00000000000000000003.csv')).toEqual({ start: 3 });
+    expect(stagedRange('.o00000000000000000003.csv.tmp')).toBeUndefined();
+    // A stale attempt's file (offsets 20..22) beside its retry's, which read further (20..23); no compacted file yet.
+    const hour = H0 + 5 * 3_600_000;
+    stage(20, [row(20, hour + 1), row(21, hour + 2), row(22, hour + 3)]);
+    const retry = new LakeStage(openDir(layout, 's1', 0), 20);
+    for (const r of [row(20, hour + 1), row(21, hour + 2), row(22, hour + 3), row(23, hour + 4)]) retry.add(r);
+    // Same start, different last offset: both files exist.
+    expect(retry.finish()[0]!.path).toMatch(/o0+20-0+23\.csv$/);
+    expect(readdirSync(`${openDir(layout, 's1', 0)}/date=2031-03-04/hour=10`)).toHaveLength(2);
+    const c = await compactClosedHours(layout, 's1', 0, hour + 3_600_000, duck);
+    // Hour 06 of the first test (one row) closes too.
+    expect(c.map((h) => [h.hourMs, h.rows])).toEqual([
+      [H0 + 3_600_000, 1],
+      [hour, 4],
+    ]);
+    const rows = await read(
+      `SELECT kafka_offset::INTEGER AS o FROM read_parquet('${layout.tableDir}/date=2031-03-04/hour=10/*.parquet')`,
+    );
+    expect(rows).toEqual([{ o: 20 }, { o: 21 }, { o: 22 }, { o: 23 }]);
   });
 
   it('a compaction repeated after a crash (staged files still there) and a reopened hour add no duplicates', async () => {

@@ -7,10 +7,12 @@
  *   offset on — so the open area only ever holds committed batches plus the running one.
  * - Once the watermark has passed an hour, {@link compactClosedHours} folds the partition's staged files of that
  *   hour (and the hour's earlier compacted file, if a rewind reopened it) into one Parquet file per stream and
- *   partition in the table's `date=D/hour=H/` directory, keeping one row per Kafka offset; it is written under a
- *   hidden name and renamed, and only then are the staged files removed. A crash at any step leaves either the
- *   staged files (compacted again, same result) or the final file (and maybe staged files it already holds,
- *   which the next compaction absorbs without duplicates since rows are keyed by offset).
+ *   partition in the table's `date=D/hour=H/` directory, keeping one row per Kafka offset (staged files whose
+ *   names show disjoint offset ranges, with no earlier compacted file — the usual case — are copied as read; any
+ *   other set goes through a de-duplication by offset); it is written under a hidden name and renamed, and only
+ *   then are the staged files removed. A crash at any step leaves either the staged files (compacted again, same
+ *   result) or the final file (and maybe staged files it already holds, which the next compaction absorbs
+ *   without duplicates since rows are keyed by offset).
  * - No batch accepts an event behind the watermark, so a closed hour gains no rows after its compaction.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { parsePartitionPath, partitionPath, partitionStartMs, WEB_EVENT_COLUMNS 
 import { withDuckDb, type DuckDbSettings } from '../../batch/duckdb.js';
 import { sqlLiteral } from '../../fsutil.js';
 import { failpoint } from '../../failpoints.js';
+import { stagedRange } from './stage.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -51,8 +54,23 @@ export function hourDirs(dir: string): { path: string; hourMs: number }[] {
   return out.sort((a, b) => a.hourMs - b.hourMs);
 }
 
-const stagedStart = (name: string): number | undefined =>
-  /^o(\d{20})\.csv$/.test(name) ? Number(name.slice(1, 21)) : undefined;
+const stagedStart = (name: string): number | undefined => stagedRange(name)?.start;
+
+/**
+ * Whether staged files (sorted by name) hold disjoint offset ranges in offset order, by their names: then, with
+ * no earlier compacted file, reading them in order gives one row per offset in offset order. Anything else —
+ * an older name without its last offset, an overlap (e.g. a stale attempt's file next to its retry's) — takes
+ * the compaction that keeps one row per offset.
+ */
+function disjointInOrder(names: string[]): boolean {
+  let prevLast = -1;
+  for (const n of names) {
+    const r = stagedRange(n);
+    if (r?.last === undefined || r.start <= prevLast || r.last < r.start) return false;
+    prevLast = r.last;
+  }
+  return true;
+}
 
 /** Remove the partition's staged files of batches starting at or after `fromOffset` (and any half-written file). */
 export function discardStaged(l: LakeSinkLayout, streamId: string, partition: number, fromOffset: number): number {
@@ -105,28 +123,34 @@ export async function compactClosedHours(
     for (const h of closed) {
       heartbeat();
       const src = `${root}/${h.path}`;
-      const staged = readdirSync(src)
+      const names = readdirSync(src)
         .filter((f) => stagedStart(f) !== undefined)
-        .sort()
-        .map((f) => `${src}/${f}`);
+        .sort();
+      const staged = names.map((f) => `${src}/${f}`);
       const dir = `${l.tableDir}/${h.path}`;
       const final = `${dir}/${compactedName(streamId, partition)}`;
       const tmp = `${dir}/.${compactedName(streamId, partition)}.tmp`;
-      const inputs = [
-        ...(staged.length ? [`SELECT ${cols}, 1 AS newer FROM ${stagedReader(staged)}`] : []),
-        ...(existsSync(final) ? [`SELECT ${cols}, 0 AS newer FROM read_parquet(${sqlLiteral(final)})`] : []),
-      ];
-      if (inputs.length) {
-        await db.run(`CREATE OR REPLACE TEMP TABLE hour_rows AS ${inputs.join(' UNION ALL ')}`);
+      const hasFinal = existsSync(final);
+      if (staged.length || hasFinal) {
         rmSync(tmp, { force: true });
         mkdirSync(dir, { recursive: true });
+        // The usual case: staged files only, disjoint and in order — copied as read (insertion order is kept).
+        // Otherwise one row per Kafka offset (a staged file the previous compaction already absorbed, or an
+        // overlapping one, adds nothing; a staged row wins over the compacted one), in offset order.
+        const direct = !hasFinal && disjointInOrder(names);
+        if (!direct) {
+          const inputs = [
+            ...(staged.length ? [`SELECT ${cols}, 1 AS newer FROM ${stagedReader(staged)}`] : []),
+            ...(hasFinal ? [`SELECT ${cols}, 0 AS newer FROM read_parquet(${sqlLiteral(final)})`] : []),
+          ];
+          await db.run(`CREATE OR REPLACE TEMP TABLE hour_rows AS ${inputs.join(' UNION ALL ')}`);
+        }
         // Test-only: SIGKILL this worker while DuckDB writes the compacted file (test/stream-lake.test.ts).
         if (failpoint('lake-compact-write')) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
-        // One row per Kafka offset (a staged file the previous compaction already absorbed adds nothing), in offset order.
-        await db.run(
-          `COPY (SELECT ${cols} FROM hour_rows QUALIFY row_number() OVER (PARTITION BY kafka_offset ORDER BY newer DESC) = 1 ORDER BY kafka_offset)
-           TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-        );
+        const rows = direct
+          ? `SELECT ${cols} FROM ${stagedReader(staged)}`
+          : `SELECT ${cols} FROM hour_rows QUALIFY row_number() OVER (PARTITION BY kafka_offset ORDER BY newer DESC) = 1 ORDER BY kafka_offset`;
+        await db.run(`COPY (${rows}) TO ${sqlLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
         const [r] = await db.rows<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlLiteral(tmp)})`);
         renameSync(tmp, final);
         // Test-only: SIGKILL between the compacted file's rename and the staged files' removal.

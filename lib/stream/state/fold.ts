@@ -4,13 +4,12 @@
  * profile cache and added to its window's cube cell, content cell and customer sketch. Records what changed
  * (the delta a checkpoint stores, the cells whose documents must be rewritten). Pure: no I/O.
  */
-import { parseEvent, windowStart, type DlqReason } from '../../../common/events.js';
+import { parseEvent, windowStart, type DlqReason, type WebEvent } from '../../../common/events.js';
 import { statusCategory } from '../../../common/status.js';
 import { hash64, lastLow } from '../hash64.js';
 import { HashSet64 } from '../hash-set64.js';
 import { CustomerSketch } from '../sketch.js';
 import type { ReadMessage } from '../kafka-reader.js';
-import type { LakeRow } from '../lake/stage.js';
 import type { ContentCell, CubeCell, PartitionState } from './partition-state.js';
 
 /** A message bound for the dead-letter topic. */
@@ -59,8 +58,19 @@ export interface FoldParams {
   maxFutureMs: number;
   /** The customer's profile, by id and by the id's `hash64` (hi, lo), which the fold has computed already. */
   lookup: (customerId: string, hi: number, lo: number) => { country: string; plan: string } | undefined;
-  /** Called with each accepted event (the lake sink stages it); the fold stays pure without it. */
-  onAccept?: (row: LakeRow) => void;
+  /**
+   * Called with each accepted event and what the fold derived for it (the lake sink stages it; positional, so no
+   * object is made per event); the fold stays pure without it.
+   */
+  onAccept?: (
+    event: WebEvent,
+    country: string,
+    plan: string,
+    unknownCustomer: boolean,
+    statusCategory: string,
+    partition: number,
+    offset: number,
+  ) => void;
 }
 
 const decoder = new TextDecoder();
@@ -188,15 +198,7 @@ export function foldBatch(
 
     win.events++;
     out.accepted++;
-    p.onAccept?.({
-      event: e,
-      country,
-      plan,
-      unknownCustomer: unknown === 1,
-      statusCategory: status,
-      partition: msg.partition,
-      offset: msg.offset,
-    });
+    p.onAccept?.(e, country, plan, unknown === 1, status, msg.partition, msg.offset);
   }
   if (out.maxEventTimeMs !== undefined && (state.maxEventMs === null || out.maxEventTimeMs > state.maxEventMs))
     state.maxEventMs = out.maxEventTimeMs;

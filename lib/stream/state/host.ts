@@ -129,7 +129,7 @@ export class StateHost {
           watermarkMs: b.params.watermarkMs,
           maxFutureMs: b.params.maxFutureMs,
           lookup: (_id, hi, lo) => lookup(hi, lo),
-          onAccept: stage && ((r) => stage.add(r)),
+          onAccept: stage && ((e, c, pl, u, st, pa, o) => stage.append(e, c, pl, u, st, pa, o)),
         },
         b.fold,
       );
