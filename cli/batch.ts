@@ -14,6 +14,7 @@ import { count, progress, whilePending } from './progress.js';
 import { checkDateFlag, withTemporal } from './temporal-client.js';
 import { compareDate, type DateComparison } from '../lib/batch/compare.js';
 import { batchEventsDay, batchEventsWorkflowId, type BatchEventsResult } from '../workflows/batch-events.js';
+import { searchSinkOptions } from '../lib/adapter-options.js';
 
 /** Start `batchDay` for a date; with `wait`, show progress until it ends. */
 export async function batchRun(
@@ -107,7 +108,7 @@ export async function batchRunEvents(
 /** Compare the date's speed view with its batch view, per hour (`batch compare`). */
 export async function batchCompare(cfg: AppConfig, date: string): Promise<DateComparison> {
   checkDateFlag('--date', date);
-  const sink = createSearchSink(cfg.search);
+  const sink = createSearchSink(searchSinkOptions(cfg));
   try {
     return await compareDate(sink, cfg.search.indexPrefix, date);
   } finally {
@@ -190,7 +191,7 @@ export async function batchStatus(cfg: AppConfig, date: string): Promise<BatchSt
       throw err;
     }
   });
-  const sink = createSearchSink(cfg.search);
+  const sink = createSearchSink(searchSinkOptions(cfg));
   let t: Record<string, any> | undefined;
   try {
     t = await sink.get<Record<string, any>>(batchIndex(cfg.search.indexPrefix), `${date}:total`);

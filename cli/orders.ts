@@ -10,6 +10,7 @@ import { workflowUrl } from '../lib/temporal.js';
 import { readRevenueTotal } from '../activities/revenue-index.js';
 import { ordersDay } from '../workflows/orders.js';
 import { checkDateFlag, withTemporal } from './temporal-client.js';
+import { searchSinkOptions } from '../lib/adapter-options.js';
 
 /** Start `ordersDay` for a date (workflow id `orders-YYYY-MM-DD`); with `wait`, until it ends. */
 export async function ordersRun(
@@ -67,7 +68,7 @@ export async function ordersStatus(cfg: AppConfig, date: string): Promise<Orders
     }
   });
   const catalog = createLakeCatalog(cfg);
-  const sink = createSearchSink(cfg.search);
+  const sink = createSearchSink(searchSinkOptions(cfg));
   try {
     const [parts, total] = await Promise.all([
       catalog.list({ table: 'orders', fromDate: date, toDate: date }),

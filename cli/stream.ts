@@ -26,6 +26,7 @@ import { speedIndices } from '../lib/search-templates.js';
 import { workflowUrl } from '../lib/temporal.js';
 import { streamViewership } from '../workflows/stream.js';
 import { withTemporal } from './temporal-client.js';
+import { searchSinkOptions } from '../lib/adapter-options.js';
 
 async function withClient<T>(cfg: AppConfig, f: (c: Client) => Promise<T>): Promise<T> {
   try {
@@ -61,7 +62,7 @@ export async function streamStart(
       .describe()
       .catch((err) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
     if (fromScratch) {
-      const sink = createSearchSink(cfg.search);
+      const sink = createSearchSink(searchSinkOptions(cfg));
       for (const index of speedIndices(cfg.search.indexPrefix)) await sink.deleteIndex(index);
       await sink.close();
       const checkpoints = createCheckpointStore(cfg);
@@ -183,7 +184,7 @@ export async function streamTotals(cfg: AppConfig, from: string, to: string): Pr
   if (Number.isNaN(f.getTime())) throw new BadInputError(`--from must be an ISO time (got "${from}")`);
   if (Number.isNaN(t.getTime())) throw new BadInputError(`--to must be an ISO time (got "${to}")`);
   if (t <= f) throw new BadInputError(`--to (${to}) must be after --from (${from})`);
-  const sink = createSearchSink(cfg.search);
+  const sink = createSearchSink(searchSinkOptions(cfg));
   try {
     return await speedTotals(sink, cfg.search.indexPrefix, f, t);
   } finally {

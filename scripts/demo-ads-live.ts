@@ -8,6 +8,7 @@ import type { Campaign } from '../common/ads.js';
 import type { AppConfig } from '../lib/config.js';
 import { createKafka } from '../lib/clients.js';
 import { createAdGenerator, type AdMessage, type AdMessageKind } from '../lib/generate/ads.js';
+import { startPacedLoop } from './paced-loop.js';
 
 /** Options of the live ad producer (rates are per impression, as in `viewership generate ads`). */
 export interface LiveAdsOptions {
@@ -58,37 +59,18 @@ export async function startLiveAds(
         .map((t) => ({ topic: cfg.ads.topics[t], messages: by[t] })),
     });
   };
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  const run = async () => {
-    const t0 = Date.now();
-    let made = 0;
-    let lastReport = t0;
-    while (!stopping) {
-      const due = Math.floor(((Date.now() - t0) / 1000) * o.ratePerS);
+  let made = 0;
+  return startPacedLoop({
+    ratePerS: o.ratePerS,
+    async step(due, now) {
       const out: AdMessage[] = [];
-      const now = Date.now();
       for (; made < due && out.length < 4000; made++) out.push(...gen.step(now));
       out.push(...gen.due(now));
       await send(out);
-      if (o.onReport && Date.now() - lastReport >= (o.reportEveryMs ?? 30_000)) {
-        lastReport = Date.now();
-        o.onReport({ ...counts });
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 200);
-      });
-    }
-  };
-  const done = run().finally(() => producer.disconnect());
-  return {
-    done,
-    async stop() {
-      stopping = true;
-      wake?.();
-      await done.catch(() => undefined);
-      return { ...counts };
     },
-  };
+    counts: () => ({ ...counts }),
+    onReport: o.onReport,
+    reportEveryMs: o.reportEveryMs,
+    close: () => producer.disconnect(),
+  });
 }

@@ -11,22 +11,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { loadConfig, ROOT_DIR } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { batchDay } from '../workflows/batch.js';
-
-/** Chromium flags for a quiet headless run on a machine without a display or sandbox support. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 
 /** Columns of the workflows list: built-in ones plus the project's search attributes (common/search-attributes.ts). */
 export const WORKFLOW_COLUMNS = [
@@ -45,7 +34,7 @@ const { values: args } = parseArgs({
     'out-dir': { type: 'string', default: `${ROOT_DIR}/docs/img` },
     query: { type: 'string', default: 'Pipeline = "batch"' },
     run: { type: 'string' },
-    executable: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+    executable: { type: 'string', default: CHROMIUM_PATH },
   },
 });
 const outDir = args['out-dir']!;
@@ -82,7 +71,7 @@ async function shoot(page: Page, url: string, ready: string, file: string): Prom
 
 mkdirSync(outDir, { recursive: true });
 const run = await batchRunToShow(args.run);
-const browser = await chromium.launch({ executablePath: args.executable, args: CHROMIUM_ARGS });
+const browser = await launchChromium(args.executable);
 try {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },

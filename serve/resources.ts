@@ -13,6 +13,7 @@ import { CampaignDirectory } from '../lib/ads/campaigns.js';
 import { createPgPool } from '../lib/clients.js';
 import type { AppConfig } from '../lib/config.js';
 import { connectTemporal } from '../lib/temporal.js';
+import { profilesStoreOptions, searchSinkOptions } from '../lib/adapter-options.js';
 
 /** Clients the handlers use; `close()` releases them. */
 export interface ServeResources {
@@ -34,8 +35,8 @@ export interface ServeResources {
 
 /** Create the serving process's clients from config (no network I/O until first use). */
 export function createServeResources(cfg: AppConfig): ServeResources {
-  const search = createSearchSink(cfg.search);
-  const profiles = createProfilesStore(cfg.profiles);
+  const search = createSearchSink(searchSinkOptions(cfg));
+  const profiles = createProfilesStore(profilesStoreOptions(cfg));
   // Silent: a broker that is down shows in /api/health, not as a log line per poll.
   const kafka = new Kafka({
     clientId: `${cfg.kafka.clientId}-serve`,

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { migratePostgres } from '../adapters/profiles/postgres.js';
 import { startServe, type RunningServer } from '../cli/serve.js';
 import { createPgPool } from '../lib/clients.js';
@@ -16,19 +16,10 @@ import type { AdsResult } from '../lib/views/ads.js';
 import { byCategory, categoryX, compact, readChart } from './chart-read.js';
 import { uniqueName } from './helpers.js';
 import { expectedOf, makeEvents, serveTestEnv } from './serve-env.js';
+import { launchChromium } from '../scripts/chromium.js';
 
 const N = 1200;
 const BAD = ['{broken', JSON.stringify({ event_id: 'no-customer', event_time: new Date().toISOString() })];
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Group {
   name: string;
@@ -95,7 +86,7 @@ describe('dashboard in a real browser', () => {
       { ...t.cfg, ads: { ...t.cfg.ads, workflowId: adsId } },
       { port: 0, streamWorkflowId: t.streamWorkflowId },
     );
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }); // Playwright gives each launch a fresh temporary profile
+    browser = await launchChromium(); // Playwright gives each launch a fresh temporary profile
     page = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
   });
 

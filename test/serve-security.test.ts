@@ -11,10 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServer } from '../cli/serve.js';
 import { testConfig, uniqueName } from './helpers.js';
+import { launchChromium } from '../scripts/chromium.js';
 
 interface Reply {
   status: number;
@@ -22,16 +23,6 @@ interface Reply {
   body: string;
   json?: { error?: string; parameter?: string };
 }
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}-secret`;
 
 /** GET `url` (http or https) with exactly these headers (Host included, when given); the TLS `ca` for https. */
@@ -207,7 +198,7 @@ describe('serving protections: Host allow-list, security headers, CSP, token, TL
   });
 
   it('runs the dashboard under its CSP in Chromium without a single violation, behind the token too', async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const guarded = await serve({ SERVE_AUTH_TOKEN: TOKEN });
     for (const [server, credentials] of [
       [plain, undefined],

@@ -4,11 +4,11 @@
  * query (narrowed to this stream_id by one added filter) and must return exactly what PostgreSQL returns for the
  * same grouping with independently written formulas (and those match a count in JS of what was inserted). The saved
  * queries have no stream filter, so the default dashboard shows every stream. With Debian's Chromium, the dashboard
- * (filtered to this stream) is screenshotted into docs/images/superset-dashboard.png.
+ * (filtered to this stream) is screenshotted into test-artifacts/superset-dashboard.png (copy it to docs/images/ to
+ * refresh the README's picture).
  */
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOME } from '../scripts/services/cli.js';
 import { ensureLocalSecrets } from '../scripts/services/secrets.js';
@@ -20,18 +20,8 @@ import {
   type SupersetClient,
 } from '../scripts/services/superset.js';
 import { testConfig, uniqueName } from './helpers.js';
+import { launchChromium } from '../scripts/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CHARTS = [
   'CTR over time',
   'CPC over time',
@@ -316,8 +306,8 @@ describe('Superset dashboard over ad_metrics_minute', () => {
   });
 
   // No skip when Chromium is missing: `npm test` installs Debian's chromium before vitest, like dashboard.test.ts needs.
-  it('renders in Chromium (screenshot into docs/images/superset-dashboard.png)', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  it('renders in Chromium (screenshot into test-artifacts/superset-dashboard.png)', async () => {
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
     try {
       const base = supersetUrl();
@@ -363,7 +353,7 @@ describe('Superset dashboard over ad_metrics_minute', () => {
       // The campaign table shows this stream's campaigns.
       expect(await page.getByText(`100-${tag}`).count()).toBeGreaterThan(0);
       mkdirSync('docs/images', { recursive: true });
-      await page.screenshot({ path: 'docs/images/superset-dashboard.png', fullPage: true });
+      await page.screenshot({ path: 'test-artifacts/superset-dashboard.png', fullPage: true });
     } catch (err) {
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/superset-failure.png', fullPage: true }).catch(() => undefined);

@@ -8,6 +8,7 @@ import type { Admin } from 'kafkajs';
 import { createSearchSink } from '../../adapters/search/index.js';
 import { effectiveEnv, loadConfig, type AppConfig } from '../../lib/config.js';
 import { batchIndex, speedIndices } from '../../lib/search-templates.js';
+import { searchSinkOptions } from '../../lib/adapter-options.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
@@ -82,7 +83,7 @@ export async function createChaosEnv(e: ChaosEnv, admin: Admin): Promise<void> {
 /** Delete the topics, the run's indices and its data dir (`keepDir` keeps the files for a look afterwards). */
 export async function removeChaosEnv(e: ChaosEnv, admin: Admin, keepDir = false): Promise<void> {
   await admin.deleteTopics({ topics: e.topics }).catch(() => undefined);
-  const sink = createSearchSink(e.cfg.search);
+  const sink = createSearchSink(searchSinkOptions(e.cfg));
   try {
     for (const index of [...speedIndices(e.id), batchIndex(e.id)]) await sink.deleteIndex(index).catch(() => undefined);
   } finally {

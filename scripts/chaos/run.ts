@@ -31,6 +31,7 @@ import { livingDescendants, ownLiving, spawnViewership, stopAll, stopProc } from
 import { startProducer } from './producer.js';
 import type { ChaosReport } from './report.js';
 import { WorkerPool } from './worker-pool.js';
+import { searchSinkOptions } from '../../lib/adapter-options.js';
 
 /** Options of one chaos run. */
 export interface ChaosOptions {
@@ -173,7 +174,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ok: drain.drained,
       detail: `read ${drain.read} of ${tally.messages} messages in ${(drain.drainMs / 1000).toFixed(1)} s`,
     });
-    const sink = createSearchSink(e.cfg.search);
+    const sink = createSearchSink(searchSinkOptions(e.cfg));
     await retrying(() => sink.refresh(`${e.id}-speed-*`), 60_000);
     const view = await retrying(
       () => speedTotals(sink, e.id, new Date(startedAt.getTime() - 3_600_000), new Date(Date.now() + 3_600_000)),
