@@ -7,7 +7,7 @@
  */
 import { WEB_EVENT_COLUMNS } from '../../common/lake.js';
 import { sqlLiteral } from '../fsutil.js';
-import { TOP_N, type BatchDoc } from './aggregate.js';
+import { dimensionAndHourDocs, TOP_N, type BatchDoc } from './aggregate.js';
 import type { DuckSession } from './duckdb.js';
 
 const METRICS = `count(*)::INTEGER AS requests, sum(watch_ms)::DOUBLE AS watch_ms,
@@ -55,19 +55,7 @@ export async function computeEventAggregates(db: DuckSession, o: EventsInput): P
       lake_files: o.files.length,
     },
   });
-  for (const r of await db.rows<Record<string, string | number>>(
-    `SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`,
-  )) {
-    docs.push({
-      id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`,
-      doc: { ...base, kind: 'dimension', ...r },
-    });
-  }
-  for (const r of await db.rows<Record<string, number>>(
-    `SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`,
-  )) {
-    docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
-  }
+  docs.push(...(await dimensionAndHourDocs(db, o.date, base, METRICS)));
   for (const r of statusRows)
     docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
   const top = `WITH top AS (SELECT content_id FROM day WHERE content_id <> '' GROUP BY content_id ORDER BY count(*) DESC, content_id LIMIT ${TOP_N})

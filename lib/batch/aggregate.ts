@@ -124,19 +124,7 @@ export async function computeAggregates(
       rejected_by_reason: o.report.byReason,
     },
   });
-  for (const r of await db.rows<Record<string, string | number>>(
-    `SELECT country, plan, device, status_category, ${METRICS} FROM day GROUP BY ALL ORDER BY ALL`,
-  )) {
-    docs.push({
-      id: `${o.date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`,
-      doc: { ...base, kind: 'dimension', ...r },
-    });
-  }
-  for (const r of await db.rows<Record<string, number>>(
-    `SELECT hour_utc AS hour, ${METRICS}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`,
-  )) {
-    docs.push({ id: `${o.date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
-  }
+  docs.push(...(await dimensionAndHourDocs(db, o.date, base, METRICS)));
   for (const r of statusRows) {
     docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
   }
@@ -152,6 +140,33 @@ export async function computeAggregates(
   }
   for (const r of await db.rows<Record<string, string | number>>(top('content_id', `WHERE content_id <> ''`))) {
     docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
+  }
+  return docs;
+}
+
+/**
+ * The `dimension` and `hour` documents of a date from the `day` view, the same for both sources (web logs here,
+ * lake events in aggregate-events.ts); `metrics` is the source's SELECT list of measures.
+ */
+export async function dimensionAndHourDocs(
+  db: DuckSession,
+  date: string,
+  base: Record<string, unknown>,
+  metrics: string,
+): Promise<BatchDoc[]> {
+  const docs: BatchDoc[] = [];
+  for (const r of await db.rows<Record<string, string | number>>(
+    `SELECT country, plan, device, status_category, ${metrics} FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
+    docs.push({
+      id: `${date}:dim:${r.country}:${r.plan}:${r.device}:${r.status_category}`,
+      doc: { ...base, kind: 'dimension', ...r },
+    });
+  }
+  for (const r of await db.rows<Record<string, number>>(
+    `SELECT hour_utc AS hour, ${metrics}, count(*) FILTER (WHERE http_status >= 400)::INTEGER AS error_requests FROM day GROUP BY ALL ORDER BY ALL`,
+  )) {
+    docs.push({ id: `${date}:hour:${String(r.hour).padStart(2, '0')}`, doc: { ...base, kind: 'hour', ...r } });
   }
   return docs;
 }
