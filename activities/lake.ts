@@ -1,6 +1,7 @@
 /**
- * Activities on the data lake, computed with DuckDB: write the date's Hive-partitioned Parquet from the
- * validated rows, compute the daily aggregates joined with the profile snapshot and status reference, and
+ * Activities on the data lake, computed with DuckDB: snapshot the profile dimension for a run, write the date's
+ * Hive-partitioned Parquet from the validated rows, compute the daily aggregates joined with the profile
+ * snapshot and status reference (merged from the validator's day aggregates when it counted them), and
  * register (or withdraw) the date's `weblogs` partitions in the lake catalog.
  */
 import { createHash } from 'node:crypto';
@@ -11,6 +12,13 @@ import { parsePartitionPath } from '../common/lake.js';
 import type { AggregateSummary, ValidationReport } from '../common/batch.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
 import { computeAggregates, loadProfileSnapshot, loadStatusTable } from '../lib/batch/aggregate.js';
+import { collectDayPartials } from '../lib/batch/day-agg/collect.js';
+import { mergeDayPartials } from '../lib/batch/day-agg/merge.js';
+import {
+  readProfileSnapshot,
+  readProfileSnapshotFile,
+  writeProfileSnapshot,
+} from '../lib/batch/day-agg/profile-snapshot.js';
 import { computeEventAggregates } from '../lib/batch/aggregate-events.js';
 import { withDuckDb, type DuckDbSettings } from '../lib/batch/duckdb.js';
 import { stagedSourceNames, writePartition } from '../lib/batch/partition.js';
@@ -59,7 +67,54 @@ export function createLakeActivities(deps: LakeActivityDeps) {
       }
     },
 
-    /** Compute the batch view's documents for the date into the run's aggregates file; returns a summary. */
+    /**
+     * Read the profile dimension once for the date's run into its snapshot file, which the validator joins its
+     * day aggregates against; returns the snapshot's id (passed on to validation and the aggregate step).
+     */
+    async snapshotProfiles(input: { date: string }): Promise<{ snapshotId: string; customers: number }> {
+      try {
+        requireDate('snapshotProfiles', input?.date);
+        const ctx = Context.current();
+        const snap = await readProfileSnapshot(deps.profiles, (customers) => ctx.heartbeat({ customers }));
+        writeProfileSnapshot(batchPaths(deps, input.date).profileSnapshot, snap);
+        return { snapshotId: snap.id, customers: snap.ids.length };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
+    /**
+     * The batch view's documents for the date from the validator's day aggregates (counted with snapshot
+     * `snapshotId`), into the run's aggregates file; it does not read the lake, so it runs beside the partition
+     * step. When the partials do not cover the day it writes nothing and says why (the workflow then runs
+     * `computeDailyAggregates` on the written partition).
+     */
+    async mergeDayAggregates(input: {
+      date: string;
+      fingerprint: string;
+      report: ValidationReport;
+      landedFiles: number;
+      snapshotId: string;
+    }): Promise<AggregateSummary | { problem: string }> {
+      try {
+        requireDate('mergeDayAggregates', input?.date);
+        const ref = loadStatusReference(deps.statusReferencePath);
+        const p = batchPaths(deps, input.date);
+        const snap = existsSync(p.profileSnapshot) ? readProfileSnapshotFile(p.profileSnapshot) : undefined;
+        if (snap?.id !== input.snapshotId)
+          return { problem: `profile snapshot ${p.profileSnapshot} is not snapshot ${input.snapshotId}` };
+        const got = collectDayPartials(p.dayAgg, p.clean, snap, input.report);
+        if ('problem' in got) return got;
+        const docs = mergeDayPartials(got.partials, snap, ref, input);
+        writeFileAtomic(p.aggregates, JSON.stringify(docs));
+        const total = docs.find((d) => d.doc.kind === 'total');
+        return { aggregatesPath: p.aggregates, documents: docs.length, requests: Number(total?.doc.requests ?? 0) };
+      } catch (err) {
+        throw toTemporalFailure(err);
+      }
+    },
+
+    /** Compute the batch view's documents for the date from its lake partition into the run's aggregates file. */
     async computeDailyAggregates(input: {
       date: string;
       fingerprint: string;
@@ -119,20 +174,26 @@ export function createLakeActivities(deps: LakeActivityDeps) {
               .sort()
           : [];
         Context.current().heartbeat({ step: 'register' });
-        const parts: PartitionRegistration[] = await withDuckDb(settings(), async (db) => {
-          const out: PartitionRegistration[] = [];
-          for (const hour of hours) {
-            const files = readdirSync(`${dateDir}/${hour}`)
+        const byHour = hours
+          .map((hour) => ({
+            hour,
+            files: readdirSync(`${dateDir}/${hour}`)
               .filter((f) => f.endsWith('.parquet'))
-              .map((f) => `${dateDir}/${hour}/${f}`);
-            if (files.length === 0) continue;
-            out.push({
-              values: parsePartitionPath(`date=${input.date}/${hour}`)!,
-              files: await describeParquetFiles(db, tableDir, files),
-            });
-          }
-          return out;
-        });
+              .map((f) => `${dateDir}/${hour}/${f}`),
+          }))
+          .filter((h) => h.files.length > 0);
+        // All the date's files described at once (their hashes overlap), then grouped by hour.
+        const described = await withDuckDb(settings(), (db) =>
+          describeParquetFiles(
+            db,
+            tableDir,
+            byHour.flatMap((h) => h.files),
+          ),
+        );
+        const parts: PartitionRegistration[] = byHour.map((h) => ({
+          values: parsePartitionPath(`date=${input.date}/${h.hour}`)!,
+          files: described.filter((f) => f.path.startsWith(`date=${input.date}/${h.hour}/`)),
+        }));
         const rows = parts.reduce((n, p) => n + p.files.reduce((m, f) => m + f.rows, 0), 0);
         if (input.expectedRows !== undefined && rows !== input.expectedRows) {
           throw new BadInputError(

@@ -4,7 +4,8 @@
  * Each checks its own input first (a real date, paths under the configured roots), so a hand-started
  * workflow with a bad argument fails at once with a non-retryable `BadInputError`.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { LandedFile, LandResult, ValidateResult } from '../common/batch.js';
 import { BadInputError, toTemporalFailure } from '../lib/errors.js';
@@ -52,8 +53,10 @@ export function createLandingActivities(deps: LandingActivityDeps) {
             `${date}: ${r.duplicates.map((d) => `${d.name} is identical to ${d.sameAs}`).join('; ')}: landed once`,
           );
         if (r.cacheProblem) ctx.log.warn(`${date}: hash cache discarded and rebuilt (${r.cacheProblem})`);
-        rmSync(p.run, { recursive: true, force: true });
-        rmSync(p.quarantine, { recursive: true, force: true });
+        // Removed off the event loop's thread: a day's intermediates are gigabytes, and the profile snapshot is
+        // read meanwhile on this worker.
+        await rm(p.run, { recursive: true, force: true });
+        await rm(p.quarantine, { recursive: true, force: true });
         return {
           date,
           files: r.files,
@@ -81,11 +84,15 @@ export function createLandingActivities(deps: LandingActivityDeps) {
       }
     },
 
-    /** Validate one staged file: valid rows to hourly clean CSVs, rejects to the quarantine with file, line, reason. */
+    /**
+     * Validate one staged file: valid rows to hourly clean CSVs, rejects to the quarantine with file, line, reason.
+     * With `dayAggregates`, also count the day aggregates of its rows, joined with the run's profile snapshot.
+     */
     async validateLandedFile(input: {
       date: string;
       file: LandedFile;
       format?: 'csv' | 'combined';
+      dayAggregates?: boolean;
     }): Promise<ValidateResult> {
       try {
         const date = requireDate('validateLandedFile', input?.date);
@@ -100,6 +107,11 @@ export function createLandingActivities(deps: LandingActivityDeps) {
           cleanDir: p.clean,
           quarantineDir: p.quarantine,
           onProgress: (bytes) => ctx.heartbeat({ bytes }),
+          // Without the snapshot file the aggregate step computes the day from the lake (it checks coverage).
+          dayAgg:
+            input.dayAggregates && existsSync(p.profileSnapshot)
+              ? { snapshotPath: p.profileSnapshot, dir: p.dayAgg }
+              : undefined,
         });
       } catch (err) {
         throw toTemporalFailure(err);

@@ -102,6 +102,16 @@ for (const backend of BACKENDS) {
       expect(seen.length).toBe(5); // each exactly once
     });
 
+    it("reads every profile's join columns in one statement (the batch run's dimension snapshot)", async () => {
+      const d = await store.dimensions();
+      expect(d.countries).toHaveLength(d.customerIds.length);
+      expect(d.plans).toHaveLength(d.customerIds.length);
+      const mine = new Map(d.customerIds.map((id, i) => [id, [d.countries[i], d.plans[i]]]));
+      // The SCD1 test above left ids[0..4] in place, ids[0] overwritten with the premium plan.
+      expect(ids.map((id) => mine.get(id))).toEqual([['DE', 'premium'], ...ids.slice(1).map(() => ['DE', 'basic'])]);
+      expect(new Set(d.customerIds).size).toBe(d.customerIds.length);
+    });
+
     it('deletes', async () => {
       expect(await store.deleteMany(ids.slice(0, 2))).toBe(2);
       expect((await store.getMany(ids)).map((p) => p.customerId).sort()).toEqual(ids.slice(2));

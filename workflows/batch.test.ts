@@ -29,8 +29,10 @@ afterAll(async () => {
 const ROWS = 100;
 
 /** Mocked batch activities: `files` files per date of ROWS rows each, `rejected` of them rejected; calls recorded. */
-function mockBatch(o: { files: number; rejected?: number; failLand?: string[] }) {
+function mockBatch(o: { files: number; rejected?: number; failLand?: string[]; mergeProblem?: string }) {
   const calls: string[] = [];
+  /** What validation and the aggregate step were told of the day aggregates. */
+  const args: Record<string, unknown>[] = [];
   const file = (date: string, i: number): LandedFile => ({
     name: `${date}-${i}.csv`,
     size: 1,
@@ -50,8 +52,13 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[] })
       const files = Array.from({ length: o.files }, (_, i) => file(input.date, i));
       return { date: input.date, files, fingerprint: `fp-${input.date}`, newlyStaged: files.length, duplicates: [] };
     },
-    async validateLandedFile(input: { file: LandedFile }): Promise<ValidateResult> {
+    async snapshotProfiles() {
+      calls.push('snapshotProfiles');
+      return { snapshotId: 'snap-1', customers: 5 };
+    },
+    async validateLandedFile(input: { file: LandedFile; dayAggregates?: boolean }): Promise<ValidateResult> {
       calls.push('validateLandedFile');
+      args.push({ validate: input.dayAggregates });
       const rejected = o.rejected ?? 0;
       return {
         file: input.file.name,
@@ -71,6 +78,12 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[] })
       calls.push('writeLakePartition');
       return { files: 2, rows: o.files * ROWS, partition: `date=${input.date}` };
     },
+    async mergeDayAggregates(input: { snapshotId: string }) {
+      calls.push('mergeDayAggregates');
+      args.push({ merge: input.snapshotId });
+      if (o.mergeProblem) return { problem: o.mergeProblem };
+      return { aggregatesPath: '/tmp/aggregates.jsonl', documents: 7, requests: o.files * ROWS };
+    },
     async computeDailyAggregates() {
       calls.push('computeDailyAggregates');
       return { aggregatesPath: '/tmp/aggregates.jsonl', documents: 7, requests: o.files * ROWS };
@@ -84,7 +97,7 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[] })
       return { partitions: 1, files: 2, rows: o.files * ROWS };
     },
   };
-  return { calls, activities };
+  return { calls, args, activities };
 }
 
 async function withWorker<T>(
@@ -106,7 +119,7 @@ describe('batch DAG (local test server, mocked activities)', () => {
     'a small day: land → validate in the workflow → withdraw → partition → aggregate → index → register',
     { timeout: 30_000 },
     async () => {
-      const { calls, activities } = mockBatch({ files: 3, rejected: 2 });
+      const { calls, args, activities } = mockBatch({ files: 3, rejected: 2 });
       await withWorker(activities, async (taskQueue, workflowId) => {
         const handle = await env.client.workflow.start(batchDay, {
           taskQueue,
@@ -121,17 +134,18 @@ describe('batch DAG (local test server, mocked activities)', () => {
           documents: 7,
           report: { files: 3, rows: 300, valid: 294, rejected: 6, byReason: { bad_status: 6 } },
         });
-        expect(calls).toEqual([
-          'landDayFiles',
+        // The profile snapshot is read while the day lands (both activities start together).
+        expect(calls.slice(0, 2).sort()).toEqual(['landDayFiles', 'snapshotProfiles']);
+        expect(calls.slice(2, 6)).toEqual([
           'validateLandedFile',
           'validateLandedFile',
           'validateLandedFile',
           'withdrawLakePartitions',
-          'writeLakePartition',
-          'computeDailyAggregates',
-          'indexDailyAggregates',
-          'registerLakePartitions',
         ]);
+        // The day aggregates are merged beside the partition step; nothing reads the lake for them.
+        expect(calls.slice(6, 8).sort()).toEqual(['mergeDayAggregates', 'writeLakePartition']);
+        expect(calls.slice(8)).toEqual(['indexDailyAggregates', 'registerLakePartitions']);
+        expect(args).toEqual([{ validate: true }, { validate: true }, { validate: true }, { merge: 'snap-1' }]);
         expect(await handle.query(progressQuery)).toEqual({
           step: 'done',
           filesTotal: 3,
@@ -145,6 +159,30 @@ describe('batch DAG (local test server, mocked activities)', () => {
           RowsLanded: [300],
           RowsRejected: [6],
         });
+      });
+    },
+  );
+
+  it(
+    'day aggregates that do not cover the day: the aggregate step computes it from the written partition',
+    { timeout: 30_000 },
+    async () => {
+      const { calls, activities } = mockBatch({
+        files: 1,
+        mergeProblem: 'clean part hour=01/x.csv has no day aggregates',
+      });
+      await withWorker(activities, async (taskQueue, workflowId) => {
+        const handle = await env.client.workflow.start(batchDay, {
+          taskQueue,
+          workflowId,
+          args: [{ date: '2031-05-07' }],
+        });
+        expect(await handle.result()).toMatchObject({ documents: 7 });
+        const after = calls.slice(calls.indexOf('writeLakePartition'));
+        expect(after).toContain('computeDailyAggregates');
+        expect(after.indexOf('computeDailyAggregates')).toBeLessThan(after.indexOf('indexDailyAggregates'));
+        const memo = (await handle.describe()).memo as Record<string, unknown>;
+        expect(memo.aggregatesFromLake).toBe('clean part hour=01/x.csv has no day aggregates');
       });
     },
   );
@@ -166,7 +204,11 @@ describe('batch DAG (local test server, mocked activities)', () => {
         expect(cause).toBeInstanceOf(ApplicationFailure);
         expect(cause).toMatchObject({ type: FailureType.RejectThreshold, nonRetryable: true });
         expect(cause.message).toContain('2031-05-02: 20 of 200 rows rejected (10.00 % > 5.00 %)');
-        expect(calls).toEqual(['landDayFiles', 'validateLandedFile', 'validateLandedFile']);
+        expect(calls.filter((c) => c !== 'snapshotProfiles')).toEqual([
+          'landDayFiles',
+          'validateLandedFile',
+          'validateLandedFile',
+        ]);
       });
     },
   );

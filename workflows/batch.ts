@@ -78,6 +78,9 @@ export const DEFAULT_REJECT_THRESHOLD = 0.05;
  */
 export const LAKE_CATALOG_PATCH = 'lake-catalog-registration';
 
+/** Patch id of the profile snapshot and the day aggregates counted while validating (see {@link batchDay}). */
+export const DAY_AGGREGATES_PATCH = 'day-aggregates-while-validating';
+
 // The progress Query is defined in common/batch-api.ts (callers import it from there); re-exported here.
 export { progressQuery };
 
@@ -86,11 +89,11 @@ export async function validateFiles(input: {
   date: string;
   files: LandedFile[];
   format?: 'csv' | 'combined';
+  dayAggregates?: boolean;
 }): Promise<ValidateResult[]> {
   rejectWorkflowInput('validateFiles', validateFilesInputProblem(input));
-  return Promise.all(
-    input.files.map((file) => landing.validateLandedFile({ date: input.date, file, format: input.format })),
-  );
+  const { date, format, dayAggregates } = input;
+  return Promise.all(input.files.map((file) => landing.validateLandedFile({ date, file, format, dayAggregates })));
 }
 
 /** One date through the whole DAG; idempotent (a re-run replaces the lake partition and the index docs). */
@@ -108,7 +111,15 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
     return r;
   };
 
-  const land = await timed('land', () => landing.landDayFiles({ date: input.date, landingDir: input.landingDir }));
+  // The profile snapshot is read while the day lands; the validator joins its day aggregates against it, so the
+  // aggregate step merges them instead of scanning the lake again (older runs replay without it).
+  const dayAggregates = patched(DAY_AGGREGATES_PATCH);
+  const [land, snapshot] = await timed('land', () =>
+    Promise.all([
+      landing.landDayFiles({ date: input.date, landingDir: input.landingDir }),
+      dayAggregates ? lake.snapshotProfiles({ date: input.date }) : undefined,
+    ]),
+  );
   progress.filesTotal = land.files.length;
   upsertMemo({ files: land.files.length, fingerprint: land.fingerprint });
 
@@ -116,7 +127,7 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
     if (land.files.length <= FILES_PER_CHILD) {
       return Promise.all(
         land.files.map(async (file) => {
-          const r = await landing.validateLandedFile({ date: input.date, file, format: input.format });
+          const r = await landing.validateLandedFile({ date: input.date, file, format: input.format, dayAggregates });
           progress.filesValidated++;
           progress.rows += r.rows;
           return r;
@@ -129,7 +140,7 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
       slices.map(async (files, i) => {
         const r = await executeChild(validateFiles, {
           workflowId: `${workflowInfo().workflowId}-validate-${i + 1}`,
-          args: [{ date: input.date, files, format: input.format }],
+          args: [{ date: input.date, files, format: input.format, dayAggregates }],
         });
         progress.filesValidated += r.length;
         progress.rows += r.reduce((s, x) => s + x.rows, 0);
@@ -159,15 +170,24 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
   // succeeded for it: a date is visible in the lake exactly when it is complete and its batch view is served.
   const catalogSteps = patched(LAKE_CATALOG_PATCH);
   if (catalogSteps) await lake.withdrawLakePartitions({ date: input.date });
+  // With the validator's day aggregates the aggregate step merges them beside the partition step (it reads no
+  // lake file); without them (or when they do not cover the day) it computes the day from the written partition.
+  const aggregateInput = { date: input.date, fingerprint: land.fingerprint, report, landedFiles: land.files.length };
+  const mergeStart = Date.now();
+  const merging = snapshot
+    ? lake.mergeDayAggregates({ ...aggregateInput, snapshotId: snapshot.snapshotId }).then((r) => {
+        timingsMs.aggregate = Date.now() - mergeStart;
+        return r;
+      })
+    : undefined;
+  void merging?.catch(() => undefined); // a failure is reported where it is awaited, after the partition step
   const part = await timed('partition', () => lake.writeLakePartition({ date: input.date }));
-  const agg = await timed('aggregate', () =>
-    lake.computeDailyAggregates({
-      date: input.date,
-      fingerprint: land.fingerprint,
-      report,
-      landedFiles: land.files.length,
-    }),
-  );
+  const merged = await merging;
+  const agg =
+    merged && 'aggregatesPath' in merged
+      ? merged
+      : await timed('aggregate', () => lake.computeDailyAggregates(aggregateInput));
+  if (merged && 'problem' in merged) upsertMemo({ aggregatesFromLake: merged.problem });
   const idx = await timed('index', () =>
     search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }),
   );

@@ -154,6 +154,23 @@ export function createOracleProfilesStore(opts: OracleProfilesOptions): Profiles
         const last = rows.at(-1);
         return { rows, next: last ? { updatedAt: last.updatedAt!, customerId: last.customerId } : null };
       }),
+    dimensions: () =>
+      withConn(async (c) => {
+        const r = await c.execute<[string, string, string]>(
+          'SELECT customer_id, country, plan FROM customer_profiles',
+          [],
+          {
+            outFormat: oracledb.OUT_FORMAT_ARRAY,
+            fetchArraySize: 10_000,
+          },
+        );
+        const rows = r.rows ?? [];
+        return {
+          customerIds: rows.map((x) => x[0]),
+          countries: rows.map((x) => x[1]),
+          plans: rows.map((x) => x[2]),
+        };
+      }),
     deleteMany: (ids) =>
       withConn(async (c) => {
         let n = 0;

@@ -123,6 +123,17 @@ export function createPostgresProfilesStore(opts: PostgresProfilesOptions): Prof
       const last = rows.at(-1);
       return { rows, next: last ? { updatedAt: last.updatedAt!, customerId: last.customerId } : null };
     },
+    async dimensions() {
+      const r = await pool.query<[string, string, string]>({
+        text: 'SELECT customer_id, country, plan FROM customer_profiles',
+        rowMode: 'array',
+      });
+      return {
+        customerIds: r.rows.map((x) => x[0]),
+        countries: r.rows.map((x) => x[1]),
+        plans: r.rows.map((x) => x[2]),
+      };
+    },
     async deleteMany(ids) {
       if (ids.length === 0) return 0;
       const r = await pool.query('DELETE FROM customer_profiles WHERE customer_id = ANY($1::text[])', [ids]);

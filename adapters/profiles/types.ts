@@ -32,6 +32,13 @@ export interface ProfileWatermark {
   customerId: string;
 }
 
+/** The join columns of every profile, as parallel arrays (see {@link ProfilesStore.dimensions}). */
+export interface ProfileDimensions {
+  customerIds: string[];
+  countries: string[];
+  plans: string[];
+}
+
 /** Contract of a profiles store; contract tests in test/ run it against every configured backend. */
 export interface ProfilesStore {
   /** Backend name, for logs and status. */
@@ -44,6 +51,11 @@ export interface ProfilesStore {
   getMany(customerIds: string[]): Promise<CustomerProfile[]>;
   /** Up to `limit` profiles ordered by (updated_at, customer_id) strictly after `after` (all when null). */
   changedSince(after: ProfileWatermark | null, limit: number): Promise<ChangedProfiles>;
+  /**
+   * Every profile's customer id, country and plan, read by one statement (one consistent view of the table,
+   * no paging): the batch run's dimension snapshot. Columns as parallel arrays (no object per profile).
+   */
+  dimensions(): Promise<ProfileDimensions>;
   /** Delete profiles by id; returns rows deleted. */
   deleteMany(customerIds: string[]): Promise<number>;
   /** Number of profiles. */

@@ -10,6 +10,13 @@ export interface BatchPaths {
   clean: string;
   /** Daily aggregates as JSON, produced by the aggregate step for the index step. */
   aggregates: string;
+  /** The validator's day aggregates, one partial per clean output part (`<sha256>[.pNN].agg`). */
+  dayAgg: string;
+  /**
+   * The run's profile snapshot (JSON), beside the run directory: it is read while the land step resets that
+   * directory, and replaced by the date's next run.
+   */
+  profileSnapshot: string;
   /** Rejected rows of the date (`<file>.rejects.csv`). */
   quarantine: string;
 }
@@ -22,6 +29,8 @@ export function batchPaths(roots: { workDir: string; quarantineDir: string }, da
     run,
     clean: `${run}/clean`,
     aggregates: `${run}/aggregates.json`,
+    dayAgg: `${run}/day-agg`,
+    profileSnapshot: `${run}.profiles.json`,
     quarantine: `${roots.quarantineDir}/date=${date}`,
   };
 }

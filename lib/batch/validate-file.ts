@@ -17,6 +17,10 @@ import { BadInputError, fileInputError } from '../errors.js';
 import { detectFormat } from '../weblog-validate.js';
 import { csvQuote, HourlyOutput, RejectOutput } from './validate/outputs.js';
 import { validateInParallel } from './validate/parallel.js';
+import type { DayAggTarget } from './validate/range.js';
+import { DayAggregator } from './day-agg/day-aggregator.js';
+import { dayPartialPath, writeDayPartial } from './day-agg/partial-file.js';
+import { loadSnapshotLookup } from './day-agg/profile-snapshot.js';
 import { LineSplitter, RowScanner, type ScanCounts } from './validate/row-scanner.js';
 
 /**
@@ -57,6 +61,11 @@ export interface ValidateFileOptions {
   onProgress?: (bytesRead: number) => void;
   /** Uncompressed files of at least this size are split over worker threads (default {@link PARALLEL_MIN_BYTES}). */
   parallelMinBytes?: number;
+  /**
+   * Count the day aggregates while validating: the run's profile snapshot file, and the directory that gets one
+   * partial per clean output part (`<sha256>[.pNN].agg`). Without it only clean rows and rejects are written.
+   */
+  dayAgg?: { snapshotPath: string; dir: string };
 }
 
 /** Validate one file; returns its counts. Outputs are complete only when this resolves (atomic renames). */
@@ -91,6 +100,7 @@ export async function validateFileToHourlyCsv(o: ValidateFileOptions): Promise<V
       rejectsPath: `${quarantinePath}.tmp`,
       rejectsHeader: QUARANTINE_HEADER,
       onBytes: beat,
+      dayAgg: o.dayAgg,
     });
   } else {
     counts = await validateStream(o, dayStartMs, source, `${quarantinePath}.tmp`, beat);
@@ -153,7 +163,13 @@ async function validateStream(
 ): Promise<ScanCounts> {
   const out = new HourlyOutput(o.cleanDir, `${o.file.sha256}.csv`);
   const rejects = new RejectOutput(rejectsPath, QUARANTINE_HEADER);
+  const target: DayAggTarget | undefined = o.dayAgg && {
+    snapshotPath: o.dayAgg.snapshotPath,
+    partialPath: dayPartialPath(o.dayAgg.dir, `${o.file.sha256}.csv`),
+  };
+  const agg = target ? new DayAggregator(loadSnapshotLookup(target.snapshotPath)) : undefined;
   const scanner = new RowScanner({
+    agg,
     dayStartMs,
     format: o.format,
     firstLine: true,
@@ -183,6 +199,7 @@ async function validateStream(
     rejects.discard();
     throw gzipInputError(err, o.file.name);
   }
+  if (agg) writeDayPartial(target!.partialPath, agg);
   out.close();
   rejects.close();
   return scanner.counts();

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RejectReason } from '../../../common/weblog.js';
 import type { RangeTask } from './range.js';
+import { dayPartialPath } from '../day-agg/partial-file.js';
 import type { ScanCounts } from './row-scanner.js';
 
 /**
@@ -37,6 +38,8 @@ export interface ParallelInput {
   rejectsPath: string;
   rejectsHeader: string;
   onBytes: (bytesDone: number) => void;
+  /** Count the day aggregates: the profile snapshot file and the partials' directory (see validate-file.ts). */
+  dayAgg?: { snapshotPath: string; dir: string };
 }
 
 /** Start offsets of `parts` ranges of `path` (plus `size` at the end), each right after a `\n`. */
@@ -68,20 +71,27 @@ export function cutAtLines(path: string, size: number, parts: number): number[] 
 /** Validate `input.path` with one worker thread per range; returns the file's counts. */
 export async function validateInParallel(input: ParallelInput): Promise<ScanCounts> {
   const cuts = cutAtLines(input.path, input.size, input.parts);
-  const tasks: RangeTask[] = cuts.slice(0, -1).map((start, k) => ({
-    path: input.path,
-    start,
-    end: cuts[k + 1]!,
-    dayStartMs: input.dayStartMs,
-    format: input.format,
-    firstLine: k === 0,
-    source: input.source,
-    cleanDir: input.cleanDir,
-    cleanFileName: k === 0 ? `${input.sha256}.csv` : `${input.sha256}.p${String(k).padStart(2, '0')}.csv`,
-    rejectsPath: k === 0 ? input.rejectsPath : `${input.rejectsPath}.part${k}`,
-    rejectsHeader: k === 0 ? input.rejectsHeader : undefined,
-    rejectPrefix: k === 0 ? `${input.source},` : '',
-  }));
+  const tasks: RangeTask[] = cuts.slice(0, -1).map((start, k) => {
+    const cleanFileName = k === 0 ? `${input.sha256}.csv` : `${input.sha256}.p${String(k).padStart(2, '0')}.csv`;
+    return {
+      path: input.path,
+      start,
+      end: cuts[k + 1]!,
+      dayStartMs: input.dayStartMs,
+      format: input.format,
+      firstLine: k === 0,
+      source: input.source,
+      cleanDir: input.cleanDir,
+      cleanFileName,
+      rejectsPath: k === 0 ? input.rejectsPath : `${input.rejectsPath}.part${k}`,
+      rejectsHeader: k === 0 ? input.rejectsHeader : undefined,
+      rejectPrefix: k === 0 ? `${input.source},` : '',
+      dayAgg: input.dayAgg && {
+        snapshotPath: input.dayAgg.snapshotPath,
+        partialPath: dayPartialPath(input.dayAgg.dir, cleanFileName),
+      },
+    };
+  });
   const done = tasks.map(() => 0);
   const workers: Worker[] = [];
   let results: ScanCounts[];

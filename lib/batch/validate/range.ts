@@ -6,6 +6,9 @@
 import { closeSync, openSync } from 'node:fs';
 import { HourlyOutput, RejectOutput } from './outputs.js';
 import { LineSplitter, READ_CHUNK, RowScanner, type ScanCounts } from './row-scanner.js';
+import { DayAggregator } from '../day-agg/day-aggregator.js';
+import { writeDayPartial } from '../day-agg/partial-file.js';
+import { loadSnapshotLookup } from '../day-agg/profile-snapshot.js';
 
 /** What a worker validates: `[start, end)` of `path`, beginning and ending at line boundaries. */
 export interface RangeTask {
@@ -25,13 +28,23 @@ export interface RangeTask {
   rejectsHeader?: string;
   /** See {@link RowScannerOptions.rejectPrefix}. */
   rejectPrefix: string;
+  /** Day aggregates: the run's profile snapshot file and where this range's partial goes (both or neither). */
+  dayAgg?: DayAggTarget;
+}
+
+/** Where a validation's day aggregates come from and go. */
+export interface DayAggTarget {
+  snapshotPath: string;
+  partialPath: string;
 }
 
 /** Validate one range; `onBytes` gets the bytes done so far after every read. */
 export function scanRange(t: RangeTask, onBytes: (bytes: number) => void): ScanCounts {
   const out = new HourlyOutput(t.cleanDir, t.cleanFileName);
   const rejects = new RejectOutput(t.rejectsPath, t.rejectsHeader);
+  const agg = t.dayAgg ? new DayAggregator(loadSnapshotLookup(t.dayAgg.snapshotPath)) : undefined;
   const scanner = new RowScanner({
+    agg,
     dayStartMs: t.dayStartMs,
     format: t.format,
     firstLine: t.firstLine,
@@ -58,6 +71,7 @@ export function scanRange(t: RangeTask, onBytes: (bytes: number) => void): ScanC
   } finally {
     closeSync(fd);
   }
+  if (agg) writeDayPartial(t.dayAgg!.partialPath, agg);
   out.close();
   rejects.close();
   return scanner.counts();

@@ -11,6 +11,7 @@ import { statusCategory } from '../../../common/status.js';
 import { detectFormat, validateCombinedLine, validateCsvLine } from '../../weblog-validate.js';
 import { CsvFastPath } from './csv-fast.js';
 import { csvQuote as q, type HourlyOutput, type RejectOutput } from './outputs.js';
+import type { DayAggregator } from '../day-agg/day-aggregator.js';
 
 /** Counts of one scanned file or byte range. */
 export interface ScanCounts {
@@ -38,6 +39,8 @@ export interface RowScannerOptions {
   rejects: RejectOutput;
   /** Written before each quarantine record's line number: `<file>,` for final records, '' for records fixed up later. */
   rejectPrefix: string;
+  /** Day aggregates counting every accepted row (absent: the aggregate step computes them from the lake). */
+  agg?: DayAggregator;
 }
 
 /** Validates lines handed to it in order, writing clean rows and quarantine records. */
@@ -54,12 +57,17 @@ export class RowScanner {
   constructor(private readonly o: RowScannerOptions) {
     this.format = o.format;
     this.firstLine = o.firstLine;
-    this.fast = new CsvFastPath(o.dayStartMs, o.out);
+    this.fast = new CsvFastPath(o.dayStartMs, o.out, o.agg);
   }
 
   /** Declare facts about the buffer region the next lines come from (see {@link CsvFastPath.setChunk}). */
   setChunk(ascii: boolean, crFree: boolean): void {
     this.fast.setChunk(ascii, crFree);
+  }
+
+  /** The lines handed so far are done with: their bytes may move (see {@link CsvFastPath.flush}). */
+  flush(): void {
+    this.fast.flush();
   }
 
   /** Handle the physical line `buf[ls, le)` (without its `\n`). */
@@ -116,6 +124,7 @@ export class RowScanner {
       `${w.eventTimeMs},${q(w.customerId)},${q(w.sessionId)},${w.ip},${q(w.method)},${q(w.path)},${w.httpStatus},${w.bytesSent},${w.responseMs},` +
         `${q(w.userAgent)},${q(w.referrer)},${device},${q(contentFromPath(w.path))},${statusCategory(w.httpStatus)}\n`,
     );
+    this.o.agg?.addStrings(w.customerId, w.path, w.ip, hour, w.httpStatus, w.bytesSent, device);
   }
 
   /** Counts so far (final once the input ended). */
@@ -190,6 +199,7 @@ export class LineSplitter {
     const rest = this.buf.subarray(0, this.have);
     this.scanner.setChunk(isAscii(rest), rest.indexOf(13) < 0);
     this.scanner.line(this.buf, 0, this.have);
+    this.scanner.flush();
     this.have = 0;
   }
 
@@ -221,6 +231,7 @@ export class LineSplitter {
       else scanner.line(buf, ls, nl);
       ls = nl + 1;
     }
+    scanner.flush();
     if (have - ls > MAX_LINE_BYTES) {
       // The partial line is already too long: keep its head, skip the rest up to its end.
       this.head = buf.toString('utf8', ls, ls + HEAD_BYTES);

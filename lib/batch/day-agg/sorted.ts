@@ -1,0 +1,72 @@
+/**
+ * Exact distinct counting by sorting: the validator appends each row's key (an IPv4 address, a packed
+ * (path, customer) pair) to a growing typed array — a sequential write instead of a probe into a large hash
+ * table — and sorts and de-duplicates once per byte range. LSD radix sort for 32-bit keys, the engine's numeric
+ * sort for wider ones.
+ */
+
+/** A growing array of unsigned 32-bit values. */
+export class Uint32Bag {
+  private a = new Uint32Array(1 << 16);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = v;
+  }
+
+  /** The values pushed (a view, valid until the next push). */
+  values(): Uint32Array {
+    return this.a.subarray(0, this.length);
+  }
+}
+
+/** `a` sorted ascending (LSD radix sort, 3 passes of 11 bits; `a` is reused as scratch). */
+export function sortUint32(a: Uint32Array): Uint32Array {
+  let src: Uint32Array = a;
+
+  let dst: Uint32Array = new Uint32Array(a.length);
+  const count = new Int32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
+    count.fill(0);
+    for (let i = 0; i < src.length; i++) count[(src[i]! >>> shift) & 2047]!++;
+    let sum = 0;
+    for (let b = 0; b < 2048; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]!;
+      dst[count[(v >>> shift) & 2047]!++] = v;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
+}
+
+/** The distinct values of the sorted `a`, in order (a copy). */
+export function uniqueSorted<T extends Uint32Array | Float64Array>(a: T): T {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) n++;
+  const out = new (a.constructor as { new (n: number): T })(n);
+  n = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) out[n++] = a[i]!;
+  return out;
+}
+
+/** Number of distinct values across arrays that are each sorted and distinct (k-way merge). */
+export function countDistinctSorted(arrays: Uint32Array[]): number {
+  if (arrays.length === 1) return arrays[0]!.length;
+  const all = new Uint32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let off = 0;
+  for (const a of arrays) {
+    all.set(a, off);
+    off += a.length;
+  }
+  return uniqueSorted(sortUint32(all)).length;
+}
