@@ -5,7 +5,7 @@
  * register (or withdraw) the date's `weblogs` partitions in the lake catalog.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { LakeCatalog, PartitionRegistration } from '../adapters/catalog/types.js';
 import { parsePartitionPath } from '../common/lake.js';
@@ -25,7 +25,7 @@ import { stagedSourceNames, writePartition } from '../lib/batch/partition.js';
 import { requireDate } from '../lib/batch/input-checks.js';
 import { batchPaths, lakePartition } from '../lib/batch/paths.js';
 import { BadInputError, toTemporalFailure } from '../lib/errors.js';
-import { describeParquetFiles } from '../lib/lake/files.js';
+import { describeParquetFiles, type WrittenFile } from '../lib/lake/files.js';
 import { writeFileAtomic } from '../lib/fsutil.js';
 import { loadStatusReference } from '../lib/status-reference.js';
 import { heartbeating } from './heartbeating.js';
@@ -40,6 +40,15 @@ export interface LakeActivityDeps {
   duckdb: Omit<DuckDbSettings, 'tempDir'>;
   /** The lake catalog (created on first use: workers that never register need no catalog database). */
   catalog: () => LakeCatalog;
+}
+
+/** The partition step's descriptions of the files it wrote, by path (none when the file is missing or unreadable). */
+function readWrittenFiles(path: string): Map<string, WrittenFile> {
+  try {
+    return new Map((JSON.parse(readFileSync(path, 'utf8')) as WrittenFile[]).map((f) => [f.path, f]));
+  } catch {
+    return new Map();
+  }
 }
 
 /** `workflowId/runId` of the activity's workflow: the producer recorded with a registration. */
@@ -60,7 +69,8 @@ export function createLakeActivities(deps: LakeActivityDeps) {
         const partition = lakePartition(deps.lakeDir, input.date);
         Context.current().heartbeat({ step: 'partition' });
         const sources = stagedSourceNames(p.staging);
-        const r = await withDuckDb(settings(), (db) => writePartition(db, p.clean, partition, sources));
+        const { written, ...r } = await withDuckDb(settings(), (db) => writePartition(db, p.clean, partition, sources));
+        writeFileAtomic(p.lakeFiles, JSON.stringify(written));
         return { ...r, partition };
       } catch (err) {
         throw toTemporalFailure(err);
@@ -182,12 +192,15 @@ export function createLakeActivities(deps: LakeActivityDeps) {
               .map((f) => `${dateDir}/${hour}/${f}`),
           }))
           .filter((h) => h.files.length > 0);
-        // All the date's files described at once (their hashes overlap), then grouped by hour.
+        // All the date's files described at once, reusing what the partition step described of files unchanged
+        // since (same size and modification time), then grouped by hour.
+        const written = readWrittenFiles(batchPaths(deps, input.date).lakeFiles);
         const described = await withDuckDb(settings(), (db) =>
           describeParquetFiles(
             db,
             tableDir,
             byHour.flatMap((h) => h.files),
+            written,
           ),
         );
         const parts: PartitionRegistration[] = byHour.map((h) => ({

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { CLEAN_COLUMNS } from './validate-file.js';
 import type { DuckSession } from './duckdb.js';
 import { sqlLiteral, swapDirectory } from '../fsutil.js';
+import { describeWrittenFile, type WrittenFile } from '../lake/files.js';
 
 const TYPES: Record<(typeof CLEAN_COLUMNS)[number], string> = {
   event_time_ms: 'BIGINT',
@@ -54,19 +55,21 @@ function projection(inputs: string[], sources: SourceNames): string {
 
 /**
  * Write the date's Parquet partition from `cleanDir` into `partitionDir` (replacing it); `sources` names each
- * staged file (sha256 → landed name) for `source_file`. Returns files and rows written.
+ * staged file (sha256 → landed name) for `source_file`. Returns files and rows written, and each file described
+ * for the catalog (hashed as soon as it is written, while the other hours are still being written).
  */
 export async function writePartition(
   db: DuckSession,
   cleanDir: string,
   partitionDir: string,
   sources: SourceNames = new Map(),
-): Promise<{ files: number; rows: number }> {
+): Promise<{ files: number; rows: number; written: WrittenFile[] }> {
   const staged = `${partitionDir}.staging-${process.pid}`;
   rmSync(staged, { recursive: true, force: true });
   mkdirSync(staged, { recursive: true });
   let files = 0;
   let rows = 0;
+  const hashed: Promise<{ hour: string; file: WrittenFile }>[] = [];
   const hours = existsSync(cleanDir)
     ? readdirSync(cleanDir)
         .filter((d) => /^hour=\d\d$/.test(d))
@@ -91,6 +94,10 @@ export async function writePartition(
       const [r] = await conn.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlLiteral(out)})`);
       rows += r!.n;
       files++;
+      // Hashed while this connection writes its next hour (awaited below, before the swap).
+      const described = describeWrittenFile(out, r!.n).then((file) => ({ hour, file }));
+      described.catch(() => undefined); // a failure surfaces where it is awaited
+      hashed.push(described);
     }
   };
   const conns = [db];
@@ -99,13 +106,20 @@ export async function writePartition(
   const failed = (await Promise.allSettled(conns.map(writeHours))).find(
     (r): r is PromiseRejectedResult => r.status === 'rejected',
   );
-  if (failed) {
+  const descriptions = await Promise.allSettled(hashed);
+  const failedHash = descriptions.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed || failedHash) {
     rmSync(staged, { recursive: true, force: true });
-    throw failed.reason;
+    throw (failed ?? failedHash)!.reason;
   }
   mkdirSync(`${partitionDir}/..`, { recursive: true });
   swapDirectory(staged, partitionDir);
-  return { files, rows };
+  // Renaming the directory keeps each file's size and modification time: the descriptions hold for the new paths.
+  const written = descriptions.map((r) => {
+    const { hour, file } = (r as PromiseFulfilledResult<{ hour: string; file: WrittenFile }>).value;
+    return { ...file, path: `${partitionDir}/${hour}/part-0.parquet` };
+  });
+  return { files, rows, written };
 }
 
 /** sha256 → landed name of the files in a staging manifest (`<stagingDir>/manifest.json`); empty when there is none. */

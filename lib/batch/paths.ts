@@ -10,6 +10,8 @@ export interface BatchPaths {
   clean: string;
   /** Daily aggregates as JSON, produced by the aggregate step for the index step. */
   aggregates: string;
+  /** The partition step's description of the Parquet files it wrote (size, mtime, rows, hash; JSON). */
+  lakeFiles: string;
   /** The validator's day aggregates, one partial per clean output part (`<sha256>[.pNN].agg`). */
   dayAgg: string;
   /**
@@ -30,6 +32,7 @@ export function batchPaths(roots: { workDir: string; quarantineDir: string }, da
     clean: `${run}/clean`,
     aggregates: `${run}/aggregates.json`,
     dayAgg: `${run}/day-agg`,
+    lakeFiles: `${run}/lake-files.json`,
     profileSnapshot: `${run}.profiles.json`,
     quarantine: `${roots.quarantineDir}/date=${date}`,
   };

@@ -23,10 +23,42 @@ export async function fileSha256(path: string): Promise<string> {
 /** Files hashed at once by {@link describeParquetFiles} (each up to 64 MiB in memory). */
 const HASHES_IN_FLIGHT = 4;
 
-/** Catalog entries of Parquet files under `tableDir` (paths stored relative to it). */
-export async function describeParquetFiles(db: DuckSession, tableDir: string, paths: string[]): Promise<CatalogFile[]> {
+/** A file as its writer described it, with the size and modification time that identify that content. */
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+  rows: number;
+  sha256: string;
+}
+
+/** Describe a file just written (row count given by the writer): size, modification time and content hash. */
+export async function describeWrittenFile(path: string, rows: number): Promise<WrittenFile> {
+  const sha256 = await fileSha256(path);
+  const st = statSync(path);
+  return { path, bytes: st.size, mtimeMs: st.mtimeMs, rows, sha256 };
+}
+
+/**
+ * Catalog entries of Parquet files under `tableDir` (paths stored relative to it). A file described by its writer
+ * in `written` (by absolute path) and unchanged since (same size and modification time, as the landing hash cache
+ * trusts) keeps that description; any other file is read: row count from its footer, content hash.
+ */
+export async function describeParquetFiles(
+  db: DuckSession,
+  tableDir: string,
+  paths: string[],
+  written: ReadonlyMap<string, WrittenFile> = new Map(),
+): Promise<CatalogFile[]> {
   const out: CatalogFile[] = [];
-  const sorted = [...paths].sort();
+  const known = new Map<string, CatalogFile>();
+  for (const path of paths) {
+    const w = written.get(path);
+    const st = w && statSync(path, { throwIfNoEntry: false });
+    if (w && st && st.size === w.bytes && st.mtimeMs === w.mtimeMs)
+      known.set(path, { path: relative(tableDir, path), rows: w.rows, bytes: w.bytes, sha256: w.sha256 });
+  }
+  const sorted = [...paths].filter((p) => !known.has(p)).sort();
   // Files are read for their content hashes HASHES_IN_FLIGHT at a time, while the row counts are read.
   const hashes: Promise<string>[] = [];
   const startHash = (i: number) => {
@@ -36,17 +68,22 @@ export async function describeParquetFiles(db: DuckSession, tableDir: string, pa
     hashes[i] = h;
   };
   for (let i = 0; i < HASHES_IN_FLIGHT; i++) startHash(i);
+  // Row counts from the footers, all files in one query.
+  const counts = new Map<string, number>();
+  if (sorted.length > 0)
+    for (const r of await db.rows<{ file: string; n: number }>(
+      `SELECT file_name AS file, coalesce(sum(num_rows), 0)::BIGINT::DOUBLE AS n
+       FROM parquet_file_metadata([${sorted.map(sqlLiteral).join(', ')}]) GROUP BY file_name`,
+    ))
+      counts.set(r.file, Number(r.n));
   for (const [i, path] of sorted.entries()) {
     startHash(i + HASHES_IN_FLIGHT);
-    const [r] = await db.rows<{ n: number }>(
-      `SELECT coalesce(sum(num_rows), 0)::BIGINT::DOUBLE AS n FROM parquet_file_metadata(${sqlLiteral(path)})`,
-    );
     out.push({
       path: relative(tableDir, path),
-      rows: Number(r!.n),
+      rows: counts.get(path) ?? 0,
       bytes: statSync(path).size,
       sha256: await hashes[i]!,
     });
   }
-  return out;
+  return [...out, ...known.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,11 +1,12 @@
 /**
  * A dictionary from byte strings (field values seen in place in the validator's input buffer) to dense
  * indices 0, 1, 2, …, without decoding a string per row: keys are copied once into an arena and found by an
- * FNV-1a hash over their bytes. The validator's day aggregates intern customer ids and paths with it.
+ * FNV-1a hash over their bytes. The validator's day aggregates intern paths and customers missing from the snapshot with it.
  *
  * A slot holds the key's hash and index side by side, an entry its arena offset and length side by side, so a
  * look-up touches three memory lines (slot, entry, key bytes).
  */
+import { hashBytes } from './customer-table.js';
 
 /** Byte-keyed dictionary assigning dense indices in first-seen order. */
 export class BytesDict {
@@ -116,12 +117,4 @@ export class BytesDict {
       this.slots[2 * i + 1] = old[j + 1]!;
     }
   }
-}
-
-/** FNV-1a over `buf[s, e)`, finalised so the low bits spread. */
-function hashBytes(buf: Buffer, s: number, e: number): number {
-  let h = 0x811c9dc5 ^ (e - s);
-  for (let p = s; p < e; p++) h = Math.imul(h ^ buf[p]!, 16777619);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12);
 }

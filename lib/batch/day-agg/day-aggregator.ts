@@ -56,6 +56,10 @@ export class DayAggregator {
   /** (path index, customer key) of every row with a customer, interleaved. */
   private readonly pairBag = new Uint32Bag();
   private readonly known: number;
+  /** Customer id hashes of the batch being counted. */
+  private hashes = new Int32Array(0);
+  /** Sink of the batch's slot prefetch (kept so the loads are not optimized away). */
+  touched = 0;
 
   constructor(readonly snapshot: SnapshotLookup) {
     this.known = snapshot.size;
@@ -77,6 +81,9 @@ export class DayAggregator {
     const { dims, hours, status, ipBag, pairBag, known, table } = this;
     const slots = table.slots;
     const unknownCombo = this.snapshot.unknownCombo;
+    if (this.hashes.length < n) this.hashes = new Int32Array(n);
+    const hashes = this.hashes;
+    this.touched ^= table.prefetch(buf, rows, BATCH_FIELDS, n, hashes);
     for (let i = 0; i < n; i++) {
       const o = i * BATCH_FIELDS;
       const x = rows[o + 6]!;
@@ -94,7 +101,7 @@ export class DayAggregator {
       const bit = device < 6 ? 1 << (device * 5 + cat) : 0;
       const bit6 = device < 6 ? 0 : 1 << cat;
       if (ce > cs) {
-        const slot = table.find(buf, cs, ce);
+        const slot = table.findHashed(buf, cs, ce, hashes[i]!);
         if (slot >= 0) {
           const last = slots[slot + 7]!;
           combo = last >>> 8;

@@ -1,7 +1,7 @@
 /**
  * The day aggregates counted by the validator, merged, equal the documents `computeAggregates` computes with
- * DuckDB from the lake partition written from the same clean rows: one day validated as two files (a large one
- * split over worker threads, a gzip one streamed), with bad rows, unknown and empty customers, quoted keys,
+ * DuckDB from the lake partition written from the same clean rows: one day validated as three files (a large one
+ * split over worker threads, a gzip one streamed, one in the combined log format), with bad rows, unknown and empty customers, quoted keys,
  * IPv6 and non-ASCII paths, and a profile store that hands one profile out twice.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -61,12 +61,8 @@ const EXTRA = [
   '2030-01-15T03:00:00Z,C999999,s4,0.0.0.0,GET,/video/V1,200,0,5,python-requests/2,-',
 ];
 
-function writeDay(name: string, seed: number, rows: number, extra: string[]): string[] {
-  const lines = [
-    ...generateWeblogLines({ date: DATE, rows, format: 'csv', badRate: 0.03, customers: 1200, seed }),
-    ...extra,
-  ];
-  return lines;
+function writeDay(seed: number, rows: number, extra: string[], format: 'csv' | 'combined' = 'csv'): string[] {
+  return [...generateWeblogLines({ date: DATE, rows, format, badRate: 0.03, customers: 1200, seed }), ...extra];
 }
 
 const landed = (path: string, sha256: string, gzip: boolean): LandedFile => ({
@@ -80,9 +76,12 @@ const landed = (path: string, sha256: string, gzip: boolean): LandedFile => ({
 describe('day aggregates counted while validating', () => {
   it('equal the DuckDB aggregates of the lake partition written from the same rows', async () => {
     const big = `${root}/big.csv`;
-    writeFileSync(big, writeDay('big', 5, 40_000, EXTRA).join('\n') + '\n');
+    writeFileSync(big, writeDay(5, 40_000, EXTRA).join('\n') + '\n');
     const small = `${root}/small.csv.gz`;
-    writeFileSync(small, gzipSync(writeDay('small', 6, 8_000, EXTRA.slice(0, 2)).join('\n')));
+    writeFileSync(small, gzipSync(writeDay(6, 8_000, EXTRA.slice(0, 2)).join('\n')));
+    // The combined log format goes through the string validators only (their rows are counted one by one).
+    const combined = `${root}/access.log`;
+    writeFileSync(combined, writeDay(7, 5_000, [], 'combined').join('\n') + '\n');
     const snapshot = await readProfileSnapshot(store());
     const snapshotPath = `${root}/profiles.json`;
     writeProfileSnapshot(snapshotPath, snapshot);
@@ -104,21 +103,34 @@ describe('day aggregates counted while validating', () => {
         quarantineDir: `${root}/q`,
         dayAgg,
       }),
+      await validateFileToHourlyCsv({
+        date: DATE,
+        file: landed(combined, 'c'.repeat(64), false),
+        cleanDir,
+        quarantineDir: `${root}/q`,
+        dayAgg,
+      }),
     ];
     const report: ValidationReport = {
-      files: 2,
-      rows: results[0]!.rows + results[1]!.rows,
-      valid: results[0]!.valid + results[1]!.valid,
-      rejected: results[0]!.rejected + results[1]!.rejected,
+      files: 3,
+      rows: results.reduce((n, r) => n + r.rows, 0),
+      valid: results.reduce((n, r) => n + r.valid, 0),
+      rejected: results.reduce((n, r) => n + r.rejected, 0),
       byReason: results[0]!.byReason,
     };
     const partialFiles = readdirSync(dayAgg.dir).sort();
-    expect(partialFiles).toEqual(['a'.repeat(64) + '.agg', 'b'.repeat(64) + '.agg', 'b'.repeat(64) + '.p01.agg']);
+    expect(results.map((r) => r.format)).toEqual(['csv', 'csv', 'combined']);
+    expect(partialFiles).toEqual([
+      'a'.repeat(64) + '.agg',
+      'b'.repeat(64) + '.agg',
+      'b'.repeat(64) + '.p01.agg',
+      'c'.repeat(64) + '.agg',
+    ]);
     const partials = partialFiles.map((f) => readDayPartial(`${dayAgg.dir}/${f}`));
     expect(partials.reduce((n, p) => n + p.rows, 0)).toBe(report.valid);
 
     const ref = loadStatusReference();
-    const o = { date: DATE, fingerprint: 'f', report, landedFiles: 2 };
+    const o = { date: DATE, fingerprint: 'f', report, landedFiles: 3 };
     const settings = { memoryLimit: '512MB', threads: 2, tempDir: `${root}/duck` };
     const partitionDir = `${root}/lake/weblogs/date=${DATE}`;
     const fromLake = await withDuckDb(settings, async (db) => {

@@ -59,14 +59,41 @@ export function uniqueSorted<T extends Uint32Array | Float64Array>(a: T): T {
   return out;
 }
 
-/** Number of distinct values across arrays that are each sorted and distinct (k-way merge). */
-export function countDistinctSorted(arrays: Uint32Array[]): number {
-  if (arrays.length === 1) return arrays[0]!.length;
-  const all = new Uint32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let off = 0;
-  for (const a of arrays) {
-    all.set(a, off);
-    off += a.length;
+/** The union of two sorted arrays of distinct values, sorted and distinct (a linear merge). */
+export function mergeSortedUnique(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) {
+      out[n++] = x;
+      i++;
+    } else if (y < x) {
+      out[n++] = y;
+      j++;
+    } else {
+      out[n++] = x;
+      i++;
+      j++;
+    }
   }
-  return uniqueSorted(sortUint32(all)).length;
+  while (i < a.length) out[n++] = a[i++]!;
+  while (j < b.length) out[n++] = b[j++]!;
+  return out.subarray(0, n);
+}
+
+/** Number of distinct values across arrays that are each sorted and distinct (pairwise linear merges). */
+export function countDistinctSorted(arrays: Uint32Array[]): number {
+  let level = arrays;
+  if (level.length === 0) return 0;
+  while (level.length > 1) {
+    const next: Uint32Array[] = [];
+    for (let k = 0; k < level.length; k += 2)
+      next.push(k + 1 < level.length ? mergeSortedUnique(level[k]!, level[k + 1]!) : level[k]!);
+    level = next;
+  }
+  return level[0]!.length;
 }
