@@ -26,7 +26,7 @@ import { requireDate } from '../lib/batch/input-checks.js';
 import { batchPaths, lakePartition } from '../lib/batch/paths.js';
 import { BadInputError, toTemporalFailure } from '../lib/errors.js';
 import { describeParquetFiles, type WrittenFile } from '../lib/lake/files.js';
-import { writeFileAtomic } from '../lib/fsutil.js';
+import { discardDirectory, writeFileAtomic } from '../lib/fsutil.js';
 import { loadStatusReference } from '../lib/status-reference.js';
 import { heartbeating } from './heartbeating.js';
 
@@ -215,6 +215,11 @@ export function createLakeActivities(deps: LakeActivityDeps) {
           );
         }
         await deps.catalog().register('weblogs', parts, producer(), { date: input.date });
+        // The date is complete: its bulky intermediates (clean rows, day aggregates) go, in the background.
+        const p = batchPaths(deps, input.date);
+        const log = Context.current().log;
+        for (const dir of [p.clean, p.dayAgg])
+          discardDirectory(dir).catch((err: Error) => log.warn(`${input.date}: removing ${dir}: ${err.message}`));
         return { partitions: parts.length, files: parts.reduce((n, p) => n + p.files.length, 0), rows };
       } catch (err) {
         throw toTemporalFailure(err);

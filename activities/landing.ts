@@ -12,6 +12,7 @@ import { BadInputError, toTemporalFailure } from '../lib/errors.js';
 import { requireDate, requireFormat, requireInside, requireLandedFile } from '../lib/batch/input-checks.js';
 import { landDay, landingFingerprint } from '../lib/batch/land-day.js';
 import { batchPaths } from '../lib/batch/paths.js';
+import { discardDirectory } from '../lib/fsutil.js';
 import { validateFileToHourlyCsv } from '../lib/batch/validate-file.js';
 
 /** Dependencies of the landing activities. */
@@ -53,9 +54,10 @@ export function createLandingActivities(deps: LandingActivityDeps) {
             `${date}: ${r.duplicates.map((d) => `${d.name} is identical to ${d.sameAs}`).join('; ')}: landed once`,
           );
         if (r.cacheProblem) ctx.log.warn(`${date}: hash cache discarded and rebuilt (${r.cacheProblem})`);
-        // Removed off the event loop's thread: a day's intermediates are gigabytes, and the profile snapshot is
-        // read meanwhile on this worker.
-        await rm(p.run, { recursive: true, force: true });
+        // A day's intermediates are gigabytes: renamed aside at once and deleted in the background.
+        discardDirectory(p.run).catch((err: Error) =>
+          ctx.log.warn(`${date}: removing old intermediates: ${err.message}`),
+        );
         await rm(p.quarantine, { recursive: true, force: true });
         return {
           date,

@@ -9,7 +9,7 @@ import { contentFromPath } from '../../../common/weblog.js';
 import { BytesDict } from './bytes-dict.js';
 import type { CustomerTable } from './customer-table.js';
 import type { SnapshotLookup } from './profile-snapshot.js';
-import { sortUint32, Uint32Bag, uniqueSorted } from './sorted.js';
+import { distinctPairs, sortUint32, Uint32Bag, uniqueSorted } from './sorted.js';
 
 /** Device classes of `deviceFromUserAgent`, in mask order. */
 export const DEVICES = ['bot', 'tv', 'console', 'tablet', 'mobile', 'desktop', 'other'] as const;
@@ -52,7 +52,8 @@ export class DayAggregator {
   /** Per unknown customer: hour mask, device masks 0–5 (5 bits each), device 6. */
   private unknownRec = new Int32Array(1024 * 3);
   private readonly ipBag = new Uint32Bag();
-  readonly otherIps = new Set<string>();
+  /** Client addresses other than dotted-quad IPv4 (IPv6), by their bytes: no string per row. */
+  readonly otherIps = new BytesDict();
   /** (path index, customer key) of every row with a customer, interleaved. */
   private readonly pairBag = new Uint32Bag();
   private readonly known: number;
@@ -148,7 +149,7 @@ export class DayAggregator {
       }
       const v4 = ipv4(buf, rows[o + 4]!, rows[o + 5]!);
       if (v4 >= 0) ipBag.push(v4);
-      else this.otherIps.add(buf.toString('utf8', rows[o + 4]!, rows[o + 5]!));
+      else this.otherIps.intern(buf, rows[o + 4]!, rows[o + 5]!);
     }
     this.rows += n;
   }
@@ -202,14 +203,8 @@ export class DayAggregator {
 
     const ips = uniqueSorted(sortUint32(this.ipBag.values()));
     const stride = Math.max(1, this.paths.size);
-    const raw = this.pairBag.values();
-    const n = raw.length / 2;
-    const wide = stride * customers > 0xffffffff;
-    const keys = wide ? new Float64Array(n) : new Uint32Array(n);
-    for (let i = 0; i < n; i++) keys[i] = raw[2 * i + 1]! * stride + raw[2 * i]!;
-    const pairs64 = wide ? uniqueSorted((keys as Float64Array).sort()) : new Float64Array(0);
-    const pairs32 = wide ? new Uint32Array(0) : uniqueSorted(sortUint32(keys as Uint32Array));
-    return { hourMask, deviceMask, ips, pairStride: stride, pairs32, pairs64 };
+    const pairs = distinctPairs(this.pairBag.values(), stride, stride * customers > 0xffffffff);
+    return { hourMask, deviceMask, ips, pairStride: stride, ...pairs };
   }
 
   private growUnknown(): void {

@@ -77,7 +77,7 @@ export function writeDayPartial(path: string, agg: DayAggregator): void {
       known: agg.snapshot.size,
       unknownCustomers: agg.unknown.keys(),
       paths: agg.paths.keys(),
-      otherIps: [...agg.otherIps],
+      otherIps: agg.otherIps.keys(),
       pairStride,
       layout,
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countDistinctSorted, sortUint32, Uint32Bag, uniqueSorted } from './sorted.js';
+import { countDistinctSorted, distinctPairs, sortUint32, Uint32Bag, uniqueSorted } from './sorted.js';
 
 describe('sorted distinct counting', () => {
   it('radix-sorts 32-bit values as a numeric sort does, and counts distinct values across arrays', () => {
@@ -16,5 +16,23 @@ describe('sorted distinct counting', () => {
     const b = uniqueSorted(sortUint32(Uint32Array.from(values.subarray(100_000))));
     expect(countDistinctSorted([a, b])).toBe(new Set(values).size);
     expect(uniqueSorted(Float64Array.of(1, 1, 2, 5, 5, 5))).toEqual(Float64Array.of(1, 2, 5));
+  });
+
+  it('packs distinct (path, customer) pairs the same in 32-bit and in 64-bit keys', () => {
+    const stride = 700;
+    const raw = new Uint32Array(2 * 50_000);
+    for (let i = 0; i < 50_000; i++) {
+      raw[2 * i] = (i * 7919) % stride;
+      raw[2 * i + 1] = (i * 104_729) % 3_000;
+    }
+    const expected = new Set(Array.from({ length: 50_000 }, (_, i) => `${raw[2 * i]}:${raw[2 * i + 1]}`));
+    const decode = (keys: ArrayLike<number>) => Array.from(keys, (k) => `${k % stride}:${Math.floor(k / stride)}`);
+    const narrow = distinctPairs(raw, stride, false);
+    const wide = distinctPairs(raw, stride, true);
+    expect(narrow.pairs64).toHaveLength(0);
+    expect(wide.pairs32).toHaveLength(0);
+    expect(new Set(decode(narrow.pairs32))).toEqual(expected);
+    expect(decode(wide.pairs64)).toEqual(decode(narrow.pairs32));
+    expect(narrow.pairs32.length).toBe(expected.size);
   });
 });

@@ -49,6 +49,22 @@ export function sortUint32(a: Uint32Array): Uint32Array {
   return src;
 }
 
+/**
+ * The distinct pairs of `raw` (interleaved `a, b`, each `a` below `stride`) as sorted keys `b * stride + a`:
+ * 32-bit keys (radix sort) unless `wide`, when they may not fit (64-bit floats, the engine's sort).
+ */
+export function distinctPairs(
+  raw: Uint32Array,
+  stride: number,
+  wide: boolean,
+): { pairs32: Uint32Array; pairs64: Float64Array } {
+  const n = raw.length / 2;
+  const keys = wide ? new Float64Array(n) : new Uint32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = raw[2 * i + 1]! * stride + raw[2 * i]!;
+  if (wide) return { pairs32: new Uint32Array(0), pairs64: uniqueSorted((keys as Float64Array).sort()) };
+  return { pairs32: uniqueSorted(sortUint32(keys as Uint32Array)), pairs64: new Float64Array(0) };
+}
+
 /** The distinct values of the sorted `a`, in order (a copy). */
 export function uniqueSorted<T extends Uint32Array | Float64Array>(a: T): T {
   let n = 0;
