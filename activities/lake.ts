@@ -9,11 +9,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { LakeCatalog, PartitionRegistration } from '../adapters/catalog/types.js';
 import { parsePartitionPath } from '../common/lake.js';
-import type { AggregateSummary, ValidationReport } from '../common/batch.js';
+import type { AggregateSummary } from '../common/batch.js';
 import type { ProfilesStore } from '../adapters/profiles/types.js';
-import { computeAggregates, loadProfileSnapshot, loadStatusTable } from '../lib/batch/aggregate.js';
+import { computeAggregates, loadProfileSnapshot, loadStatusTable, type BatchDoc } from '../lib/batch/aggregate.js';
 import { collectDayPartials } from '../lib/batch/day-agg/collect.js';
-import { mergeDayPartials } from '../lib/batch/day-agg/merge.js';
+import { mergeDayPartials, type MergeInput as DayDocsInput } from '../lib/batch/day-agg/merge.js';
 import {
   readProfileSnapshot,
   readProfileSnapshotFile,
@@ -49,6 +49,13 @@ function readWrittenFiles(path: string): Map<string, WrittenFile> {
   } catch {
     return new Map();
   }
+}
+
+/** Write a day's documents as its aggregates file (for the index step); returns the step's summary. */
+function saveAggregates(path: string, docs: BatchDoc[]): AggregateSummary {
+  writeFileAtomic(path, JSON.stringify(docs));
+  const total = docs.find((d) => d.doc.kind === 'total');
+  return { aggregatesPath: path, documents: docs.length, requests: Number(total?.doc.requests ?? 0) };
 }
 
 /** `workflowId/runId` of the activity's workflow: the producer recorded with a registration. */
@@ -99,13 +106,9 @@ export function createLakeActivities(deps: LakeActivityDeps) {
      * step. When the partials do not cover the day it writes nothing and says why (the workflow then runs
      * `computeDailyAggregates` on the written partition).
      */
-    async mergeDayAggregates(input: {
-      date: string;
-      fingerprint: string;
-      report: ValidationReport;
-      landedFiles: number;
-      snapshotId: string;
-    }): Promise<AggregateSummary | { problem: string }> {
+    async mergeDayAggregates(
+      input: DayDocsInput & { snapshotId: string },
+    ): Promise<AggregateSummary | { problem: string }> {
       try {
         requireDate('mergeDayAggregates', input?.date);
         const ref = loadStatusReference(deps.statusReferencePath);
@@ -115,22 +118,14 @@ export function createLakeActivities(deps: LakeActivityDeps) {
           return { problem: `profile snapshot ${p.profileSnapshot} is not snapshot ${input.snapshotId}` };
         const got = collectDayPartials(p.dayAgg, p.clean, snap, input.report);
         if ('problem' in got) return got;
-        const docs = mergeDayPartials(got.partials, snap, ref, input);
-        writeFileAtomic(p.aggregates, JSON.stringify(docs));
-        const total = docs.find((d) => d.doc.kind === 'total');
-        return { aggregatesPath: p.aggregates, documents: docs.length, requests: Number(total?.doc.requests ?? 0) };
+        return saveAggregates(p.aggregates, mergeDayPartials(got.partials, snap, ref, input));
       } catch (err) {
         throw toTemporalFailure(err);
       }
     },
 
     /** Compute the batch view's documents for the date from its lake partition into the run's aggregates file. */
-    async computeDailyAggregates(input: {
-      date: string;
-      fingerprint: string;
-      report: ValidationReport;
-      landedFiles: number;
-    }): Promise<AggregateSummary> {
+    async computeDailyAggregates(input: DayDocsInput): Promise<AggregateSummary> {
       try {
         requireDate('computeDailyAggregates', input?.date);
         // Read (and validate) the reference first: a broken file fails the step before any heavy work.
@@ -143,9 +138,7 @@ export function createLakeActivities(deps: LakeActivityDeps) {
           Context.current().heartbeat({ step: 'aggregate' });
           return computeAggregates(db, { ...input, partitionDir: lakePartition(deps.lakeDir, input.date) });
         });
-        writeFileAtomic(p.aggregates, JSON.stringify(docs));
-        const total = docs.find((d) => d.doc.kind === 'total');
-        return { aggregatesPath: p.aggregates, documents: docs.length, requests: Number(total?.doc.requests ?? 0) };
+        return saveAggregates(p.aggregates, docs);
       } catch (err) {
         throw toTemporalFailure(err);
       }

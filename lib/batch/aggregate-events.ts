@@ -7,7 +7,7 @@
  */
 import { WEB_EVENT_COLUMNS } from '../../common/lake.js';
 import { sqlLiteral } from '../fsutil.js';
-import { dimensionAndHourDocs, TOP_N, type BatchDoc } from './aggregate.js';
+import { dimensionAndHourDocs, requestsByCategory, TOP_N, type BatchDoc } from './aggregate.js';
 import type { DuckSession } from './duckdb.js';
 
 const METRICS = `count(*)::INTEGER AS requests, sum(watch_ms)::DOUBLE AS watch_ms,
@@ -41,16 +41,13 @@ export async function computeEventAggregates(db: DuckSession, o: EventsInput): P
   const statusRows = await db.rows<Record<string, string | number>>(
     `SELECT http_status, status_category, count(*)::INTEGER AS requests FROM day GROUP BY ALL ORDER BY ALL`,
   );
-  const byCat: Record<string, number> = {};
-  for (const r of statusRows)
-    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
   docs.push({
     id: `${o.date}:total`,
     doc: {
       ...base,
       kind: 'total',
       ...total,
-      by_status_category: byCat,
+      by_status_category: requestsByCategory(statusRows),
       hours_registered: o.hours,
       lake_files: o.files.length,
     },

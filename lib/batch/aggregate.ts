@@ -106,24 +106,7 @@ export async function computeAggregates(
             count(*)::INTEGER AS requests, sum(bytes_sent)::DOUBLE AS bytes
      FROM day d LEFT JOIN status_ref s USING (http_status) GROUP BY ALL ORDER BY ALL`,
   );
-  // Requests per status category, summed from the per-code rows (saves a scan).
-  const byCat: Record<string, number> = {};
-  for (const r of statusRows)
-    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
-  docs.push({
-    id: `${o.date}:total`,
-    doc: {
-      ...base,
-      kind: 'total',
-      ...total,
-      by_status_category: byCat,
-      landed_files: o.landedFiles,
-      landed_rows: o.report.rows,
-      valid_rows: o.report.valid,
-      rejected_rows: o.report.rejected,
-      rejected_by_reason: o.report.byReason,
-    },
-  });
+  docs.push(webLogTotalDoc(o, base, total, statusRows));
   docs.push(...(await dimensionAndHourDocs(db, o.date, base, METRICS)));
   for (const r of statusRows) {
     docs.push({ id: `${o.date}:status:${r.http_status}`, doc: { ...base, kind: 'status', ...r } });
@@ -142,6 +125,40 @@ export async function computeAggregates(
     docs.push({ id: `${o.date}:content:${r.content_id}`, doc: { ...base, kind: 'content', ...r } });
   }
   return docs;
+}
+
+/** Requests per status category, summed from per-code rows (`status_category`, `requests`): saves a scan. */
+export function requestsByCategory(statusRows: readonly Record<string, unknown>[]): Record<string, number> {
+  const byCat: Record<string, number> = {};
+  for (const r of statusRows)
+    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
+  return byCat;
+}
+
+/**
+ * The `total` document of a web-log day, the same whoever computed its measures (DuckDB here, the validator's
+ * day aggregates in day-agg/merge.ts): measures, requests per status category, landing and validation counts.
+ */
+export function webLogTotalDoc(
+  o: { date: string; report: ValidationReport; landedFiles: number },
+  base: Record<string, unknown>,
+  measures: Record<string, unknown>,
+  statusRows: readonly Record<string, unknown>[],
+): BatchDoc {
+  return {
+    id: `${o.date}:total`,
+    doc: {
+      ...base,
+      kind: 'total',
+      ...measures,
+      by_status_category: requestsByCategory(statusRows),
+      landed_files: o.landedFiles,
+      landed_rows: o.report.rows,
+      valid_rows: o.report.valid,
+      rejected_rows: o.report.rejected,
+      rejected_by_reason: o.report.byReason,
+    },
+  };
 }
 
 /**

@@ -87,30 +87,24 @@ describe('day aggregates counted while validating', () => {
     writeProfileSnapshot(snapshotPath, snapshot);
     const dayAgg = { snapshotPath, dir: `${root}/day-agg` };
     const cleanDir = `${root}/clean`;
-    const results = [
-      await validateFileToHourlyCsv({
-        date: DATE,
-        file: landed(big, 'b'.repeat(64), false),
-        cleanDir,
-        quarantineDir: `${root}/q`,
-        parallelMinBytes: 1 << 20,
-        dayAgg,
-      }),
-      await validateFileToHourlyCsv({
-        date: DATE,
-        file: landed(small, 'a'.repeat(64), true),
-        cleanDir,
-        quarantineDir: `${root}/q`,
-        dayAgg,
-      }),
-      await validateFileToHourlyCsv({
-        date: DATE,
-        file: landed(combined, 'c'.repeat(64), false),
-        cleanDir,
-        quarantineDir: `${root}/q`,
-        dayAgg,
-      }),
+    // The big file is split over two worker threads (a part file each); the others are streamed on this thread.
+    const inputs: [string, string, boolean, number | undefined][] = [
+      [big, 'b', false, 1 << 20],
+      [small, 'a', true, undefined],
+      [combined, 'c', false, undefined],
     ];
+    const results = [];
+    for (const [path, sha, gzip, parallelMinBytes] of inputs)
+      results.push(
+        await validateFileToHourlyCsv({
+          date: DATE,
+          file: landed(path, sha.repeat(64), gzip),
+          cleanDir,
+          quarantineDir: `${root}/q`,
+          parallelMinBytes,
+          dayAgg,
+        }),
+      );
     const report: ValidationReport = {
       files: 3,
       rows: results.reduce((n, r) => n + r.rows, 0),

@@ -7,7 +7,7 @@ import type { ValidationReport } from '../../../common/batch.js';
 import type { StatusReference } from '../../../common/status.js';
 import { statusCategory } from '../../../common/status.js';
 import { contentFromPath } from '../../../common/weblog.js';
-import { TOP_N, type BatchDoc } from '../aggregate.js';
+import { TOP_N, webLogTotalDoc, type BatchDoc } from '../aggregate.js';
 import { combineDayPartials } from './combine.js';
 import { CATS, DEVICES, DIM_MEASURES, HOUR_MEASURES, PATH_MEASURES } from './day-aggregator.js';
 import type { DayPartial } from './partial-file.js';
@@ -19,6 +19,20 @@ export interface MergeInput {
   fingerprint: string;
   report: ValidationReport;
   landedFiles: number;
+}
+
+/**
+ * The measures of the group at offset `g` of a dimension or hour counts array (requests, bytes, unknown-customer
+ * requests, content views there) with its distinct customers, named and ordered as the DuckDB query names them.
+ */
+function groupMeasures(counts: Float64Array, g: number, customers: number): Record<string, number> {
+  return {
+    requests: counts[g]!,
+    bytes: counts[g + 1]!,
+    unique_customers: customers,
+    unknown_customer_requests: counts[g + 2]!,
+    content_views: counts[g + 3]!,
+  };
 }
 
 /** UTF-8 byte order (DuckDB's order of VARCHARs). */
@@ -48,32 +62,19 @@ export function mergeDayPartials(
       bytes: status[code * 2 + 1]!,
     });
   }
-  const byCat: Record<string, number> = {};
-  for (const r of statusRows)
-    byCat[String(r.status_category)] = (byCat[String(r.status_category)] ?? 0) + Number(r.requests);
   const sumHours = (m: number) =>
     Array.from({ length: 24 }, (_, h) => hours[h * HOUR_MEASURES + m]!).reduce((a, b) => a + b, 0);
   const requests = sumHours(0);
-  docs.push({
-    id: `${o.date}:total`,
-    doc: {
-      ...base,
-      kind: 'total',
-      requests,
-      bytes: requests === 0 ? null : sumHours(1),
-      unique_customers: day.uniqueCustomers,
-      unknown_customer_requests: sumHours(2),
-      content_views: sumHours(3),
-      unique_ips: day.uniqueIps,
-      error_requests: sumHours(4),
-      by_status_category: byCat,
-      landed_files: o.landedFiles,
-      landed_rows: o.report.rows,
-      valid_rows: o.report.valid,
-      rejected_rows: o.report.rejected,
-      rejected_by_reason: o.report.byReason,
-    },
-  });
+  const measures = {
+    requests,
+    bytes: requests === 0 ? null : sumHours(1),
+    unique_customers: day.uniqueCustomers,
+    unknown_customer_requests: sumHours(2),
+    content_views: sumHours(3),
+    unique_ips: day.uniqueIps,
+    error_requests: sumHours(4),
+  };
+  docs.push(webLogTotalDoc(o, base, measures, statusRows));
 
   const dimRows: { key: string[]; doc: Record<string, unknown> }[] = [];
   for (let combo = 0; combo < snap.combos.length; combo++)
@@ -91,11 +92,7 @@ export function mergeDayPartials(
             plan,
             device: DEVICES[d]!,
             status_category: cat,
-            requests: dims[g]!,
-            bytes: dims[g + 1]!,
-            unique_customers: dimCustomers[gi]!,
-            unknown_customer_requests: dims[g + 2]!,
-            content_views: dims[g + 3]!,
+            ...groupMeasures(dims, g, dimCustomers[gi]!),
           },
         });
       }
@@ -123,11 +120,7 @@ export function mergeDayPartials(
         ...base,
         kind: 'hour',
         hour: h,
-        requests: hours[m]!,
-        bytes: hours[m + 1]!,
-        unique_customers: hourCustomers[h]!,
-        unknown_customer_requests: hours[m + 2]!,
-        content_views: hours[m + 3]!,
+        ...groupMeasures(hours, m, hourCustomers[h]!),
         error_requests: hours[m + 4]!,
       },
     });
