@@ -9,8 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { microsToDecimal, type Campaign } from '../common/ads.js';
@@ -26,24 +25,12 @@ import { createKafka, createLakeCatalog, createPgPool } from '../lib/clients.js'
 import { buildAdMessages } from '../lib/generate/ads.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { streamViewership } from '../workflows/stream.js';
-import { testConfig, uniqueName } from './helpers.js';
+import { adsTestEnv } from './ads-env.js';
+import { testConfig } from './helpers.js';
 import { ensureSpark, sparkSql } from './spark.js';
 import { killHard, spawnStreamWorker, waitCaughtUp } from './stream-fixtures.js';
 
-const id = uniqueName('ads').replace(/[^a-z0-9-]/g, '');
-const dir = mkdtempSync(`${tmpdir()}/ads-stream-`);
-const env = {
-  ADS_TOPIC_IMPRESSIONS: `${id}-imp`,
-  ADS_TOPIC_CLICKS: `${id}-clk`,
-  ADS_TOPIC_DLQ: `${id}-dlq`,
-  ADS_TOPIC_METRICS: `${id}-metrics`,
-  ADS_STREAM_WORKFLOW_ID: `${id}-stream`,
-  TASK_QUEUE_STREAM: `${id}-queue`,
-  ADS_CAMPAIGNS_PATH: `${dir}/campaigns.csv`,
-  QUARANTINE_DIR: `${dir}/quarantine`,
-  LAKE_DIR: `${dir}/lake`,
-  KAFKA_TOPIC_EVENTS: `${id}-events`,
-};
+const { dir, env } = adsTestEnv('ads-stream');
 const cfg = testConfig(env);
 const kafka = createKafka(cfg.kafka, '-ads-stream');
 const campaigns: Campaign[] = Array.from({ length: 8 }, (_, i) => ({

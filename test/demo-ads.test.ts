@@ -5,8 +5,7 @@
  * within seconds; stop() ends the producer, then the stream (stop Update: the workflow completes). The Superset
  * line names the dashboard and where the password is, never the password.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -16,24 +15,11 @@ import { createKafka, createPgPool } from '../lib/clients.js';
 import { connectTemporal } from '../lib/temporal.js';
 import { HOME } from '../scripts/services/cli.js';
 import { startDemoAds, supersetLine, type DemoAds } from '../scripts/demo-ads.js';
-import { testConfig, uniqueName } from './helpers.js';
+import { adsTestEnv } from './ads-env.js';
+import { testConfig } from './helpers.js';
 import { killHard, spawnStreamWorker } from './stream-fixtures.js';
 
-const id = uniqueName('demo-ads').replace(/[^a-z0-9-]/g, '');
-const dir = mkdtempSync(`${tmpdir()}/demo-ads-`);
-const env = {
-  ADS_TOPIC_IMPRESSIONS: `${id}-imp`,
-  ADS_TOPIC_CLICKS: `${id}-clk`,
-  ADS_TOPIC_DLQ: `${id}-dlq`,
-  ADS_TOPIC_METRICS: `${id}-metrics`,
-  ADS_STREAM_WORKFLOW_ID: `${id}-stream`,
-  TASK_QUEUE_STREAM: `${id}-queue`,
-  ADS_CAMPAIGNS_PATH: `${dir}/campaigns.csv`,
-  QUARANTINE_DIR: `${dir}/quarantine`,
-  LAKE_DIR: `${dir}/lake`,
-  WORK_DIR: `${dir}/work`,
-  KAFKA_TOPIC_EVENTS: `${id}-events`,
-};
+const { dir, env } = adsTestEnv('demo-ads');
 const cfg = testConfig(env);
 const kafka = createKafka(cfg.kafka, '-demo-ads-test');
 
