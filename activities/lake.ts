@@ -68,15 +68,24 @@ function producer(): string {
 export function createLakeActivities(deps: LakeActivityDeps) {
   const settings = (): DuckDbSettings => ({ ...deps.duckdb, tempDir: `${deps.workDir}/duckdb-tmp` });
   return heartbeating({
-    /** Replace the date's lake partition with Parquet of the validated rows; returns files and rows written. */
-    async writeLakePartition(input: { date: string }): Promise<{ files: number; rows: number; partition: string }> {
+    /**
+     * Replace the date's lake partition with Parquet of the validated rows; returns files and rows written.
+     * `expectedRows` (the validation report's kept rows; absent from runs started before it was passed) must
+     * equal the rows written, or the partition is left as it was and the step fails, not retried.
+     */
+    async writeLakePartition(input: {
+      date: string;
+      expectedRows?: number;
+    }): Promise<{ files: number; rows: number; partition: string }> {
       try {
         requireDate('writeLakePartition', input?.date);
         const p = batchPaths(deps, input.date);
         const partition = lakePartition(deps.lakeDir, input.date);
         Context.current().heartbeat({ step: 'partition' });
         const sources = stagedSourceNames(p.staging);
-        const { written, ...r } = await withDuckDb(settings(), (db) => writePartition(db, p.clean, partition, sources));
+        const { written, ...r } = await withDuckDb(settings(), (db) =>
+          writePartition(db, p.clean, partition, sources, input.expectedRows),
+        );
         writeFileAtomic(p.lakeFiles, JSON.stringify(written));
         return { ...r, partition };
       } catch (err) {

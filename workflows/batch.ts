@@ -181,7 +181,9 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
       })
     : undefined;
   void merging?.catch(() => undefined); // a failure is reported where it is awaited, after the partition step
-  const part = await timed('partition', () => lake.writeLakePartition({ date: input.date }));
+  const part = await timed('partition', () =>
+    lake.writeLakePartition({ date: input.date, expectedRows: report.valid }),
+  );
   const merged = await merging;
   const agg =
     merged && 'aggregatesPath' in merged

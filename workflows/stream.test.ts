@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 /** Mocked stream activities: every micro-batch reads READ messages of partition 0 and is caught up (lag 0). */
-function mockStream(opts: { rewindDelayMs?: (toMs: number) => number } = {}) {
+function mockStream(opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: number } = {}) {
   const batches: MicroBatchInput[] = [];
   const rewinds: number[] = [];
   const activities = {
@@ -48,6 +48,7 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number } = {}) {
     },
     async runMicroBatch(input: MicroBatchInput): Promise<MicroBatchSummary> {
       batches.push(input);
+      if (opts.batchMs) await sleep(opts.batchMs);
       const from = input.start[0] ?? 0;
       return {
         next: { 0: from + READ },
@@ -212,6 +213,33 @@ describe('streamViewership (local test server, mocked activities)', () => {
         expect(final.totals.batches).toBe(batches.length);
         expect(final.offsets[0]).toBe(batches.length * READ);
         expect(final.settings.intervalMs).toBe(120);
+      });
+    },
+  );
+
+  it(
+    'waits on a timer after every caught-up micro-batch, even one slower than the interval (commands never hang on time)',
+    { timeout: 60_000 },
+    async () => {
+      const { batches, activities } = mockStream({ batchMs: 250 }); // interval 100 ms: every tick overruns it
+      await withWorkers(activities, async (tq) => {
+        const handle = await start(tq);
+        await expect.poll(() => batches.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+        await handle.executeUpdate(stopUpdate);
+        await handle.result();
+        const events = (await handle.fetchHistory()).events ?? [];
+        const scheduled = events.filter(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runMicroBatch',
+        );
+        const timers = events.filter((e) => e.timerStartedEventAttributes);
+        // One timer per finished tick (the last one may be cut short by the stop); before the patch, none.
+        expect(timers.length).toBeGreaterThanOrEqual(scheduled.length - 1);
+        const patches = events.flatMap((e) =>
+          (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map((p) =>
+            Buffer.from(p.data ?? new Uint8Array()).toString(),
+          ),
+        );
+        expect(patches.join()).toContain('"id":"stream-tick-always-waits"');
       });
     },
   );

@@ -223,6 +223,11 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
 
   upsertSearchAttributes({ Pipeline: [ads ? 'ads' : 'stream'] });
   let batchesThisRun = 0;
+  // A caught-up tick always waits on a timer, even one that ran past its interval (1 ms then): which commands a
+  // tick sends must not hang on how long it took. A chaos run saw a replay read another time than the live run
+  // had (after a Temporal restart, on a worker that still held the run), skip-or-wait flip, and the run wedge on a
+  // non-determinism error. Runs started before this patch keep the old rule.
+  const alwaysWaitTimer = patched('stream-tick-always-waits');
 
   while (!stopping) {
     if (rewinds.length) {
@@ -315,7 +320,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     wake = false;
     // Caught up: wait for the next tick, measured from this tick's start so the cadence does not drift.
     const remainingMs = tickStart + state.settings.intervalMs - Date.now();
-    if (remainingMs > 0) await condition(() => wake, remainingMs);
+    if (alwaysWaitTimer) await condition(() => wake, Math.max(1, remainingMs));
+    else if (remainingMs > 0) await condition(() => wake, remainingMs);
   }
   await applyRewinds();
   await condition(allHandlersFinished);

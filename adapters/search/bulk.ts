@@ -1,5 +1,17 @@
-/** Bulk request/response handling shared by the OpenSearch and Elasticsearch adapters (same wire format). */
-import type { BulkResult, DocWrite, Json } from './types.js';
+/** Request/response shapes shared by the OpenSearch and Elasticsearch adapters (same wire format). */
+import type { BulkResult, DocWrite, Json, SearchRequest } from './types.js';
+
+/** The engine-neutral body of a search: query, size (default 10), sort, aggregations, fields, exact total. */
+export function searchBody(req: SearchRequest): Record<string, unknown> {
+  return {
+    query: req.query,
+    size: req.size ?? 10,
+    sort: req.sort,
+    aggs: req.aggs,
+    _source: req.fields ?? true,
+    track_total_hits: true,
+  };
+}
 
 /** NDJSON-style operation list for a bulk `index` of each document into `index`. */
 export function bulkOperations(index: string, docs: DocWrite[]): Json[] {

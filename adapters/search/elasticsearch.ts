@@ -7,7 +7,9 @@ import {
   bulkResult,
   isAlreadyExists,
   isNotFound,
+  searchBody,
 } from './bulk.js';
+import { retryWhileShardsStart } from './shards-starting.js';
 import type { Json, SearchRequest, SearchSink } from './types.js';
 
 /** Connection settings for Elasticsearch. */
@@ -84,15 +86,7 @@ export function createElasticsearchSink(opts: ElasticsearchOptions): SearchSink 
       }
     },
     async search<T = Json>(index: string, req: SearchRequest) {
-      const r = await c.search({
-        index,
-        query: req.query,
-        size: req.size ?? 10,
-        sort: req.sort,
-        aggs: req.aggs,
-        _source: req.fields ?? true,
-        track_total_hits: true,
-      });
+      const r = await retryWhileShardsStart<Record<string, any>>(() => c.search({ index, ...searchBody(req) }));
       return {
         total: typeof r.hits.total === 'number' ? r.hits.total : r.hits.total.value,
         hits: r.hits.hits.map((h: { _id: string; _source: T }) => ({ id: h._id, source: h._source })),

@@ -7,7 +7,9 @@ import {
   bulkResult,
   isAlreadyExists,
   isNotFound,
+  searchBody,
 } from './bulk.js';
+import { retryWhileShardsStart } from './shards-starting.js';
 import type { Json, SearchSink } from './types.js';
 
 /** Connection settings for OpenSearch. */
@@ -88,17 +90,9 @@ export function createOpenSearchSink(opts: OpenSearchOptions): SearchSink {
       }
     },
     async search<T = Json>(index: string, req: import('./types.js').SearchRequest) {
-      const { body } = await c.search({
-        index,
-        body: {
-          query: req.query,
-          size: req.size ?? 10,
-          sort: req.sort,
-          aggs: req.aggs,
-          _source: req.fields ?? true,
-          track_total_hits: true,
-        },
-      });
+      const { body } = await retryWhileShardsStart<Record<string, any>>(() =>
+        c.search({ index, body: searchBody(req) }),
+      );
       return {
         total: typeof body.hits.total === 'number' ? body.hits.total : body.hits.total.value,
         hits: body.hits.hits.map((h: { _id: string; _source: T }) => ({ id: h._id, source: h._source })),

@@ -10,6 +10,7 @@ import { CLEAN_COLUMNS } from './validate-file.js';
 import type { DuckSession } from './duckdb.js';
 import { sqlLiteral, swapDirectory } from '../fsutil.js';
 import { describeWrittenFile, type WrittenFile } from '../lake/files.js';
+import { BadInputError } from '../errors.js';
 
 const TYPES: Record<(typeof CLEAN_COLUMNS)[number], string> = {
   event_time_ms: 'BIGINT',
@@ -56,13 +57,15 @@ function projection(inputs: string[], sources: SourceNames): string {
 /**
  * Write the date's Parquet partition from `cleanDir` into `partitionDir` (replacing it); `sources` names each
  * staged file (sha256 → landed name) for `source_file`. Returns files and rows written, and each file described
- * for the catalog (hashed as soon as it is written, while the other hours are still being written).
+ * for the catalog (hashed as soon as it is written, while the other hours are still being written). With
+ * `expectedRows` (the rows validation kept), a different count fails the step before the swap.
  */
 export async function writePartition(
   db: DuckSession,
   cleanDir: string,
   partitionDir: string,
   sources: SourceNames = new Map(),
+  expectedRows?: number,
 ): Promise<{ files: number; rows: number; written: WrittenFile[] }> {
   const staged = `${partitionDir}.staging-${process.pid}`;
   rmSync(staged, { recursive: true, force: true });
@@ -88,14 +91,15 @@ export async function writePartition(
       mkdirSync(`${staged}/${hour}`, { recursive: true });
       const out = `${staged}/${hour}/part-0.parquet`;
       // Inputs in a fixed order and DuckDB's preserve_insertion_order: the same input yields the same file.
-      await conn.run(
+      // COPY answers the rows it wrote (no second read of the file's footer).
+      const [r] = await conn.rows<{ Count: number | bigint }>(
         `COPY (SELECT ${projection(inputs, sources)} FROM ${cleanCsvReader(inputs)}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION snappy)`,
       );
-      const [r] = await conn.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlLiteral(out)})`);
-      rows += r!.n;
+      const n = Number(r!.Count);
+      rows += n;
       files++;
       // Hashed while this connection writes its next hour (awaited below, before the swap).
-      const described = describeWrittenFile(out, r!.n).then((file) => ({ hour, file }));
+      const described = describeWrittenFile(out, n).then((file) => ({ hour, file }));
       described.catch(() => undefined); // a failure surfaces where it is awaited
       hashed.push(described);
     }
@@ -108,9 +112,17 @@ export async function writePartition(
   );
   const descriptions = await Promise.allSettled(hashed);
   const failedHash = descriptions.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed || failedHash) {
+  // The Parquet must hold exactly the rows validation kept: a shortfall or a surplus never replaces the lake.
+  const miscount =
+    expectedRows !== undefined && rows !== expectedRows
+      ? new BadInputError(
+          `${cleanDir}: the Parquet written holds ${rows} rows, but validation kept ${expectedRows}; the lake partition is left as it was`,
+          { file: cleanDir, reason: 'row_count_mismatch' },
+        )
+      : undefined;
+  if (failed || failedHash || miscount) {
     rmSync(staged, { recursive: true, force: true });
-    throw (failed ?? failedHash)!.reason;
+    throw failed?.reason ?? failedHash?.reason ?? miscount;
   }
   mkdirSync(`${partitionDir}/..`, { recursive: true });
   swapDirectory(staged, partitionDir);

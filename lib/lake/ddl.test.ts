@@ -4,7 +4,7 @@
  * ones the files have, the views read exactly the registered files, and the Hive/Spark text quotes right.
  * (test/lake.test.ts runs the printed Hive and Spark DDL in a real Spark with a Hive metastore.)
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogPartition, LakeCatalog } from '../../adapters/catalog/types.js';
@@ -12,8 +12,7 @@ import { partitionFingerprint } from '../../adapters/catalog/postgres.js';
 import { LAKE_COLUMNS, WEB_EVENT_COLUMNS, WEBLOG_COLUMNS, partitionPath } from '../../common/lake.js';
 import { withDuckDb, type DuckSession } from '../batch/duckdb.js';
 import { writePartition } from '../batch/partition.js';
-import { validateFileToHourlyCsv } from '../batch/validate-file.js';
-import { generateWeblogLines } from '../generate/weblogs.js';
+import { validatedDay } from '../batch/validated-day.js';
 import { BadInputError } from '../errors.js';
 import { describeParquetFiles } from './files.js';
 import { duckdbViews, duckIdent, duckString, hiveIdent, hiveString, lakeDdl, splitStatements } from './ddl.js';
@@ -61,21 +60,7 @@ const counts = async (db: DuckSession, table = 'weblogs') =>
   );
 
 beforeAll(async () => {
-  const lines = [...generateWeblogLines({ date: DATE, rows: 3000, format: 'csv', badRate: 0, customers: 50, seed: 5 })];
-  writeFileSync(`${root}/day.csv`, `${lines.join('\n')}\n`);
-  await validateFileToHourlyCsv({
-    date: DATE,
-    file: {
-      name: 'day.csv',
-      size: statSync(`${root}/day.csv`).size,
-      sha256: 'abc',
-      stagedPath: `${root}/day.csv`,
-      gzip: false,
-    },
-    cleanDir: `${root}/clean`,
-    quarantineDir: `${root}/q`,
-    parallelMinBytes: Infinity,
-  });
+  await validatedDay(root, { date: DATE, rows: 3000, badRate: 0, customers: 50, seed: 5 });
   await withDuckDb(duck, async (db) => {
     await writePartition(db, `${root}/clean`, `${lakeDir}/weblogs/date=${DATE}`);
     allHours = readdirSync(`${lakeDir}/weblogs/date=${DATE}`)

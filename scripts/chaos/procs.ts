@@ -3,7 +3,7 @@
  * process, each spawned with the run's env, SIGKILLable and restartable; the registry lists what is still alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -21,6 +21,9 @@ export interface Proc {
 /** Every child this run spawned (live or not), for the final "nothing left running" check. */
 const spawned: Proc[] = [];
 
+/** When set, every spawned process's whole output is also appended to `<CHAOS_LOG_DIR>/<name>.log` (diagnosis). */
+const LOG_DIR = process.env.CHAOS_LOG_DIR;
+
 /** Spawn `viewership <args>` with `env`; ready once a line of its output matches `readyLine`. */
 export function spawnViewership(name: string, args: string[], env: Record<string, string>, readyLine: RegExp): Proc {
   const child = spawn(process.execPath, [`${ROOT}/bin/viewership.mjs`, ...args], {
@@ -29,9 +32,11 @@ export function spawnViewership(name: string, args: string[], env: Record<string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out = (out + d.toString()).slice(-20_000);
+      if (LOG_DIR) appendFileSync(`${LOG_DIR}/${name}.log`, d);
       if (readyLine.test(out)) resolve();
     };
     child.stdout!.on('data', onData);

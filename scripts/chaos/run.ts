@@ -16,6 +16,7 @@ import { BatchLoop } from './batch-loop.js';
 import { expectedStatus, knownCustomers } from './batch-reference.js';
 import { retrying } from './batch-runs.js';
 import { waitDrained } from './drain.js';
+import { diagnoseStream } from './diagnose.js';
 import { attributeIncidents, checkBadDrop, checkBatchDay, checkHttp, checkStream, type Check } from './checks.js';
 import { chaosEnv, createChaosEnv, removeChaosEnv } from './env.js';
 import {
@@ -86,6 +87,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     client = await connectTemporal(e.cfg.temporal);
     const c = () => client!;
     await Promise.all([streams.start(), batches.start()]);
+    /** The stream workflow's own record of why it is stuck, logged and kept in the report's notes. */
+    const explainStream = async (why: string): Promise<string[]> => {
+      const lines = await diagnoseStream(handle);
+      for (const l of lines) log(`${why}: ${l}`);
+      notes.push(`${why}: ${lines.join('; ')}`);
+      return lines;
+    };
     const handle = await c().workflow.start(streamViewership, {
       taskQueue: e.env.TASK_QUEUE_STREAM,
       workflowId: e.streamWorkflowId,
@@ -174,6 +182,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ok: drain.drained,
       detail: `read ${drain.read} of ${tally.messages} messages in ${(drain.drainMs / 1000).toFixed(1)} s`,
     });
+    if (!drain.drained) await explainStream('stream not drained');
     const sink = createSearchSink(searchSinkOptions(e.cfg));
     await retrying(() => sink.refresh(`${e.id}-speed-*`), 60_000);
     const view = await retrying(
@@ -194,7 +203,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const { byKind, unexplained } = attributeIncidents(httpFigures.incidents, windows);
     checks.push(checkHttp(unexplained));
 
-    await retrying(() => handle.executeUpdate(stopUpdate), 60_000);
+    await retrying(() => handle.executeUpdate(stopUpdate), 60_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${(await explainStream('stop refused')).join('; ')}`, { cause: err });
+    });
     await retrying(() => handle.result(), 60_000);
     report = {
       id: e.id,
