@@ -14,6 +14,7 @@ import { landDay, landingFingerprint } from '../lib/batch/land-day.js';
 import { batchPaths } from '../lib/batch/paths.js';
 import { discardDirectory } from '../lib/fsutil.js';
 import { validateFileToHourlyCsv } from '../lib/batch/validate-file.js';
+import { heartbeating } from './heartbeating.js';
 
 /** Dependencies of the landing activities. */
 export interface LandingActivityDeps {
@@ -36,7 +37,9 @@ export function createLandingActivities(deps: LandingActivityDeps) {
     });
   };
 
-  return {
+  // Beats every 10 s besides the progress heartbeats: a worker killed mid-step is noticed within the heartbeat
+  // timeout, however coarse a step's progress points are (one large file, one slow read).
+  return heartbeating({
     /**
      * Find the day's files, stage each by the sha256 of its staged copy, land identical files once and write
      * the manifest. Resets the day's intermediate and quarantine areas so a re-run starts clean.
@@ -119,5 +122,5 @@ export function createLandingActivities(deps: LandingActivityDeps) {
         throw toTemporalFailure(err);
       }
     },
-  };
+  });
 }

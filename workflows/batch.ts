@@ -47,23 +47,23 @@ const retry = {
   nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
 };
 
+// Every batch activity heartbeats every 10 s while it runs (activities/heartbeating.ts; the SDK sends at most one
+// per 0.8 × the timeout): a killed worker's step is retried elsewhere after 45 s, not after its start-to-close.
 const landing = proxyActivities<ReturnType<typeof createLandingActivities>>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '45 seconds',
   retry,
 });
-// The lake and search activities heartbeat every 10 s while they run (activities/heartbeating.ts): a killed
-// worker's step is retried elsewhere after a minute, not after its whole start-to-close timeout.
 const lake = proxyActivities<ReturnType<typeof createLakeActivities>>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '45 seconds',
   retry,
 });
 // The search engine restarts in 25–45 s here, longer than `retry` waits in all (~30 s between 5 attempts): the
 // index step retries for ~5 minutes instead (10 attempts, the interval capped at 1 minute).
 const search = proxyActivities<ReturnType<typeof createSearchActivities>>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '45 seconds',
   retry: { ...retry, maximumAttempts: 10 },
 });
 
