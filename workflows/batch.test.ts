@@ -29,8 +29,17 @@ afterAll(async () => {
 const ROWS = 100;
 
 /** Mocked batch activities: `files` files per date of ROWS rows each, `rejected` of them rejected; calls recorded. */
-function mockBatch(o: { files: number; rejected?: number; failLand?: string[]; mergeProblem?: string }) {
+function mockBatch(o: {
+  files: number;
+  rejected?: number;
+  failLand?: string[];
+  mergeProblem?: string;
+  /** How long the partition step takes, ms. */
+  partitionMs?: number;
+}) {
   const calls: string[] = [];
+  /** When the partition step ended and the index step started (epoch ms). */
+  const times: Record<string, number> = {};
   /** What validation and the aggregate step were told of the day aggregates. */
   const args: Record<string, unknown>[] = [];
   const file = (date: string, i: number): LandedFile => ({
@@ -76,6 +85,8 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[]; m
     },
     async writeLakePartition(input: { date: string }) {
       calls.push('writeLakePartition');
+      await new Promise((r) => setTimeout(r, o.partitionMs ?? 0));
+      times.partitionDone = Date.now();
       return { files: 2, rows: o.files * ROWS, partition: `date=${input.date}` };
     },
     async mergeDayAggregates(input: { snapshotId: string }) {
@@ -90,6 +101,7 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[]; m
     },
     async indexDailyAggregates() {
       calls.push('indexDailyAggregates');
+      times.indexStarted = Date.now();
       return { indexed: 7, removed: 0, index: 'batch' };
     },
     async registerLakePartitions() {
@@ -97,7 +109,7 @@ function mockBatch(o: { files: number; rejected?: number; failLand?: string[]; m
       return { partitions: 1, files: 2, rows: o.files * ROWS };
     },
   };
-  return { calls, args, activities };
+  return { calls, args, times, activities };
 }
 
 async function withWorker<T>(
@@ -119,7 +131,7 @@ describe('batch DAG (local test server, mocked activities)', () => {
     'a small day: land → validate in the workflow → withdraw → partition → aggregate → index → register',
     { timeout: 30_000 },
     async () => {
-      const { calls, args, activities } = mockBatch({ files: 3, rejected: 2 });
+      const { calls, args, times, activities } = mockBatch({ files: 3, rejected: 2, partitionMs: 1500 });
       await withWorker(activities, async (taskQueue, workflowId) => {
         const handle = await env.client.workflow.start(batchDay, {
           taskQueue,
@@ -142,9 +154,11 @@ describe('batch DAG (local test server, mocked activities)', () => {
           'validateLandedFile',
           'withdrawLakePartitions',
         ]);
-        // The day aggregates are merged beside the partition step; nothing reads the lake for them.
+        // The day aggregates are merged and indexed beside the partition step; nothing reads the lake for them.
         expect(calls.slice(6, 8).sort()).toEqual(['mergeDayAggregates', 'writeLakePartition']);
         expect(calls.slice(8)).toEqual(['indexDailyAggregates', 'registerLakePartitions']);
+        // The index step does not wait for the partition step; the register step waits for both.
+        expect(times.indexStarted).toBeLessThan(times.partitionDone!);
         expect(args).toEqual([{ validate: true }, { validate: true }, { validate: true }, { merge: 'snap-1' }]);
         expect(await handle.query(progressQuery)).toEqual({
           step: 'done',

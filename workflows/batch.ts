@@ -81,6 +81,9 @@ export const LAKE_CATALOG_PATCH = 'lake-catalog-registration';
 /** Patch id of the profile snapshot and the day aggregates counted while validating (see {@link batchDay}). */
 export const DAY_AGGREGATES_PATCH = 'day-aggregates-while-validating';
 
+/** Patch id of the index step started beside the partition step, once the merged aggregates are there. */
+export const INDEX_BESIDE_PARTITION_PATCH = 'index-beside-partition';
+
 // The progress Query is defined in common/batch-api.ts (callers import it from there); re-exported here.
 export { progressQuery };
 
@@ -181,6 +184,21 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
       })
     : undefined;
   void merging?.catch(() => undefined); // a failure is reported where it is awaited, after the partition step
+  const index = (aggregatesPath: string) => search.indexDailyAggregates({ date: input.date, aggregatesPath });
+  // The merged aggregates are indexed as soon as they are there, beside the partition step too (the index step
+  // reads no lake file): the register step, after both, is all that waits for the partition. Older runs replay
+  // the index step after the partition step.
+  const indexing =
+    merging && patched(INDEX_BESIDE_PARTITION_PATCH)
+      ? merging.then(async (merged) => {
+          if (!('aggregatesPath' in merged)) return undefined; // computed from the lake below, then indexed
+          const t0 = Date.now();
+          const r = await index(merged.aggregatesPath);
+          timingsMs.index = Date.now() - t0;
+          return r;
+        })
+      : undefined;
+  void indexing?.catch(() => undefined); // reported where it is awaited, after the partition step
   const part = await timed('partition', () =>
     lake.writeLakePartition({ date: input.date, expectedRows: report.valid }),
   );
@@ -190,9 +208,8 @@ export async function batchDay(input: BatchDayInput): Promise<BatchDayResult> {
       ? merged
       : await timed('aggregate', () => lake.computeDailyAggregates(aggregateInput));
   if (merged && 'problem' in merged) upsertMemo({ aggregatesFromLake: merged.problem });
-  const idx = await timed('index', () =>
-    search.indexDailyAggregates({ date: input.date, aggregatesPath: agg.aggregatesPath }),
-  );
+  progress.step = 'index';
+  const idx = (await indexing) ?? (await timed('index', () => index(agg.aggregatesPath)));
   if (catalogSteps) {
     const t0 = Date.now();
     const reg = await lake.registerLakePartitions({ date: input.date, expectedRows: part.rows });
