@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { migratePostgres } from '../../adapters/profiles/postgres.js';
 import { streamStatusQuery } from '../../common/stream-api.js';
+import { adsIsolatedEnv } from '../ads-isolated-env.js';
 import { CampaignDirectory } from '../../lib/ads/campaigns.js';
 import { createKafka, createPgPool } from '../../lib/clients.js';
 import { effectiveEnv, loadConfig, ROOT_DIR } from '../../lib/config.js';
@@ -43,16 +44,8 @@ const kb = (pid: number, f: string) =>
 const id = `bench-ads-${Date.now().toString(36)}`;
 const dir = mkdtempSync(`${tmpdir()}/bench-ads-`);
 const env = {
-  ADS_TOPIC_IMPRESSIONS: `${id}-imp`,
-  ADS_TOPIC_CLICKS: `${id}-clk`,
-  ADS_TOPIC_DLQ: `${id}-dlq`,
-  ADS_TOPIC_METRICS: `${id}-metrics`,
-  ADS_STREAM_WORKFLOW_ID: `${id}-stream`,
-  TASK_QUEUE_STREAM: `${id}-queue`,
+  ...adsIsolatedEnv(id, dir),
   ADS_CAMPAIGNS_PATH: `${ROOT_DIR}/reference/campaigns.csv`,
-  LAKE_DIR: `${dir}/lake`,
-  WORK_DIR: `${dir}/work`,
-  QUARANTINE_DIR: `${dir}/quarantine`,
   STREAM_LAKE_SINK: 'off',
 };
 /** The latency phase reads topics of its own (the drain's backlog would hold its watermark in the future). */
