@@ -39,9 +39,12 @@ afterAll(async () => {
 });
 
 /** Mocked stream activities: every micro-batch reads READ messages of partition 0 and is caught up (lag 0). */
-function mockStream(opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: number } = {}) {
+function mockStream(
+  opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: number; registerMs?: number; eventTimes?: boolean } = {},
+) {
   const batches: MicroBatchInput[] = [];
   const rewinds: number[] = [];
+  const registrations: number[] = [];
   const activities = {
     async listStreamWorkers(): Promise<string[]> {
       return [WORKER];
@@ -52,7 +55,7 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: 
       const from = input.start[0] ?? 0;
       return {
         next: { 0: from + READ },
-        maxEventTimeMs: {},
+        maxEventTimeMs: opts.eventTimes ? { 0: Date.now() } : {},
         read: READ,
         accepted: READ,
         deadLettered: 0,
@@ -66,7 +69,9 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: 
         checkpoint: { bytes: 0, ms: 0 },
       };
     },
-    async registerLakeHours(): Promise<string[]> {
+    async registerLakeHours(input: { throughMs: number }): Promise<string[]> {
+      registrations.push(input.throughMs);
+      await sleep(opts.registerMs ?? 0);
       return [];
     },
     /** Rewinding to `toMs` restarts partition 0 at offset toMs / 1000. */
@@ -76,7 +81,7 @@ function mockStream(opts: { rewindDelayMs?: (toMs: number) => number; batchMs?: 
       return { 0: { offset: input.toMs / 1000, deleted: 1, maxEventMs: null } };
     },
   };
-  return { batches, rewinds, activities };
+  return { batches, rewinds, registrations, activities };
 }
 
 /** Run `fn` with the workflow worker (shared queue) and the worker-specific queue its micro-batches go to. */
@@ -240,6 +245,27 @@ describe('streamViewership (local test server, mocked activities)', () => {
           ),
         );
         expect(patches.join()).toContain('"id":"stream-tick-always-waits"');
+      });
+    },
+  );
+
+  it(
+    'answers a status query during the lake registration with offsets and totals of the same micro-batches',
+    { timeout: 60_000 },
+    async () => {
+      // Events carry the current time, so the second tick's watermark closes an hour and registers the lake.
+      const { batches, registrations, activities } = mockStream({ eventTimes: true, registerMs: 1_500 });
+      await withWorkers(activities, async (tq) => {
+        const handle = await start(tq);
+        await expect.poll(() => registrations.length, { timeout: 10_000 }).toBe(1);
+        await sleep(200); // well inside the 1.5 s registration
+        const s = await handle.query(streamStatusQuery);
+        expect(batches.length).toBe(2); // the registration runs between the 2nd and the 3rd micro-batch
+        expect(s.offsets[0]).toBe(2 * READ);
+        expect(s.totals).toMatchObject({ batches: 2, events: 2 * READ });
+        expect(s.lastBatch?.read).toBe(READ);
+        await handle.executeUpdate(stopUpdate);
+        await handle.result();
       });
     },
   );

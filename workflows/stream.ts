@@ -266,19 +266,8 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
     }
     // A partition with unread messages is behind, not idle: it keeps holding the watermark back.
     for (const p of s.behind) if (state.maxEventMs[p] !== undefined) state.lastActiveMs[p] = Date.now();
-    // Ads: the minutes no click can still reach are final in every partition; their Parquet report is written.
-    if (ads && watermarkMs > 0 && watermarkMs >= (state.adsReportAtMs ?? 0)) {
-      const r = await between.writeAdReports({ watermarkMs, fromMs: state.adsReportedMs });
-      state.adsReportedMs = r.throughMs;
-      state.adsReportAtMs = r.nextAtWatermarkMs;
-    }
-    // Every partition compacted the lake hours this round's watermark passed: register them for readers.
-    const closedMs = Math.floor(watermarkMs / HOUR_MS) * HOUR_MS;
-    if (!ads && closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
-      const hours = await between.registerLakeHours({ throughMs: closedMs });
-      state.lakeRegisteredMs = closedMs;
-      if (hours.length) upsertMemo({ lakeRegisteredMs: closedMs });
-    }
+    // Offsets, totals and the last batch change together, before any step between micro-batches: a status query
+    // answered while the lake registration or the ad report runs must not see offsets ahead of their counts.
     state.totals.batches++;
     state.totals.events += s.accepted;
     state.totals.deadLettered += s.deadLettered;
@@ -295,6 +284,19 @@ export async function streamViewership(input: StreamInput = {}): Promise<StreamS
       checkpointBytes: s.checkpoint.bytes,
       checkpointMs: s.checkpoint.ms,
     };
+    // Ads: the minutes no click can still reach are final in every partition; their Parquet report is written.
+    if (ads && watermarkMs > 0 && watermarkMs >= (state.adsReportAtMs ?? 0)) {
+      const r = await between.writeAdReports({ watermarkMs, fromMs: state.adsReportedMs });
+      state.adsReportedMs = r.throughMs;
+      state.adsReportAtMs = r.nextAtWatermarkMs;
+    }
+    // Every partition compacted the lake hours this round's watermark passed: register them for readers.
+    const closedMs = Math.floor(watermarkMs / HOUR_MS) * HOUR_MS;
+    if (!ads && closedMs > (state.lakeRegisteredMs ?? 0) && patched('lake-catalog')) {
+      const hours = await between.registerLakeHours({ throughMs: closedMs });
+      state.lakeRegisteredMs = closedMs;
+      if (hours.length) upsertMemo({ lakeRegisteredMs: closedMs });
+    }
     batchesThisRun++;
     if (s.read > 0) {
       upsertSearchAttributes({ EventsProcessed: [state.totals.events] });
